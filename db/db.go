@@ -1,0 +1,193 @@
+// Package db opens autopress's database (SQLite or PostgreSQL), runs its
+// embedded migrations and holds every SQL statement of the application.
+//
+// Queries are written once with `?` placeholders and rebound per dialect, so
+// one string serves both databases.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Dialect names the SQL flavour behind a DB.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Sentinel errors returned by the store. Handlers map them to status codes.
+var (
+	ErrNotFound  = errors.New("db: not found")
+	ErrDuplicate = errors.New("db: duplicate")
+	// ErrRunActive means the site already has a running or paused run.
+	ErrRunActive = errors.New("db: a run is already active for this site")
+	// ErrConflict means a compare-and-set touched no row: the row changed
+	// under us (status moved, lease lost, budget spent).
+	ErrConflict = errors.New("db: conflict")
+	// ErrSchemaTooNew means the database was migrated by a newer autopress.
+	ErrSchemaTooNew = errors.New("db: the database schema is newer than this binary knows")
+)
+
+func init() {
+	// The modernc driver registers as "sqlite", a name sqlx does not know.
+	sqlx.BindDriver("sqlite", sqlx.QUESTION)
+}
+
+// DB is the application's handle on its database.
+type DB struct {
+	*sqlx.DB
+	Dialect Dialect
+	// Path is the SQLite file (empty for PostgreSQL).
+	Path string
+}
+
+// Open connects to url: empty or "sqlite:PATH" selects SQLite (PATH relative
+// paths are taken under dataDir; empty means dataDir/autopress.db), and
+// "postgres://…" or "postgresql://…" selects PostgreSQL. It does not migrate.
+func Open(ctx context.Context, url, dataDir string) (*DB, error) {
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		x, err := sqlx.Open("postgres", url)
+		if err != nil {
+			return nil, fmt.Errorf("db: open postgres: %w", err)
+		}
+		x.SetMaxOpenConns(20)
+		x.SetMaxIdleConns(10)
+		x.SetConnMaxIdleTime(5 * time.Minute)
+		if err := x.PingContext(ctx); err != nil {
+			x.Close()
+			return nil, fmt.Errorf("db: connect postgres: %w", err)
+		}
+		return &DB{DB: x, Dialect: Postgres}, nil
+	case url == "", strings.HasPrefix(url, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "//")
+		if path == "" {
+			path = "autopress.db"
+		}
+		if !filepath.IsAbs(path) && dataDir != "" {
+			path = filepath.Join(dataDir, path)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			return nil, fmt.Errorf("db: create data dir: %w", err)
+		}
+		x, err := sqlx.Open("sqlite", SQLiteDSN(path))
+		if err != nil {
+			return nil, fmt.Errorf("db: open sqlite: %w", err)
+		}
+		// One writer at a time is SQLite's rule; a small pool keeps readers
+		// concurrent (WAL) while writers queue on busy_timeout.
+		x.SetMaxOpenConns(8)
+		if err := x.PingContext(ctx); err != nil {
+			x.Close()
+			return nil, fmt.Errorf("db: open sqlite %s: %w", path, err)
+		}
+		return &DB{DB: x, Dialect: SQLite, Path: path}, nil
+	default:
+		return nil, fmt.Errorf("db: unsupported DATABASE_URL %q (want sqlite:PATH or postgres://…)", redact(url))
+	}
+}
+
+// SQLiteDSN is the modernc DSN that behaves: WAL, waits instead of failing,
+// foreign keys, immediate write transactions, sortable UTC times.
+func SQLiteDSN(path string) string {
+	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+		"&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite&_timezone=UTC&_texttotime=1"
+}
+
+func redact(url string) string {
+	if i := strings.Index(url, "@"); i > 0 {
+		if j := strings.Index(url, "://"); j > 0 && j < i {
+			return url[:j+3] + "…" + url[i:]
+		}
+	}
+	return url
+}
+
+// T normalises a time for storage: UTC, microsecond precision (what
+// PostgreSQL keeps), so values read back compare equal on both databases.
+func T(t time.Time) time.Time { return t.UTC().Round(time.Microsecond) }
+
+// NT is T for optional times.
+func NT(t *time.Time) *time.Time {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	v := T(*t)
+	return &v
+}
+
+// isUnique reports whether err is a unique-constraint violation.
+func isUnique(err error) bool {
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		c := se.Code()
+		return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// constraintName returns the violated constraint's name where the driver
+// tells it (PostgreSQL), or the message (SQLite names the columns).
+func constraintName(err error) string {
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		return pe.Constraint
+	}
+	return err.Error()
+}
+
+// InTx runs fn in a transaction, committing when it returns nil.
+func (d *DB) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := d.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("db: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("db: commit: %w", err)
+	}
+	return nil
+}
+
+// q rebinds a `?` query for this dialect.
+func (d *DB) q(query string) string { return d.Rebind(query) }
+
+// insertID runs an INSERT … RETURNING id and returns the id.
+func insertID(ctx context.Context, x sqlx.QueryerContext, query string, args ...any) (int64, error) {
+	var id int64
+	if err := sqlx.GetContext(ctx, x, &id, query+" RETURNING id", args...); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// Ping checks the database is reachable (for /readyz).
+func (d *DB) Ping(ctx context.Context) error { return d.PingContext(ctx) }

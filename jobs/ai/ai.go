@@ -1,0 +1,101 @@
+// Package ai holds the AI providers used by the pipeline stages: the Provider
+// interface, the offline deterministic Local provider and the OpenAI provider
+// for any OpenAI-compatible endpoint.
+//
+// Providers do not retry on behalf of the caller beyond their own transport
+// retries: an error returned by a Provider method is final for this attempt,
+// and the stage decides (across runs) whether to try the item again.
+package ai
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+)
+
+// Keyword is one keyword handed to clustering; ID is the caller's key.
+type Keyword struct {
+	ID   int64
+	Text string
+}
+
+// Cluster groups keywords that belong to one topic.
+type Cluster struct {
+	Name       string
+	KeywordIDs []int64
+}
+
+// Idea is an article idea generated for a cluster.
+type Idea struct {
+	Title   string
+	Summary string
+}
+
+// Article is a written article. HTML is already sanitized (Sanitize); Title
+// and Excerpt are plain text without tags.
+type Article struct {
+	Title     string
+	HTML      string
+	Excerpt   string
+	WordCount int
+}
+
+// ImagePrompt describes one image to generate for an article.
+type ImagePrompt struct {
+	Prompt string
+	Alt    string
+}
+
+// Image is generated image data, e.g. MIME "image/svg+xml" with Ext ".svg" or
+// "image/png" with ".png".
+type Image struct {
+	Data []byte
+	MIME string
+	Ext  string
+}
+
+// Provider is what the pipeline stages need from an AI backend.
+type Provider interface {
+	// Name is a short identifier such as "local" or "openai".
+	Name() string
+	// ClusterKeywords groups keywords by topic. Keywords left out of every
+	// cluster are simply absent from the result.
+	ClusterKeywords(ctx context.Context, site string, kws []Keyword) ([]Cluster, error)
+	// GenerateIdeas proposes up to n article ideas for a cluster.
+	GenerateIdeas(ctx context.Context, site, cluster string, keywords []string, n int) ([]Idea, error)
+	// WriteArticle writes an article for an idea.
+	WriteArticle(ctx context.Context, site string, idea Idea, keywords []string) (Article, error)
+	// ExtractImagePrompts proposes at most max image prompts (max <= 0: none).
+	ExtractImagePrompts(ctx context.Context, a Article, max int) ([]ImagePrompt, error)
+	// GenerateImage draws one image.
+	GenerateImage(ctx context.Context, p ImagePrompt) (Image, error)
+}
+
+// ErrMalformed reports an answer that could not be used (invalid JSON, missing
+// fields, empty article, undecodable image). The error message carries an
+// excerpt of the raw answer.
+var ErrMalformed = errors.New("ai: malformed answer")
+
+// excerptLen is how many characters of a raw answer go into an error message.
+const excerptLen = 300
+
+// malformed wraps ErrMalformed with what was wrong and an excerpt of raw.
+func malformed(what, raw string) error {
+	return fmt.Errorf("%w: %s: %q", ErrMalformed, what, excerpt(raw, excerptLen))
+}
+
+// excerpt returns the first n characters (runes) of s, marked when cut.
+func excerpt(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	i := 0
+	for pos := range s {
+		if i == n {
+			return s[:pos] + "…"
+		}
+		i++
+	}
+	return s
+}

@@ -1,0 +1,64 @@
+package targets
+
+import (
+	"html/template"
+	"time"
+)
+
+type localImage struct {
+	Src string // relative to the page
+	Alt string
+}
+
+type localPage struct {
+	Title       string
+	Excerpt     string
+	Body        template.HTML // sanitized upstream
+	PublishedAt time.Time
+	Tags        []string
+	Categories  []string
+	Featured    *localImage
+	Gallery     []localImage
+}
+
+var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+{{- with .Excerpt}}
+<meta name="description" content="{{.}}">
+{{- end}}
+<style>
+body{max-width:42rem;margin:2rem auto;padding:0 1rem;font:1.05rem/1.6 system-ui,sans-serif;color:#222}
+img{max-width:100%;height:auto}
+figure{margin:1.5rem 0}
+.meta{color:#666;font-size:.9rem}
+</style>
+</head>
+<body>
+<article>
+<header>
+<h1>{{.Title}}</h1>
+{{- if not .PublishedAt.IsZero}}
+<p class="meta"><time datetime="{{.PublishedAt.Format "2006-01-02T15:04:05Z07:00"}}">{{.PublishedAt.Format "2 January 2006"}}</time></p>
+{{- end}}
+</header>
+{{- with .Featured}}
+<figure><img src="{{.Src}}" alt="{{.Alt}}"></figure>
+{{- end}}
+{{.Body}}
+{{- range .Gallery}}
+<figure><img src="{{.Src}}" alt="{{.Alt}}"></figure>
+{{- end}}
+{{- if or .Categories .Tags}}
+<footer class="meta">
+{{- if .Categories}}<p>Categories: {{range $i, $c := .Categories}}{{if $i}}, {{end}}{{$c}}{{end}}</p>{{end}}
+{{- if .Tags}}<p>Tags: {{range $i, $t := .Tags}}{{if $i}}, {{end}}{{$t}}{{end}}</p>{{end}}
+</footer>
+{{- end}}
+</article>
+</body>
+</html>
+`))

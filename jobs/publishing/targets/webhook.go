@@ -1,0 +1,214 @@
+package targets
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Webhook POSTs each post as JSON to URL, signed with Secret.
+//
+// Headers: Content-Type: application/json; X-Autopress-Signature:
+// sha256=<hex HMAC-SHA256 of the exact body, keyed with Secret> (check it with
+// VerifySignature); X-Autopress-Timestamp: Unix seconds when sent;
+// Idempotency-Key: content-<content id>.
+//
+// A webhook cannot be queried, so Lookup never finds anything and a post whose
+// outcome was unknown is sent again: receivers must dedupe on Idempotency-Key
+// (the same for every attempt at the same content).
+//
+// A 2xx answer is success; a JSON answer {"id": …, "url": …} becomes the
+// Result. 401/403 wrap ErrAuth.
+type Webhook struct {
+	URL    string
+	Secret string
+	// Client defaults to one with a 60 s timeout.
+	Client *http.Client
+}
+
+// Webhook header names.
+const (
+	HeaderSignature = "X-Autopress-Signature"
+	HeaderTimestamp = "X-Autopress-Timestamp"
+	HeaderIdemKey   = "Idempotency-Key"
+)
+
+// Kind returns KindWebhook.
+func (w *Webhook) Kind() string { return KindWebhook }
+
+type webhookImage struct {
+	Filename   string `json:"filename"`
+	MIME       string `json:"mime"`
+	DataBase64 string `json:"data_base64"`
+}
+
+type webhookPayload struct {
+	Event         string        `json:"event"`
+	ContentID     int64         `json:"content_id"`
+	SiteID        int64         `json:"site_id"`
+	Title         string        `json:"title"`
+	Slug          string        `json:"slug"`
+	HTML          string        `json:"html"`
+	Excerpt       string        `json:"excerpt"`
+	Tags          []string      `json:"tags"`
+	Categories    []string      `json:"categories"`
+	PublishedAt   string        `json:"published_at"`
+	FeaturedImage *webhookImage `json:"featured_image"`
+}
+
+// Publish sends the "content.published" event.
+func (w *Webhook) Publish(ctx context.Context, p Post) (Result, error) {
+	payload := webhookPayload{
+		Event:       "content.published",
+		ContentID:   p.ContentID,
+		SiteID:      p.SiteID,
+		Title:       p.Title,
+		Slug:        p.Slug,
+		HTML:        p.HTML,
+		Excerpt:     p.Excerpt,
+		Tags:        nonNil(p.Tags),
+		Categories:  nonNil(p.Categories),
+		PublishedAt: p.PublishedAt.UTC().Format(time.RFC3339),
+	}
+	if img := p.FeaturedImage; img != nil {
+		payload.FeaturedImage = &webhookImage{
+			Filename:   img.Filename,
+			MIME:       img.MIME,
+			DataBase64: base64Std(img.Data),
+		}
+	}
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return Result{}, fmt.Errorf("targets: webhook: %w", err)
+	}
+	status, resp, err := w.post(ctx, body, "content-"+strconv.FormatInt(p.ContentID, 10))
+	if err != nil {
+		return Result{}, err
+	}
+	if !is2xx(status) {
+		return Result{}, webhookStatusError(status, resp)
+	}
+	return parseWebhookResult(resp), nil
+}
+
+// Lookup always reports found=false: a webhook cannot be queried. Receivers
+// dedupe repeated deliveries by the Idempotency-Key header.
+func (w *Webhook) Lookup(ctx context.Context, p Post) (Result, bool, error) {
+	return Result{}, false, nil
+}
+
+// Test sends a signed {"event":"ping"} and expects a 2xx answer.
+func (w *Webhook) Test(ctx context.Context) error {
+	status, resp, err := w.post(ctx, []byte(`{"event":"ping"}`), "")
+	if err != nil {
+		return err
+	}
+	if !is2xx(status) {
+		se := statusError(status, resp)
+		if status == http.StatusUnauthorized || status == http.StatusForbidden {
+			return fmt.Errorf("the webhook at %s rejected the signature (%w); check that the receiver uses this site's secret: %w", w.URL, ErrAuth, se)
+		}
+		return fmt.Errorf("the webhook at %s answered %w", w.URL, se)
+	}
+	return nil
+}
+
+func (w *Webhook) post(ctx context.Context, body []byte, idemKey string) (int, []byte, error) {
+	if w.URL == "" {
+		return 0, nil, fmt.Errorf("%w: webhook: no URL", ErrConfig)
+	}
+	if w.Secret == "" {
+		return 0, nil, fmt.Errorf("%w: webhook: no secret", ErrConfig)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, fmt.Errorf("%w: webhook URL: %w", ErrConfig, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	req.Header.Set(HeaderSignature, Sign(w.Secret, body))
+	req.Header.Set(HeaderTimestamp, strconv.FormatInt(time.Now().Unix(), 10))
+	if idemKey != "" {
+		req.Header.Set(HeaderIdemKey, idemKey)
+	}
+	resp, err := httpClient(w.Client).Do(req)
+	if err != nil {
+		return 0, nil, fmt.Errorf("targets: webhook: cannot reach %s: %w", w.URL, err)
+	}
+	b, err := readBody(resp)
+	if err != nil && is2xx(resp.StatusCode) {
+		// The receiver accepted the event; a broken answer body only
+		// loses the optional id and url.
+		b = nil
+	}
+	return resp.StatusCode, b, nil
+}
+
+func webhookStatusError(status int, body []byte) error {
+	se := statusError(status, body)
+	if status == http.StatusUnauthorized || status == http.StatusForbidden {
+		return fmt.Errorf("%w: webhook: %w", ErrAuth, se)
+	}
+	return fmt.Errorf("targets: webhook: %w", se)
+}
+
+// parseWebhookResult takes {"id","url"} from a receiver's answer; id may be
+// a string or a number. Anything else gives an empty Result.
+func parseWebhookResult(body []byte) Result {
+	var r struct {
+		ID  json.RawMessage `json:"id"`
+		URL string          `json:"url"`
+	}
+	if json.Unmarshal(body, &r) != nil {
+		return Result{}
+	}
+	res := Result{URL: r.URL}
+	var s string
+	switch {
+	case len(r.ID) == 0 || string(r.ID) == "null":
+	case json.Unmarshal(r.ID, &s) == nil:
+		res.RemoteID = s
+	default:
+		res.RemoteID = strings.TrimSpace(string(r.ID))
+	}
+	return res
+}
+
+// Sign returns the X-Autopress-Signature value for body: "sha256=" followed
+// by the hex HMAC-SHA256 of body keyed with secret.
+func Sign(secret string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// VerifySignature reports whether header (an X-Autopress-Signature value) is
+// the signature of body with secret. The comparison is constant-time.
+func VerifySignature(secret string, body []byte, header string) bool {
+	got, ok := strings.CutPrefix(strings.TrimSpace(header), "sha256=")
+	if !ok {
+		return false
+	}
+	sig, err := hex.DecodeString(got)
+	if err != nil {
+		return false
+	}
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return hmac.Equal(sig, m.Sum(nil))
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
