@@ -1,0 +1,109 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Ledger kinds.
+const (
+	KindGrant  = "grant"
+	KindCharge = "charge"
+	KindRefund = "refund"
+)
+
+// ErrInsufficientCredits means the account balance cannot cover a charge.
+var ErrInsufficientCredits = errors.New("db: insufficient credits")
+
+// CreditTransaction is one ledger row.
+type CreditTransaction struct {
+	ID             int64     `db:"id"`
+	AccountID      int64     `db:"account_id"`
+	Kind           string    `db:"kind"`
+	Amount         int64     `db:"amount"`
+	BalanceAfter   int64     `db:"balance_after"`
+	Operation      string    `db:"operation"`
+	SiteID         *int64    `db:"site_id"`
+	RunID          *int64    `db:"run_id"`
+	Stage          int       `db:"stage"`
+	ItemID         *int64    `db:"item_id"`
+	IdempotencyKey string    `db:"idempotency_key"`
+	Note           string    `db:"note"`
+	CreatedAt      time.Time `db:"created_at"`
+}
+
+// GrantCredits adds credits to an account with a ledger row. A repeated key
+// is a no-op (applied=false).
+func (d *DB) GrantCredits(ctx context.Context, accountID, amount int64, key, note string, now time.Time) (applied bool, err error) {
+	if amount <= 0 {
+		return false, fmt.Errorf("db: grant must be positive")
+	}
+	err = d.InTx(ctx, func(tx *sqlx.Tx) error {
+		applied, err = d.grantTx(ctx, tx, accountID, amount, key, note, T(now))
+		return err
+	})
+	return applied, err
+}
+
+// grantTx credits the account and writes the ledger row, keyed for
+// idempotency: the row goes in first (ON CONFLICT DO NOTHING, since a unique
+// error would abort a PostgreSQL transaction), the balance moves only if it did.
+func (d *DB) grantTx(ctx context.Context, tx *sqlx.Tx, accountID, amount int64, key, note string, now time.Time) (bool, error) {
+	return d.ledgerTx(ctx, tx, CreditTransaction{AccountID: accountID, Kind: KindGrant, Amount: amount, IdempotencyKey: key, Note: note, CreatedAt: now})
+}
+
+// ledgerTx applies one ledger entry: it inserts the row (skipping a repeated
+// idempotency key) and moves the balance by Amount, refusing to go below zero.
+// It returns applied=false for a repeated key.
+func (d *DB) ledgerTx(ctx context.Context, tx *sqlx.Tx, e CreditTransaction) (bool, error) {
+	var id int64
+	err := tx.GetContext(ctx, &id, d.q(`INSERT INTO credit_transactions
+		(account_id, kind, amount, balance_after, operation, site_id, run_id, stage, item_id, idempotency_key, note, created_at)
+		VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`),
+		e.AccountID, e.Kind, e.Amount, e.Operation, e.SiteID, e.RunID, e.Stage, e.ItemID, e.IdempotencyKey, e.Note, T(e.CreatedAt))
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("db: ledger insert: %w", err)
+	}
+	var balance int64
+	err = tx.GetContext(ctx, &balance, d.q(`UPDATE accounts SET credits = credits + ? WHERE id = ? AND credits + ? >= 0 RETURNING credits`),
+		e.Amount, e.AccountID, e.Amount)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, ErrInsufficientCredits
+	}
+	if err != nil {
+		return false, fmt.Errorf("db: ledger balance: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, d.q(`UPDATE credit_transactions SET balance_after = ? WHERE id = ?`), balance, id); err != nil {
+		return false, fmt.Errorf("db: ledger balance_after: %w", err)
+	}
+	return true, nil
+}
+
+// ListLedger pages an account's ledger, newest first.
+func (d *DB) ListLedger(ctx context.Context, accountID int64, limit, offset int) ([]CreditTransaction, int, error) {
+	var out []CreditTransaction
+	if err := d.SelectContext(ctx, &out, d.q(`SELECT * FROM credit_transactions WHERE account_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`), accountID, limit, offset); err != nil {
+		return nil, 0, fmt.Errorf("db: ledger: %w", err)
+	}
+	var total int
+	if err := d.GetContext(ctx, &total, d.q(`SELECT COUNT(*) FROM credit_transactions WHERE account_id = ?`), accountID); err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+// LedgerSum sums an account's ledger (tests: it must equal the balance).
+func (d *DB) LedgerSum(ctx context.Context, accountID int64) (int64, error) {
+	var s int64
+	err := d.GetContext(ctx, &s, d.q(`SELECT COALESCE(SUM(amount), 0) FROM credit_transactions WHERE account_id = ?`), accountID)
+	return s, err
+}

@@ -1,0 +1,60 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// APIToken is a bearer token for /api/v1; only its SHA-256 is stored.
+type APIToken struct {
+	ID         int64      `db:"id"`
+	AccountID  int64      `db:"account_id"`
+	UserID     int64      `db:"user_id"`
+	Name       string     `db:"name"`
+	TokenHash  string     `db:"token_hash"`
+	Prefix     string     `db:"prefix"`
+	CreatedAt  time.Time  `db:"created_at"`
+	LastUsedAt *time.Time `db:"last_used_at"`
+	RevokedAt  *time.Time `db:"revoked_at"`
+}
+
+// CreateToken stores a token's hash.
+func (d *DB) CreateToken(ctx context.Context, t APIToken) (APIToken, error) {
+	t.CreatedAt = T(t.CreatedAt)
+	id, err := insertID(ctx, d, d.q(`INSERT INTO api_tokens (account_id, user_id, name, token_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
+		t.AccountID, t.UserID, t.Name, t.TokenHash, t.Prefix, t.CreatedAt)
+	if err != nil {
+		return t, fmt.Errorf("db: create token: %w", err)
+	}
+	t.ID = id
+	return t, nil
+}
+
+// ListTokens lists an account's tokens, newest first.
+func (d *DB) ListTokens(ctx context.Context, accountID int64) ([]APIToken, error) {
+	var out []APIToken
+	err := d.SelectContext(ctx, &out, d.q(`SELECT * FROM api_tokens WHERE account_id = ? ORDER BY id DESC`), accountID)
+	return out, err
+}
+
+// RevokeToken revokes one of the account's tokens.
+func (d *DB) RevokeToken(ctx context.Context, accountID, id int64, now time.Time) error {
+	res, err := d.ExecContext(ctx, d.q(`UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL`), T(now), id, accountID)
+	if err != nil {
+		return fmt.Errorf("db: revoke token: %w", err)
+	}
+	return oneRow(res)
+}
+
+// TokenUser finds the user behind an unrevoked token hash and marks it used.
+func (d *DB) TokenUser(ctx context.Context, hash string, now time.Time) (User, error) {
+	var u User
+	err := d.GetContext(ctx, &u, d.q(`SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked_at IS NULL`), hash)
+	if err != nil {
+		return u, notFound(err)
+	}
+	// Best effort: a failed touch must not fail the request.
+	d.ExecContext(ctx, d.q(`UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?`), T(now), hash)
+	return u, nil
+}
