@@ -33,6 +33,7 @@ type CreditTransaction struct {
 	Stage          int       `db:"stage"`
 	ItemID         *int64    `db:"item_id"`
 	IdempotencyKey string    `db:"idempotency_key"`
+	Settled        bool      `db:"settled"`
 	Note           string    `db:"note"`
 	CreatedAt      time.Time `db:"created_at"`
 }

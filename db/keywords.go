@@ -29,6 +29,7 @@ type Keyword struct {
 	ClusterID   *int64    `db:"cluster_id"`
 	Attempts    int       `db:"attempts"`
 	LastError   string    `db:"last_error"`
+	LastRunID   *int64    `db:"last_attempt_run_id"`
 	CreatedAt   time.Time `db:"created_at"`
 	UpdatedAt   time.Time `db:"updated_at"`
 }

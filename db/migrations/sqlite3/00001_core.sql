@@ -57,9 +57,10 @@ CREATE TABLE clusters (
     site_id     BIGINT NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
     run_id      BIGINT,
     name        TEXT NOT NULL,
-    status      TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new','ideas_generated')),
+    status      TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new','ideas_generated','failed')),
     attempts    INTEGER NOT NULL DEFAULT 0,
     last_error  TEXT NOT NULL DEFAULT '',
+    last_attempt_run_id  BIGINT,
     created_at  TIMESTAMP NOT NULL,
     updated_at  TIMESTAMP NOT NULL
 );
@@ -77,6 +78,7 @@ CREATE TABLE keywords (
     cluster_id    BIGINT REFERENCES clusters(id) ON DELETE SET NULL,
     attempts      INTEGER NOT NULL DEFAULT 0,
     last_error    TEXT NOT NULL DEFAULT '',
+    last_attempt_run_id  BIGINT,
     created_at    TIMESTAMP NOT NULL,
     updated_at    TIMESTAMP NOT NULL,
     UNIQUE (site_id, keyword_norm)
@@ -107,6 +109,7 @@ CREATE TABLE tasks (
     status      TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued','done','failed')),
     attempts    INTEGER NOT NULL DEFAULT 0,
     last_error  TEXT NOT NULL DEFAULT '',
+    last_attempt_run_id  BIGINT,
     created_at  TIMESTAMP NOT NULL,
     updated_at  TIMESTAMP NOT NULL
 );
@@ -126,6 +129,7 @@ CREATE TABLE content (
     status                TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft','review','approved','rejected','scheduled','publishing','published','failed')),
     attempts              INTEGER NOT NULL DEFAULT 0,
     last_error            TEXT NOT NULL DEFAULT '',
+    last_attempt_run_id   BIGINT,
     prompts_extracted_at  TIMESTAMP,
     images_pending        INTEGER NOT NULL DEFAULT 0 CHECK (images_pending >= 0),
     approved_at           TIMESTAMP,
@@ -161,6 +165,7 @@ CREATE TABLE image_prompts (
     status      TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','done','failed')),
     attempts    INTEGER NOT NULL DEFAULT 0,
     last_error  TEXT NOT NULL DEFAULT '',
+    last_attempt_run_id  BIGINT,
     created_at  TIMESTAMP NOT NULL,
     updated_at  TIMESTAMP NOT NULL
 );
@@ -324,6 +329,9 @@ CREATE TABLE credit_transactions (
     stage            INTEGER NOT NULL DEFAULT 0,
     item_id          BIGINT,
     idempotency_key  TEXT NOT NULL UNIQUE,
+    -- A charge is a hold taken before an AI call; it is settled when the
+    -- item's work commits, and refunded (a refund row) when it never does.
+    settled          BOOLEAN NOT NULL DEFAULT FALSE,
     note             TEXT NOT NULL DEFAULT '',
     created_at       TIMESTAMP NOT NULL,
     CHECK ((kind = 'charge' AND amount < 0) OR (kind <> 'charge' AND amount >= 0))
