@@ -46,6 +46,10 @@ type Run struct {
 	CancelledAt     *time.Time `db:"cancelled_at" json:"cancelled_at,omitempty"`
 	CompletedAt     *time.Time `db:"completed_at" json:"completed_at,omitempty"`
 	UpdatedAt       time.Time  `db:"updated_at" json:"updated_at"`
+
+	// OpBudgets is written to run_operation_spend at insert: operation →
+	// budget in credits (-1 = unlimited). Not a column of the run row.
+	OpBudgets map[string]int64 `db:"-" json:"-"`
 }
 
 // Active reports whether the run holds its site (running or paused).
@@ -78,24 +82,7 @@ func (d *DB) InsertRun(ctx context.Context, r Run) (Run, error) {
 	if r.CurrentStage == 0 {
 		r.CurrentStage = 1
 	}
-	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
-		id, err := insertID(ctx, tx, d.q(`INSERT INTO automation_runs
-			(site_id, account_id, trigger_type, status, current_stage, initial_snapshot, stage_flags, concurrency, credit_cap, budget_base,
-			 scheduled_for, created_by, created_at, started_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			r.SiteID, r.AccountID, r.TriggerType, r.Status, r.CurrentStage, r.InitialSnapshot, r.StageFlags, r.Concurrency, r.CreditCap, r.BudgetBase,
-			r.ScheduledFor, r.CreatedBy, r.CreatedAt, r.StartedAt, r.UpdatedAt)
-		if err != nil {
-			return err
-		}
-		r.ID = id
-		for stage := 1; stage <= 7; stage++ {
-			if _, err := tx.ExecContext(ctx, d.q(`INSERT INTO run_stage_results (run_id, stage) VALUES (?, ?)`), id, stage); err != nil {
-				return fmt.Errorf("db: stage rows: %w", err)
-			}
-		}
-		return nil
-	})
+	err := d.InTx(ctx, func(tx *sqlx.Tx) error { return d.insertRunTx(ctx, tx, &r) })
 	if err != nil {
 		if isUnique(err) {
 			// The failed transaction is gone; read the winner outside it.
@@ -108,6 +95,30 @@ func (d *DB) InsertRun(ctx context.Context, r Run) (Run, error) {
 		return r, fmt.Errorf("db: insert run: %w", err)
 	}
 	return r, nil
+}
+
+func (d *DB) insertRunTx(ctx context.Context, tx *sqlx.Tx, r *Run) error {
+	id, err := insertID(ctx, tx, d.q(`INSERT INTO automation_runs
+		(site_id, account_id, trigger_type, status, current_stage, initial_snapshot, stage_flags, concurrency, credit_cap, budget_base,
+		 scheduled_for, created_by, created_at, started_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		r.SiteID, r.AccountID, r.TriggerType, r.Status, r.CurrentStage, r.InitialSnapshot, r.StageFlags, r.Concurrency, r.CreditCap, r.BudgetBase,
+		r.ScheduledFor, r.CreatedBy, r.CreatedAt, r.StartedAt, r.UpdatedAt)
+	if err != nil {
+		return err
+	}
+	r.ID = id
+	for op, budget := range r.OpBudgets {
+		if _, err := tx.ExecContext(ctx, d.q(`INSERT INTO run_operation_spend (run_id, operation, budget) VALUES (?, ?, ?)`), id, op, budget); err != nil {
+			return fmt.Errorf("db: run budgets: %w", err)
+		}
+	}
+	for stage := 1; stage <= 7; stage++ {
+		if _, err := tx.ExecContext(ctx, d.q(`INSERT INTO run_stage_results (run_id, stage) VALUES (?, ?)`), id, stage); err != nil {
+			return fmt.Errorf("db: stage rows: %w", err)
+		}
+	}
+	return nil
 }
 
 // ActiveRun returns the site's running or paused run, or ErrNotFound.

@@ -1,0 +1,471 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// MaxItemAttempts is how many failed attempts (across runs) make an item
+// failed for good.
+const MaxItemAttempts = 3
+
+// stageQueue describes where a stage finds its pending items.
+type stageQueue struct {
+	table   string
+	where   string
+	attempt bool // the table tracks last_attempt_run_id
+}
+
+var stageQueues = [8]stageQueue{
+	1: {"keywords", "status = 'new'", true},
+	2: {"clusters", "status = 'new'", true},
+	3: {"ideas", "status = 'new'", false},
+	4: {"tasks", "status = 'queued'", true},
+	5: {"content", "status = 'draft' AND prompts_extracted_at IS NULL", true},
+	6: {"image_prompts", "status = 'pending'", true},
+	7: {"content", "status = 'review'", false},
+}
+
+// PendingCounts counts each stage's pending items for a site (index 1–7).
+func (d *DB) PendingCounts(ctx context.Context, siteID int64) ([8]int, error) {
+	var out [8]int
+	var parts []string
+	args := []any{}
+	for stage := 1; stage <= 7; stage++ {
+		q := stageQueues[stage]
+		parts = append(parts, fmt.Sprintf("SELECT %d AS stage, COUNT(*) AS n FROM %s WHERE site_id = ? AND %s", stage, q.table, q.where))
+		args = append(args, siteID)
+	}
+	rows := []struct {
+		Stage int `db:"stage"`
+		N     int `db:"n"`
+	}{}
+	if err := d.SelectContext(ctx, &rows, d.q(strings.Join(parts, " UNION ALL ")), args...); err != nil {
+		return out, fmt.Errorf("db: pending counts: %w", err)
+	}
+	for _, r := range rows {
+		out[r.Stage] = r.N
+	}
+	return out, nil
+}
+
+func (d *DB) pendingWhere(stage int, siteID, runID int64) (string, []any) {
+	q := stageQueues[stage]
+	where, args := "site_id = ? AND "+q.where, []any{siteID}
+	if q.attempt && runID > 0 {
+		// An item that already failed in this run waits for the next run.
+		where += " AND (last_attempt_run_id IS NULL OR last_attempt_run_id <> ?)"
+		args = append(args, runID)
+	}
+	return where, args
+}
+
+// CountPending counts a stage's items that this run may still take.
+func (d *DB) CountPending(ctx context.Context, stage int, siteID, runID int64) (int, error) {
+	where, args := d.pendingWhere(stage, siteID, runID)
+	var n int
+	err := d.GetContext(ctx, &n, d.q(`SELECT COUNT(*) FROM `+stageQueues[stage].table+` WHERE `+where), args...)
+	return n, err
+}
+
+// PendingIDs returns up to limit ids of a stage's pending items, oldest
+// first (created_at, id).
+func (d *DB) PendingIDs(ctx context.Context, stage int, siteID, runID int64, limit int) ([]int64, error) {
+	where, args := d.pendingWhere(stage, siteID, runID)
+	var ids []int64
+	err := d.SelectContext(ctx, &ids, d.q(`SELECT id FROM `+stageQueues[stage].table+` WHERE `+where+` ORDER BY created_at, id LIMIT ?`), append(args, limit)...)
+	return ids, err
+}
+
+// KeywordsByIDs loads keywords in the given order.
+func (d *DB) KeywordsByIDs(ctx context.Context, ids []int64) ([]Keyword, error) {
+	var out []Keyword
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	q, args, err := sqlx.In(`SELECT * FROM keywords WHERE id IN (?) ORDER BY created_at, id`, ids)
+	if err != nil {
+		return nil, err
+	}
+	err = d.SelectContext(ctx, &out, d.q(q), args...)
+	return out, err
+}
+
+// ClusterWithKeywords loads a cluster and the texts of its keywords.
+func (d *DB) ClusterWithKeywords(ctx context.Context, id int64) (Cluster, []string, error) {
+	var c Cluster
+	if err := d.GetContext(ctx, &c, d.q(`SELECT * FROM clusters WHERE id = ?`), id); err != nil {
+		return c, nil, notFound(err)
+	}
+	var kws []string
+	err := d.SelectContext(ctx, &kws, d.q(`SELECT keyword FROM keywords WHERE cluster_id = ? ORDER BY created_at, id`), id)
+	return c, kws, err
+}
+
+// IdeasByIDs loads ideas.
+func (d *DB) IdeasByIDs(ctx context.Context, ids []int64) ([]Idea, error) {
+	var out []Idea
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	q, args, err := sqlx.In(`SELECT * FROM ideas WHERE id IN (?) ORDER BY created_at, id`, ids)
+	if err != nil {
+		return nil, err
+	}
+	err = d.SelectContext(ctx, &out, d.q(q), args...)
+	return out, err
+}
+
+// TaskWithIdea loads a writing task and its idea.
+func (d *DB) TaskWithIdea(ctx context.Context, id int64) (Task, Idea, error) {
+	var t Task
+	var i Idea
+	if err := d.GetContext(ctx, &t, d.q(`SELECT * FROM tasks WHERE id = ?`), id); err != nil {
+		return t, i, notFound(err)
+	}
+	err := d.GetContext(ctx, &i, d.q(`SELECT * FROM ideas WHERE id = ?`), t.IdeaID)
+	return t, i, notFound(err)
+}
+
+// ContentByID loads an article without account scoping (executors).
+func (d *DB) ContentByID(ctx context.Context, id int64) (Content, error) {
+	var c Content
+	err := d.GetContext(ctx, &c, d.q(`SELECT * FROM content WHERE id = ?`), id)
+	return c, notFound(err)
+}
+
+// ImagePromptByID loads an image prompt.
+func (d *DB) ImagePromptByID(ctx context.Context, id int64) (ImagePrompt, error) {
+	var p ImagePrompt
+	err := d.GetContext(ctx, &p, d.q(`SELECT * FROM image_prompts WHERE id = ?`), id)
+	return p, notFound(err)
+}
+
+// ItemCommit is the bookkeeping every item transaction carries: which run
+// and stage, the counters to add, the hold to settle and the log lines.
+type ItemCommit struct {
+	RunID     int64
+	Owner     string
+	SiteID    int64
+	Stage     int
+	Processed int
+	Failed    int
+	Skipped   int
+	HoldKey   string // the charge this work used; settled on commit
+	Events    []Event
+	Now       time.Time
+}
+
+// commitItem runs body inside the run's commit protocol: first the run row
+// (active and leased to owner, or ErrLeaseLost), then the item's
+// compare-and-set and outputs (body), the stage counters, the settled hold
+// and the log events — all or nothing.
+func (d *DB) commitItem(ctx context.Context, c ItemCommit, body func(tx *sqlx.Tx) error) error {
+	c.Now = T(c.Now)
+	return d.InTx(ctx, func(tx *sqlx.Tx) error {
+		if err := d.lockRun(ctx, tx, c.RunID, c.Owner, c.Now, activeStatuses); err != nil {
+			return err
+		}
+		if err := body(tx); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, d.q(`UPDATE run_stage_results SET processed = processed + ?, failed = failed + ?, skipped = skipped + ?
+			WHERE run_id = ? AND stage = ?`), c.Processed, c.Failed, c.Skipped, c.RunID, c.Stage); err != nil {
+			return fmt.Errorf("db: stage counters: %w", err)
+		}
+		if c.HoldKey != "" {
+			if _, err := tx.ExecContext(ctx, d.q(`UPDATE credit_transactions SET settled = TRUE WHERE idempotency_key = ?`), c.HoldKey); err != nil {
+				return fmt.Errorf("db: settle hold: %w", err)
+			}
+		}
+		for _, e := range c.Events {
+			e.RunID, e.At = c.RunID, c.Now
+			if e.Stage == 0 {
+				e.Stage = c.Stage
+			}
+			if err := d.addEventTx(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// cas runs a compare-and-set UPDATE that must touch exactly one row.
+func cas(ctx context.Context, tx *sqlx.Tx, query string, args ...any) error {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return ErrConflict
+	}
+	return nil
+}
+
+// NewCluster is stage 1's output for one cluster.
+type NewCluster struct {
+	Name       string
+	KeywordIDs []int64
+}
+
+// CommitClustering stores a batch's clusters and moves its keywords: those in
+// a cluster become clustered; those left out stay new for the next run and
+// become unclustered after MaxItemAttempts.
+func (d *DB) CommitClustering(ctx context.Context, c ItemCommit, clusters []NewCluster, leftOut []int64) error {
+	return d.commitItem(ctx, c, func(tx *sqlx.Tx) error {
+		for i, cl := range clusters {
+			// Spread created_at by a nanosecond-free microsecond so the
+			// next stage takes clusters in the order the AI gave them.
+			at := c.Now.Add(time.Duration(i) * time.Microsecond)
+			id, err := insertID(ctx, tx, d.q(`INSERT INTO clusters (site_id, run_id, name, status, created_at, updated_at) VALUES (?, ?, ?, 'new', ?, ?)`),
+				c.SiteID, c.RunID, cl.Name, at, c.Now)
+			if err != nil {
+				return fmt.Errorf("db: insert cluster: %w", err)
+			}
+			for _, kid := range cl.KeywordIDs {
+				if err := cas(ctx, tx, d.q(`UPDATE keywords SET status = 'clustered', cluster_id = ?, updated_at = ? WHERE id = ? AND site_id = ? AND status = 'new'`),
+					id, c.Now, kid, c.SiteID); err != nil {
+					return err
+				}
+			}
+		}
+		for _, kid := range leftOut {
+			if err := cas(ctx, tx, d.q(`UPDATE keywords SET attempts = attempts + 1, last_attempt_run_id = ?, updated_at = ?,
+				last_error = 'left out of every cluster',
+				status = CASE WHEN attempts + 1 >= ? THEN 'unclustered' ELSE 'new' END
+				WHERE id = ? AND site_id = ? AND status = 'new'`), c.RunID, c.Now, MaxItemAttempts, kid, c.SiteID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// NewIdea is stage 2's output.
+type NewIdea struct {
+	Title    string
+	Summary  string
+	Keywords string
+}
+
+// CommitIdeas stores a cluster's ideas and marks it ideas_generated.
+func (d *DB) CommitIdeas(ctx context.Context, c ItemCommit, clusterID int64, ideas []NewIdea) error {
+	return d.commitItem(ctx, c, func(tx *sqlx.Tx) error {
+		if err := cas(ctx, tx, d.q(`UPDATE clusters SET status = 'ideas_generated', updated_at = ? WHERE id = ? AND status = 'new'`), c.Now, clusterID); err != nil {
+			return err
+		}
+		for i, idea := range ideas {
+			at := c.Now.Add(time.Duration(i) * time.Microsecond)
+			if _, err := tx.ExecContext(ctx, d.q(`INSERT INTO ideas (site_id, cluster_id, run_id, title, summary, keywords, status, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, 'new', ?, ?)`), c.SiteID, clusterID, c.RunID, idea.Title, idea.Summary, idea.Keywords, at, c.Now); err != nil {
+				return fmt.Errorf("db: insert idea: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// CommitTasks turns ideas into queued writing tasks (stage 3, free, a batch
+// per transaction).
+func (d *DB) CommitTasks(ctx context.Context, c ItemCommit, ideas []Idea) error {
+	return d.commitItem(ctx, c, func(tx *sqlx.Tx) error {
+		for i, idea := range ideas {
+			if err := cas(ctx, tx, d.q(`UPDATE ideas SET status = 'queued', updated_at = ? WHERE id = ? AND status = 'new'`), c.Now, idea.ID); err != nil {
+				return err
+			}
+			at := c.Now.Add(time.Duration(i) * time.Microsecond)
+			if _, err := tx.ExecContext(ctx, d.q(`INSERT INTO tasks (site_id, idea_id, run_id, title, status, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)`),
+				c.SiteID, idea.ID, c.RunID, idea.Title, at, c.Now); err != nil {
+				return fmt.Errorf("db: insert task: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// NewArticle is stage 4's output.
+type NewArticle struct {
+	Title     string
+	Slug      string
+	HTML      string
+	Excerpt   string
+	Keywords  string
+	WordCount int
+}
+
+// CommitArticle stores a task's article as a draft and marks the task done.
+// The slug gets the task id appended when the site already uses it.
+func (d *DB) CommitArticle(ctx context.Context, c ItemCommit, taskID int64, a NewArticle) (int64, error) {
+	var id int64
+	err := d.commitItem(ctx, c, func(tx *sqlx.Tx) error {
+		if err := cas(ctx, tx, d.q(`UPDATE tasks SET status = 'done', updated_at = ? WHERE id = ? AND status = 'queued'`), c.Now, taskID); err != nil {
+			return err
+		}
+		var taken int
+		if err := tx.GetContext(ctx, &taken, d.q(`SELECT COUNT(*) FROM content WHERE site_id = ? AND slug = ?`), c.SiteID, a.Slug); err != nil {
+			return err
+		}
+		if taken > 0 {
+			a.Slug = fmt.Sprintf("%s-%d", a.Slug, taskID)
+		}
+		var err error
+		id, err = insertID(ctx, tx, d.q(`INSERT INTO content (site_id, task_id, run_id, title, slug, html, excerpt, keywords, word_count, status, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?)`), c.SiteID, taskID, c.RunID, a.Title, a.Slug, a.HTML, a.Excerpt, a.Keywords, a.WordCount, c.Now, c.Now)
+		if err != nil {
+			return fmt.Errorf("db: insert content: %w", err)
+		}
+		return nil
+	})
+	return id, err
+}
+
+// NewPrompt is stage 5's output.
+type NewPrompt struct {
+	Prompt string
+	Alt    string
+}
+
+// CommitImagePrompts stores an article's image prompts and its
+// images_pending count; with no prompt the article goes to review at once.
+func (d *DB) CommitImagePrompts(ctx context.Context, c ItemCommit, contentID int64, prompts []NewPrompt) error {
+	return d.commitItem(ctx, c, func(tx *sqlx.Tx) error {
+		status := ContentDraft
+		if len(prompts) == 0 {
+			status = ContentReview
+		}
+		if err := cas(ctx, tx, d.q(`UPDATE content SET prompts_extracted_at = ?, images_pending = ?, status = ?, updated_at = ?
+			WHERE id = ? AND status = 'draft' AND prompts_extracted_at IS NULL`), c.Now, len(prompts), status, c.Now, contentID); err != nil {
+			return err
+		}
+		for i, p := range prompts {
+			at := c.Now.Add(time.Duration(i) * time.Microsecond)
+			if _, err := tx.ExecContext(ctx, d.q(`INSERT INTO image_prompts (site_id, content_id, run_id, position, prompt, alt, status, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`), c.SiteID, contentID, c.RunID, i, p.Prompt, p.Alt, at, c.Now); err != nil {
+				return fmt.Errorf("db: insert image prompt: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// imageFinishedTx counts one of an article's images as finished and moves
+// the article to review when it was the last: the decrement's RETURNING
+// value decides, so two images committing at once cannot both miss it.
+func (d *DB) imageFinishedTx(ctx context.Context, tx *sqlx.Tx, contentID int64, now time.Time) error {
+	var left int
+	if err := tx.GetContext(ctx, &left, d.q(`UPDATE content SET images_pending = images_pending - 1, updated_at = ? WHERE id = ? AND images_pending > 0 RETURNING images_pending`),
+		now, contentID); err != nil {
+		return fmt.Errorf("db: images pending: %w", notFound(err))
+	}
+	if left == 0 {
+		if _, err := tx.ExecContext(ctx, d.q(`UPDATE content SET status = 'review', updated_at = ? WHERE id = ? AND status = 'draft'`), now, contentID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// NewImage is stage 6's output (the file is already written).
+type NewImage struct {
+	Path  string
+	MIME  string
+	Alt   string
+	Bytes int64
+}
+
+// CommitImage stores an image, marks its prompt done and counts it on the
+// article.
+func (d *DB) CommitImage(ctx context.Context, c ItemCommit, p ImagePrompt, img NewImage) error {
+	return d.commitItem(ctx, c, func(tx *sqlx.Tx) error {
+		if err := cas(ctx, tx, d.q(`UPDATE image_prompts SET status = 'done', updated_at = ? WHERE id = ? AND status = 'pending'`), c.Now, p.ID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, d.q(`INSERT INTO images (site_id, content_id, image_prompt_id, run_id, path, mime, alt, bytes, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), c.SiteID, p.ContentID, p.ID, c.RunID, img.Path, img.MIME, img.Alt, img.Bytes, c.Now); err != nil {
+			return fmt.Errorf("db: insert image: %w", err)
+		}
+		return d.imageFinishedTx(ctx, tx, p.ContentID, c.Now)
+	})
+}
+
+// CommitApprovals approves articles in review (stage 7, free, a batch per
+// transaction).
+func (d *DB) CommitApprovals(ctx context.Context, c ItemCommit, contentIDs []int64) error {
+	return d.commitItem(ctx, c, func(tx *sqlx.Tx) error {
+		for _, id := range contentIDs {
+			if err := cas(ctx, tx, d.q(`UPDATE content SET status = 'approved', approved_at = ?, approved_by = 'automation', updated_at = ?
+				WHERE id = ? AND status = 'review'`), c.Now, c.Now, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ItemFailure records a failed attempt of one AI item.
+type ItemFailure struct {
+	Stage   int
+	IDs     []int64 // the item (stage 1: the batch's keywords)
+	Message string
+	// Refund gives a hold back in the same transaction (empty: no hold).
+	Refund *Refund
+}
+
+// failTable maps a stage to its table and "failed for good" status.
+var failTable = [8]struct{ table, failed string }{
+	1: {"keywords", "failed"},
+	2: {"clusters", "failed"},
+	4: {"tasks", "failed"},
+	5: {"content", "failed"},
+	6: {"image_prompts", "failed"},
+}
+
+// CommitItemFailure records a failed attempt: the item's attempts and last
+// error, failed for good after MaxItemAttempts (an image prompt that fails
+// for good still counts as finished for its article), the stage's failed
+// counter, the refund of its hold and the log event.
+func (d *DB) CommitItemFailure(ctx context.Context, c ItemCommit, f ItemFailure) (failedForGood int, err error) {
+	ft := failTable[f.Stage]
+	if ft.table == "" {
+		return 0, fmt.Errorf("db: stage %d has no failing items", f.Stage)
+	}
+	err = d.commitItem(ctx, c, func(tx *sqlx.Tx) error {
+		failedForGood = 0
+		for _, id := range f.IDs {
+			var status string
+			err := tx.GetContext(ctx, &status, d.q(`UPDATE `+ft.table+` SET attempts = attempts + 1, last_error = ?, last_attempt_run_id = ?, updated_at = ?,
+				status = CASE WHEN attempts + 1 >= ? THEN '`+ft.failed+`' ELSE status END
+				WHERE id = ? AND `+stageQueues[f.Stage].where+` RETURNING status`), f.Message, c.RunID, c.Now, MaxItemAttempts, id)
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrConflict
+			}
+			if err != nil {
+				return fmt.Errorf("db: record failure: %w", err)
+			}
+			if status == ft.failed {
+				failedForGood++
+				if f.Stage == 6 {
+					var contentID int64
+					if err := tx.GetContext(ctx, &contentID, d.q(`SELECT content_id FROM image_prompts WHERE id = ?`), id); err != nil {
+						return err
+					}
+					if err := d.imageFinishedTx(ctx, tx, contentID, c.Now); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		if f.Refund != nil {
+			return d.refundTx(ctx, tx, *f.Refund)
+		}
+		return nil
+	})
+	return failedForGood, err
+}
