@@ -2,15 +2,26 @@
 // interface, the offline deterministic Local provider and the OpenAI provider
 // for any OpenAI-compatible endpoint.
 //
-// Providers do not retry on behalf of the caller beyond their own transport
-// retries: an error returned by a Provider method is final for this attempt,
-// and the stage decides (across runs) whether to try the item again.
+// Errors: an error returned by a Provider method is final for this attempt;
+// the caller retries nothing itself and decides across runs whether to try the
+// item again. The OpenAI provider has already retried transient failures
+// (429, 408, 5xx, timeouts, network errors) by then. Answers that cannot be
+// used wrap ErrMalformed; a cancelled or expired caller context gives an error
+// wrapping ctx.Err().
+//
+// Untrusted text: Article.HTML is always sanitized with Sanitize (bluemonday's
+// UGC policy), and Article.Title, Article.Excerpt, Idea, Cluster.Name and
+// ImagePrompt.Alt are plain text with no tags, also from the model.
+//
+// Package aitest has a fake OpenAI server for tests of this package and of the
+// pipeline.
 package ai
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 	"unicode/utf8"
 )
 
@@ -98,4 +109,19 @@ func excerpt(s string, n int) string {
 		i++
 	}
 	return s
+}
+
+// sleep waits d unless ctx ends first.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

@@ -24,17 +24,7 @@ func (l *Local) Name() string { return "local" }
 
 // wait sleeps for the configured latency unless ctx ends first.
 func (l *Local) wait(ctx context.Context) error {
-	if l.latency <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(l.latency)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return sleep(ctx, l.latency)
 }
 
 var _ Provider = (*Local)(nil)

@@ -58,7 +58,7 @@ func headings(fragment string) []string {
 			if name, _ := z.TagName(); string(name) == "h2" && depth > 0 {
 				depth--
 				if depth == 0 {
-					if h := strings.Join(strings.Fields(text.String()), " "); h != "" {
+					if h := plainText(html.EscapeString(text.String())); h != "" {
 						out = append(out, h)
 					}
 				}

@@ -39,7 +39,7 @@ func (l *Local) GenerateIdeas(ctx context.Context, site, cluster string, keyword
 	if n <= 0 {
 		return nil, nil
 	}
-	kws := cleanKeywords(keywords)
+	kws := subjects(cleanKeywords(keywords))
 	topic := strings.TrimSpace(cluster)
 	if topic == "" && len(kws) > 0 {
 		topic = kws[0]
@@ -66,12 +66,13 @@ func (l *Local) GenerateIdeas(ctx context.Context, site, cluster string, keyword
 			"{n}", fmt.Sprint(3+hashOf(topic, kws[i%len(kws)], a.title)%5),
 			"{site}", siteName(site),
 		)
-		title := upperFirst(r.Replace(a.title))
+		base := upperFirst(plainText(r.Replace(a.title)))
+		title := base
 		for k := 2; seen[strings.ToLower(title)]; k++ {
-			title = fmt.Sprintf("%s (part %d)", upperFirst(r.Replace(a.title)), k)
+			title = fmt.Sprintf("%s (part %d)", base, k)
 		}
 		seen[strings.ToLower(title)] = true
-		ideas = append(ideas, Idea{Title: title, Summary: upperFirst(r.Replace(a.summary))})
+		ideas = append(ideas, Idea{Title: title, Summary: upperFirst(plainText(r.Replace(a.summary)))})
 	}
 	return ideas, nil
 }
@@ -116,7 +117,8 @@ func (l *Local) WriteArticle(ctx context.Context, site string, idea Idea, keywor
 	if err := l.wait(ctx); err != nil {
 		return Article{}, err
 	}
-	kws := cleanKeywords(keywords)
+	verbatim := cleanKeywords(keywords)
+	kws := subjects(verbatim)
 	if len(kws) == 0 {
 		for _, t := range terms(plainText(idea.Title)) {
 			kws = append(kws, t.word)
@@ -149,8 +151,10 @@ func (l *Local) WriteArticle(ctx context.Context, site string, idea Idea, keywor
 	if intro == "" {
 		intro = "This article is about " + topic + "."
 	}
-	b.WriteString("<p>" + html.EscapeString(intro) + " " +
-		fill("Below we look at {list} and what they mean for you in practice.", "", "") + "</p>\n")
+	if len(verbatim) > 0 {
+		intro += " Below we look at " + listOf(verbatim, len(verbatim)) + " and what they mean for you in practice."
+	}
+	b.WriteString("<p>" + html.EscapeString(intro) + "</p>\n")
 	b.WriteString(paragraph(topic, kws[min(1, len(kws)-1)]))
 
 	n := min(max(len(kws)+1, 3), 5)

@@ -22,9 +22,19 @@ func Sanitize(s string) string {
 }
 
 // plainText strips every tag from s and decodes entities, giving text fit for a
-// title or an excerpt (templates escape it again when they render it).
+// title or an excerpt (templates escape it again when they render it). It
+// repeats until nothing changes, so escaped markup ("&lt;script&gt;") cannot
+// come back as a tag once decoded: the result is safe even where a consumer
+// forgets to escape it.
 func plainText(s string) string {
-	return strings.Join(strings.Fields(html.UnescapeString(strictPolicy().Sanitize(s))), " ")
+	for range 4 {
+		t := strings.Join(strings.Fields(html.UnescapeString(strictPolicy().Sanitize(s))), " ")
+		if t == s {
+			break
+		}
+		s = t
+	}
+	return s
 }
 
 // excerptWords is the length of an article excerpt.

@@ -49,13 +49,19 @@ func terms(s string) []term {
 	return out
 }
 
-// stem folds the plural forms that matter for keyword grouping; it is
-// deliberately tiny (no dictionary), so "glasses" and "boss" keep their "ss".
+// stem folds the plural forms that matter for keyword grouping ("shoes",
+// "berries", "glasses", "boxes"); it is deliberately tiny (no dictionary), and
+// leaves words ending in "ss", "us" and "is" alone ("boss", "bus", "analysis").
 func stem(w string) string {
 	switch {
 	case len(w) > 4 && strings.HasSuffix(w, "ies"):
 		return w[:len(w)-3] + "y"
-	case len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us"):
+	case strings.HasSuffix(w, "sses"):
+		return w[:len(w)-2]
+	case len(w) > 4 && (strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "shes") || strings.HasSuffix(w, "xes")):
+		return w[:len(w)-2]
+	case len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") &&
+		!strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
 		return w[:len(w)-1]
 	}
 	return w
@@ -80,4 +86,26 @@ func hashOf(parts ...string) uint64 {
 		h.Write([]byte{0})
 	}
 	return h.Sum64()
+}
+
+// subject drops the leading stopwords of a keyword ("best running shoes" →
+// "running shoes", "how to bake bread" → "bake bread") so that it reads well
+// inside a sentence; a keyword made only of stopwords is kept as it is.
+func subject(kw string) string {
+	words := strings.Fields(kw)
+	for i, w := range words {
+		if !stopwords[strings.ToLower(strings.Trim(w, ".,;:!?\"'()"))] {
+			return strings.Join(words[i:], " ")
+		}
+	}
+	return kw
+}
+
+// subjects maps subject over keywords, dropping duplicates it creates.
+func subjects(kws []string) []string {
+	out := make([]string, 0, len(kws))
+	for _, k := range kws {
+		out = append(out, subject(k))
+	}
+	return cleanKeywords(out)
 }

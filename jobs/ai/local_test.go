@@ -1,0 +1,323 @@
+package ai
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"io"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+)
+
+var sampleKeywords = []Keyword{
+	{ID: 1, Text: "best running shoes"},
+	{ID: 2, Text: "trail running shoes"},
+	{ID: 3, Text: "Running shoes for women"},
+	{ID: 4, Text: "sourdough starter"},
+	{ID: 5, Text: "sourdough bread recipe"},
+	{ID: 6, Text: "how to"}, // stopwords only: left out
+	{ID: 7, Text: "marathon training plan"},
+	{ID: 8, Text: "half marathon training"},
+	{ID: 9, Text: "knitting patterns"}, // shares nothing: its own cluster
+	{ID: 10, Text: " ?! "},             // no word at all: left out
+	{ID: 11, Text: "trail shoe"},       // "shoe" = "shoes"
+}
+
+func TestLocalClusterBySharedTerms(t *testing.T) {
+	got, err := NewLocal(0).ClusterKeywords(t.Context(), "demo", sampleKeywords)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Cluster{
+		{Name: "Shoes", KeywordIDs: []int64{1, 2, 3, 11}},
+		{Name: "Marathon Training", KeywordIDs: []int64{7, 8}},
+		{Name: "Sourdough", KeywordIDs: []int64{4, 5}},
+		{Name: "Knitting Patterns", KeywordIDs: []int64{9}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("clusters\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestLocalClusterAccountsForEveryKeyword(t *testing.T) {
+	kws := append(slices.Clone(sampleKeywords),
+		Keyword{ID: 12, Text: "the of and"},
+		Keyword{ID: 13, Text: "vegan sourdough"},
+		Keyword{ID: 13, Text: "vegan sourdough"}, // repeated id counts once
+	)
+	cs, err := NewLocal(0).ClusterKeywords(t.Context(), "demo", kws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int64]int{}
+	names := map[string]bool{}
+	for _, c := range cs {
+		if c.Name == "" || names[c.Name] {
+			t.Errorf("cluster name %q empty or repeated", c.Name)
+		}
+		names[c.Name] = true
+		for _, id := range c.KeywordIDs {
+			seen[id]++
+		}
+	}
+	for _, k := range kws {
+		leftOut := len(terms(k.Text)) == 0
+		switch {
+		case leftOut && seen[k.ID] != 0:
+			t.Errorf("keyword %d %q has no significant term but is in a cluster", k.ID, k.Text)
+		case !leftOut && seen[k.ID] != 1:
+			t.Errorf("keyword %d %q is in %d clusters, want 1", k.ID, k.Text, seen[k.ID])
+		}
+	}
+	for _, id := range []int64{6, 10, 12} {
+		if seen[id] != 0 {
+			t.Errorf("keyword %d should be left out", id)
+		}
+	}
+}
+
+func TestLocalClusterEmptyInput(t *testing.T) {
+	cs, err := NewLocal(0).ClusterKeywords(t.Context(), "demo", nil)
+	if err != nil || len(cs) != 0 {
+		t.Fatalf("got %v, %v; want no clusters", cs, err)
+	}
+}
+
+func TestLocalDeterministic(t *testing.T) {
+	ctx := t.Context()
+	run := func() []any {
+		l := NewLocal(0)
+		cs, err1 := l.ClusterKeywords(ctx, "demo", sampleKeywords)
+		ideas, err2 := l.GenerateIdeas(ctx, "demo", "Running Shoes", []string{"trail running shoes", "running shoes for women"}, 5)
+		a, err3 := l.WriteArticle(ctx, "demo", ideas[0], []string{"trail running shoes", "running shoes for women"})
+		ps, err4 := l.ExtractImagePrompts(ctx, a, 3)
+		img, err5 := l.GenerateImage(ctx, ps[0])
+		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+			t.Fatal(err)
+		}
+		return []any{cs, ideas, a, ps, img}
+	}
+	first, second := run(), run()
+	for i := range first {
+		if !reflect.DeepEqual(first[i], second[i]) {
+			t.Errorf("output %d differs between runs:\n%+v\n%+v", i, first[i], second[i])
+		}
+	}
+}
+
+func TestLocalGenerateIdeas(t *testing.T) {
+	l := NewLocal(0)
+	tests := []struct {
+		name       string
+		keywords   []string
+		n          int
+		comparison bool
+	}{
+		{"two keywords", []string{"trail running shoes", "road running shoes"}, 3, true},
+		{"one keyword", []string{"sourdough starter"}, 8, false},
+		{"many asked", []string{"a b", "knitting"}, 20, true},
+		{"none asked", []string{"knitting"}, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ideas, err := l.GenerateIdeas(t.Context(), "demo", "Topic", tt.keywords, tt.n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ideas) != tt.n {
+				t.Fatalf("got %d ideas, want %d", len(ideas), tt.n)
+			}
+			titles := map[string]bool{}
+			comparison := false
+			for _, i := range ideas {
+				if i.Title == "" || i.Summary == "" || titles[i.Title] {
+					t.Errorf("idea %+v: empty or repeated", i)
+				}
+				titles[i.Title] = true
+				comparison = comparison || strings.Contains(i.Title, " vs ")
+			}
+			if tt.n >= 3 && comparison != tt.comparison {
+				t.Errorf("comparison idea present = %v, want %v: %v", comparison, tt.comparison, ideas)
+			}
+			if tt.n > 0 && !strings.HasPrefix(ideas[0].Title, "A beginner's guide to") {
+				t.Errorf("first idea %q, want the beginner's guide", ideas[0].Title)
+			}
+		})
+	}
+}
+
+func TestLocalWriteArticle(t *testing.T) {
+	l := NewLocal(0)
+	for n, kws := range [][]string{{"sourdough"}, {"sourdough starter", "rye bread", "levain"}, {"a", "b b", "c c", "d d", "e e", "f f", "g g"}} {
+		a, err := l.WriteArticle(t.Context(), "Bake & Co", Idea{Title: "Baking at home", Summary: "All about bread."}, kws)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := headings(a.HTML)
+		if len(h) < 4 || len(h) > 6 || h[len(h)-1] != "Conclusion" {
+			t.Errorf("case %d: headings %q, want 3-5 sections and a conclusion", n, h)
+		}
+		for _, kw := range kws {
+			if !strings.Contains(a.HTML, kw) {
+				t.Errorf("case %d: keyword %q not used", n, kw)
+			}
+		}
+		if a.WordCount < 200 {
+			t.Errorf("case %d: %d words, want a real article", n, a.WordCount)
+		}
+		if words := len(strings.Fields(a.Excerpt)); words == 0 || words > excerptWords {
+			t.Errorf("case %d: excerpt of %d words: %q", n, words, a.Excerpt)
+		}
+		if a.Title != "Baking at home" || Sanitize(a.HTML) != a.HTML {
+			t.Errorf("case %d: title %q, or HTML not stable under Sanitize", n, a.Title)
+		}
+	}
+}
+
+func TestLocalWriteArticleSanitized(t *testing.T) {
+	evil := `<script>alert("x")</script><img src=x onerror=alert(1)>`
+	a, err := NewLocal(0).WriteArticle(t.Context(), "demo",
+		Idea{Title: "Bread " + evil, Summary: evil}, []string{"bread", "rye " + evil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Markup from the idea is text now: escaped in the HTML, gone from the
+	// plain-text fields.
+	for _, field := range []string{a.HTML, a.Title, a.Excerpt} {
+		low := strings.ToLower(field)
+		if strings.Contains(low, "<script") || strings.Contains(low, "<img") {
+			t.Errorf("unsafe markup survived: %q", excerpt(field, 300))
+		}
+	}
+	z := html.NewTokenizer(strings.NewReader(a.HTML))
+	for tt := z.Next(); tt != html.ErrorToken; tt = z.Next() {
+		tok := z.Token()
+		if tok.Type == html.StartTagToken && !slices.Contains([]string{"p", "h2", "ul", "li"}, tok.Data) {
+			t.Errorf("unexpected element %s", tok)
+		}
+		if len(tok.Attr) > 0 {
+			t.Errorf("unexpected attributes in %s", tok)
+		}
+	}
+	if !strings.HasPrefix(a.Title, "Bread") {
+		t.Errorf("title %q", a.Title)
+	}
+	ideas, _ := NewLocal(0).GenerateIdeas(t.Context(), "demo", "Bread"+evil, []string{"rye" + evil, "spelt"}, 8)
+	for _, i := range ideas {
+		if strings.ContainsAny(i.Title+i.Summary, "<>") {
+			t.Errorf("idea keeps markup: %+v", i)
+		}
+	}
+}
+
+func TestLocalExtractImagePrompts(t *testing.T) {
+	l := NewLocal(0)
+	a := Article{Title: "Bread", HTML: "<p>x</p><h2>Flour</h2><p>y</p><h2>Water &amp; salt</h2><h2>Time</h2>"}
+	for _, tt := range []struct {
+		max  int
+		want []ImagePrompt
+	}{
+		{0, nil},
+		{2, []ImagePrompt{{"Illustration for: Flour — Bread", "Flour"}, {"Illustration for: Water & salt — Bread", "Water & salt"}}},
+		{9, []ImagePrompt{{"Illustration for: Flour — Bread", "Flour"}, {"Illustration for: Water & salt — Bread", "Water & salt"}, {"Illustration for: Time — Bread", "Time"}}},
+	} {
+		got, err := l.ExtractImagePrompts(t.Context(), a, tt.max)
+		if err != nil || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("max %d: got %v, %v; want %v", tt.max, got, err, tt.want)
+		}
+	}
+	got, _ := l.ExtractImagePrompts(t.Context(), Article{Title: "Plain", HTML: "<p>no headings</p>"}, 3)
+	if len(got) != 1 || got[0].Alt != "Plain" {
+		t.Errorf("article without headings: %v, want one prompt for the title", got)
+	}
+}
+
+func TestLocalGenerateImageSVG(t *testing.T) {
+	l := NewLocal(0)
+	prompt := `Illustration for: "Salt" & <pepper> — ünïcode ✓ ` + "\x01"
+	img, err := l.GenerateImage(t.Context(), ImagePrompt{Prompt: prompt, Alt: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.MIME != "image/svg+xml" || img.Ext != ".svg" {
+		t.Errorf("MIME %q ext %q", img.MIME, img.Ext)
+	}
+	if n := len(img.Data); n < 1000 || n > 3000 {
+		t.Errorf("SVG of %d bytes, want 1-3 KB", n)
+	}
+	// Valid XML with an <svg> root whose <title> carries the prompt.
+	dec := xml.NewDecoder(bytes.NewReader(img.Data))
+	var root, title string
+	inTitle := false
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("SVG is not valid XML: %v\n%s", err, img.Data)
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			if root == "" {
+				root = tok.Name.Local
+			}
+			inTitle = tok.Name.Local == "title"
+		case xml.CharData:
+			if inTitle {
+				title += string(tok)
+			}
+		case xml.EndElement:
+			inTitle = false
+		}
+	}
+	if root != "svg" || !strings.Contains(title, `"Salt" & <pepper> — ünïcode ✓`) {
+		t.Errorf("root %q, title %q", root, title)
+	}
+	other, _ := l.GenerateImage(t.Context(), ImagePrompt{Prompt: "something else"})
+	if bytes.Equal(other.Data, img.Data) {
+		t.Error("different prompts drew the same image")
+	}
+}
+
+func TestLocalLatencyAndCancel(t *testing.T) {
+	t.Parallel()
+	l := NewLocal(60 * time.Millisecond)
+	start := time.Now()
+	if _, err := l.GenerateImage(t.Context(), ImagePrompt{Prompt: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < 60*time.Millisecond {
+		t.Errorf("returned after %s, want >= latency", d)
+	}
+
+	slow := NewLocal(time.Hour)
+	calls := map[string]func(context.Context) error{
+		"cluster": func(ctx context.Context) error { _, err := slow.ClusterKeywords(ctx, "s", sampleKeywords); return err },
+		"ideas":   func(ctx context.Context) error { _, err := slow.GenerateIdeas(ctx, "s", "c", nil, 3); return err },
+		"article": func(ctx context.Context) error {
+			_, err := slow.WriteArticle(ctx, "s", Idea{Title: "t"}, nil)
+			return err
+		},
+		"prompts": func(ctx context.Context) error { _, err := slow.ExtractImagePrompts(ctx, Article{}, 3); return err },
+		"image": func(ctx context.Context) error {
+			_, err := slow.GenerateImage(ctx, ImagePrompt{Prompt: "x"})
+			return err
+		},
+	}
+	for name, call := range calls {
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Millisecond)
+		start := time.Now()
+		err := call(ctx)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 500*time.Millisecond {
+			t.Errorf("%s: err %v after %s, want a prompt deadline error", name, err, time.Since(start))
+		}
+	}
+}
