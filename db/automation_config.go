@@ -101,3 +101,11 @@ func (d *DB) AdvanceSchedule(ctx context.Context, o ScheduleOutcome) (bool, erro
 	n, _ := res.RowsAffected()
 	return n == 1, nil
 }
+
+// AutoApprovalEnabled reads the site's auto-approval switch (publishing
+// settings), which gates stage 7.
+func (d *DB) AutoApprovalEnabled(ctx context.Context, siteID int64) (bool, error) {
+	var on bool
+	err := d.GetContext(ctx, &on, d.q(`SELECT auto_approval_enabled FROM publishing_settings WHERE site_id = ?`), siteID)
+	return on, notFound(err)
+}

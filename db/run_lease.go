@@ -198,3 +198,16 @@ func (d *DB) FailRunUnowned(ctx context.Context, runID int64, reason, detail str
 		return d.addEventTx(ctx, tx, Event{RunID: runID, At: now, Level: "error", Message: "Run failed: " + detail})
 	})
 }
+
+// ReleaseIfPaused gives the lease up after draining, only while the run is
+// still paused; released=false means it was resumed meanwhile and the
+// caller carries on.
+func (d *DB) ReleaseIfPaused(ctx context.Context, runID int64, owner string, now time.Time) (bool, error) {
+	res, err := d.ExecContext(ctx, d.q(`UPDATE automation_runs SET lease_owner = '', lease_expires_at = NULL, updated_at = ?
+		WHERE id = ? AND lease_owner = ? AND status = 'paused'`), T(now), runID, owner)
+	if err != nil {
+		return false, fmt.Errorf("db: release lease: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}

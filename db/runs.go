@@ -149,3 +149,44 @@ func (d *DB) ListRuns(ctx context.Context, siteID int64, limit int) ([]Run, erro
 	return out, err
 }
 
+
+// StartScheduledRun inserts a scheduled run and records the schedule's
+// outcome in one transaction, only if the schedule still has the due
+// next_run_at (won=false otherwise: another instance handled it). Detail may
+// hold one %d for the new run's id. An active run fails with *ActiveRunError
+// and changes nothing.
+func (d *DB) StartScheduledRun(ctx context.Context, r Run, o ScheduleOutcome) (Run, bool, error) {
+	r.CreatedAt, r.UpdatedAt = T(r.CreatedAt), T(r.CreatedAt)
+	r.StartedAt, r.ScheduledFor = NT(r.StartedAt), NT(r.ScheduledFor)
+	won := false
+	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, d.q(`UPDATE automation_configs SET next_run_at = ?, last_scheduled_at = ? WHERE site_id = ? AND next_run_at = ?`),
+			NT(o.Next), T(o.At), o.SiteID, T(o.Due))
+		if err != nil {
+			return fmt.Errorf("db: advance schedule: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return nil
+		}
+		if err := d.insertRunTx(ctx, tx, &r); err != nil {
+			return err
+		}
+		won = true
+		if _, err := tx.ExecContext(ctx, d.q(`UPDATE automation_configs SET last_scheduled_outcome = ?, last_scheduled_detail = ? WHERE site_id = ?`),
+			o.Outcome, fmt.Sprintf(o.Detail, r.ID), o.SiteID); err != nil {
+			return err
+		}
+		return d.addEventTx(ctx, tx, Event{RunID: r.ID, At: r.CreatedAt, Message: fmt.Sprintf(o.Detail, r.ID), Actor: "schedule"})
+	})
+	if err != nil && isUnique(err) {
+		active, aerr := d.ActiveRun(ctx, r.SiteID)
+		if aerr != nil {
+			return r, false, &ActiveRunError{Status: "active"}
+		}
+		return r, false, &ActiveRunError{RunID: active.ID, Status: active.Status}
+	}
+	if err != nil {
+		return r, false, fmt.Errorf("db: start scheduled run: %w", err)
+	}
+	return r, won, nil
+}

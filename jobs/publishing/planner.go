@@ -360,3 +360,13 @@ func floorDiv(a, b int64) int64 {
 }
 
 func floorMod(a, b int64) int64 { return a - floorDiv(a, b)*b }
+
+// WallClock returns the instant at which loc's wall clock reads the given
+// date and minute of day, with the planner's DST rules: a time in a gap moves
+// forward by the gap's length, a repeated time takes its earlier instant.
+// (Other schedules, such as automation runs, share these rules.)
+func WallClock(loc *time.Location, year int, month time.Month, day, minuteOfDay int) time.Time {
+	local := time.Date(year, month, day, 0, 0, 0, 0, time.UTC).Unix() + int64(minuteOfDay)*60
+	periods := zonePeriodsFor(loc, local-maxZoneOffset, local+maxZoneOffset, nil)
+	return time.Unix(resolveWall(local, periods), 0).UTC()
+}

@@ -1,0 +1,51 @@
+package automation
+
+import "autopress/db"
+
+// Progress is a run's overall progress in percent (0–100): finished enabled
+// stages plus the done/expected fraction of the current one, over the
+// enabled stages. A stage's expected count is fixed when it starts, so the
+// figure never goes backwards; it is 100 only when the run completed.
+func Progress(r db.Run, snap Snapshot, results []db.StageResult) int {
+	if r.Status == db.RunCompleted {
+		return 100
+	}
+	enabled := snap.EnabledStages()
+	if enabled == 0 {
+		return 0
+	}
+	var sum float64
+	for _, sr := range results {
+		if sr.Stage < 1 || sr.Stage > 7 || !snap.Enabled[sr.Stage] {
+			continue
+		}
+		sum += StageFraction(sr)
+	}
+	p := int(sum * 100 / float64(enabled))
+	if p > 99 {
+		p = 99
+	}
+	return p
+}
+
+// StageFraction is one stage's progress from 0 to 1.
+func StageFraction(sr db.StageResult) float64 {
+	switch sr.State {
+	case "done", "skipped":
+		return 1
+	case "running":
+		if sr.Expected <= 0 {
+			return 0
+		}
+		f := float64(sr.Taken()) / float64(sr.Expected)
+		if f > 1 {
+			f = 1
+		}
+		// A running stage is never complete until it is marked done.
+		if f > 0.999 {
+			f = 0.999
+		}
+		return f
+	}
+	return 0
+}

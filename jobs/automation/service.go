@@ -1,0 +1,269 @@
+// Package automation runs the seven-stage pipeline (DESIGN.md §1–§2): it
+// starts, pauses, resumes and cancels runs, executes them under a lease so
+// exactly one executor works a run, and starts scheduled runs.
+//
+// Run state lives in the database. Pause, resume and cancel are status
+// writes; executors re-read the status at every item boundary and every
+// commit proves, in its first statement, that the run is still active and
+// leased to the committing executor.
+package automation
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"autopress/db"
+	"autopress/jobs/ai"
+)
+
+// Config tunes the executor. Zero values take the defaults of DESIGN.md §2.
+type Config struct {
+	LeaseTTL      time.Duration // 30s
+	RenewEvery    time.Duration // 10s
+	WatchEvery    time.Duration // 2s: how often an executor re-reads its run's status
+	LostAfter     time.Duration // 20s without a successful renewal: stop
+	PollEvery     time.Duration // 5s: how often idle instances look for claimable runs
+	MaxTakeovers  int           // 5
+	CatchUpWindow time.Duration // 6h
+	IdeasPerCluster int         // 3
+	ImagesPerArticle int        // 2
+	DataDir       string        // images are written under DataDir/images
+}
+
+func (c *Config) defaults() {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&c.LeaseTTL, 30*time.Second)
+	def(&c.RenewEvery, 10*time.Second)
+	def(&c.WatchEvery, 2*time.Second)
+	def(&c.LostAfter, 20*time.Second)
+	def(&c.PollEvery, 5*time.Second)
+	def(&c.CatchUpWindow, DefaultCatchUpWindow)
+	if c.MaxTakeovers <= 0 {
+		c.MaxTakeovers = 5
+	}
+	if c.IdeasPerCluster <= 0 {
+		c.IdeasPerCluster = 3
+	}
+	if c.ImagesPerArticle < 0 {
+		c.ImagesPerArticle = 0
+	} else if c.ImagesPerArticle == 0 {
+		c.ImagesPerArticle = 2
+	}
+	if c.DataDir == "" {
+		c.DataDir = os.TempDir()
+	}
+}
+
+// Service owns this instance's executors.
+type Service struct {
+	db    *db.DB
+	ai    ai.Provider
+	clock clockwork.Clock
+	log   *slog.Logger
+	cfg   Config
+	owner string
+
+	wake chan struct{}
+
+	mu      sync.Mutex
+	running map[int64]*executor
+	wg      sync.WaitGroup
+	closed  bool
+}
+
+// New builds the service. owner identifies this instance in leases.
+func New(d *db.DB, provider ai.Provider, clock clockwork.Clock, log *slog.Logger, cfg Config) *Service {
+	cfg.defaults()
+	b := make([]byte, 4)
+	rand.Read(b)
+	host, _ := os.Hostname()
+	return &Service{
+		db: d, ai: provider, clock: clock, log: log.With("component", "automation"), cfg: cfg,
+		owner:   fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b)),
+		wake:    make(chan struct{}, 1),
+		running: map[int64]*executor{},
+	}
+}
+
+// Owner is this instance's lease owner name.
+func (s *Service) Owner() string { return s.owner }
+
+// Wake asks the poller to look for claimable runs now (after a start or a
+// resume) instead of at its next tick.
+func (s *Service) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Start starts a manual run for a site of the account. A site with an
+// active run fails with *db.ActiveRunError (errors.Is db.ErrRunActive).
+func (s *Service) Start(ctx context.Context, accountID, siteID int64, actor string) (db.Run, error) {
+	site, err := s.db.GetSite(ctx, accountID, siteID)
+	if err != nil {
+		return db.Run{}, err
+	}
+	r, err := s.prepareRun(ctx, site, db.Run{TriggerType: "manual", CreatedBy: actor})
+	if err != nil {
+		return db.Run{}, err
+	}
+	r, err = s.db.InsertRun(ctx, r)
+	if err != nil {
+		return r, err
+	}
+	s.db.AddEvent(ctx, db.Event{RunID: r.ID, At: r.CreatedAt, Message: "Run started by " + actor, Actor: actor})
+	s.log.Info("run started", "run_id", r.ID, "site_id", siteID, "actor", actor)
+	s.Wake()
+	return r, nil
+}
+
+// Pause pauses a running run: no new item starts; items in flight finish.
+func (s *Service) Pause(ctx context.Context, accountID, runID int64, actor string) (db.Run, error) {
+	r, err := s.db.PauseRun(ctx, db.Transition{AccountID: accountID, RunID: runID, Actor: actor, Now: s.clock.Now()})
+	if err == nil {
+		s.notify(runID)
+	}
+	return r, err
+}
+
+// Resume resumes a paused run from where it stopped.
+func (s *Service) Resume(ctx context.Context, accountID, runID int64, actor string) (db.Run, error) {
+	r, err := s.db.ResumeRun(ctx, db.Transition{AccountID: accountID, RunID: runID, Actor: actor, Now: s.clock.Now()})
+	if err == nil {
+		s.notify(runID)
+		s.Wake()
+	}
+	return r, err
+}
+
+// Cancel cancels a running or paused run. When it returns, the site is free
+// and nothing of the run commits any more; AI calls in flight on this
+// instance are interrupted (on other instances within WatchEvery).
+func (s *Service) Cancel(ctx context.Context, accountID, runID int64, actor string) (db.Run, error) {
+	r, err := s.db.CancelRun(ctx, db.Transition{AccountID: accountID, RunID: runID, Actor: actor, Now: s.clock.Now()})
+	if err != nil {
+		return r, err
+	}
+	s.mu.Lock()
+	x := s.running[runID]
+	s.mu.Unlock()
+	if x != nil {
+		x.cancel(errCancelled)
+	}
+	// Holds of calls that will now never commit go back to the account.
+	if _, err := s.db.RefundUnsettled(ctx, runID, "run cancelled", s.clock.Now()); err != nil {
+		s.log.Error("refund after cancel", "run_id", runID, "err", err)
+	}
+	return r, nil
+}
+
+func (s *Service) notify(runID int64) {
+	s.mu.Lock()
+	x := s.running[runID]
+	s.mu.Unlock()
+	if x != nil {
+		x.poke()
+	}
+}
+
+// Poll claims every claimable run and starts an executor for each. It
+// returns how many it started.
+func (s *Service) Poll(ctx context.Context) (int, error) {
+	ids, err := s.db.ClaimableRuns(ctx, s.clock.Now())
+	if err != nil {
+		return 0, fmt.Errorf("automation: claimable runs: %w", err)
+	}
+	started := 0
+	for _, id := range ids {
+		s.mu.Lock()
+		_, busy := s.running[id]
+		closed := s.closed
+		s.mu.Unlock()
+		if busy || closed {
+			continue
+		}
+		x, err := s.claim(ctx, id)
+		if errors.Is(err, db.ErrConflict) || x == nil {
+			continue // someone else was faster, or the run failed
+		}
+		if err != nil {
+			return started, err
+		}
+		started++
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			x.execute()
+		}()
+	}
+	return started, nil
+}
+
+// Loop polls for claimable runs until ctx ends: every PollEvery and at once
+// when woken. Every instance runs it (no distributed lock): the lease decides.
+func (s *Service) Loop(ctx context.Context) {
+	t := s.clock.NewTicker(s.cfg.PollEvery)
+	defer t.Stop()
+	for {
+		if _, err := s.Poll(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("poll runs", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.Chan():
+		case <-s.wake:
+		}
+	}
+}
+
+// Shutdown stops this instance's executors: in-flight calls are cancelled,
+// leases released so another instance can take the runs over at once (holds
+// stay for the item's next attempt), and it waits for them until ctx ends.
+func (s *Service) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	for _, x := range s.running {
+		x.cancel(errShutdown)
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Execute claims one run and executes it synchronously until it completes,
+// pauses or is lost (tests and the command line use it). ErrConflict when
+// the run is not claimable.
+func (s *Service) Execute(ctx context.Context, runID int64) error {
+	x, err := s.claim(ctx, runID)
+	if err != nil {
+		return err
+	}
+	if x == nil {
+		return nil
+	}
+	s.wg.Add(1)
+	defer s.wg.Done()
+	x.execute()
+	return nil
+}

@@ -1,0 +1,310 @@
+package automation
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"autopress/db"
+	"autopress/jobs/ai"
+)
+
+// process works one item (or batch): the AI call outside any transaction,
+// then the commit. A failure is recorded on the item (with a refund of its
+// hold in the same transaction) and never stops the other items.
+func (x *executor) process(stage int, it workItem) {
+	c := db.ItemCommit{RunID: x.run.ID, Owner: x.s.owner, SiteID: x.run.SiteID, Stage: stage}
+	if it.hold != nil {
+		c.HoldKey = it.hold.Key()
+	}
+	var err error
+	switch stage {
+	case 1:
+		err = x.cluster(c, it.ids)
+	case 2:
+		err = x.ideas(c, it.ids[0])
+	case 3:
+		err = x.tasks(c, it.ids)
+	case 4:
+		err = x.article(c, it.ids[0])
+	case 5:
+		err = x.prompts(c, it.ids[0])
+	case 6:
+		err = x.image(c, it.ids[0])
+	case 7:
+		c.Processed = len(it.ids)
+		c.Now = x.now()
+		err = x.s.db.CommitApprovals(x.ctx, c, it.ids)
+	}
+	if err == nil {
+		return
+	}
+	if x.ctx.Err() != nil || errors.Is(err, db.ErrLeaseLost) {
+		// Cancelled, shut down or lost: nothing commits; the hold is
+		// refunded on cancel or reused by the run's next executor.
+		x.lost(err)
+		return
+	}
+	if stage == 3 || stage == 7 {
+		// Free batches only fail on the database; stop the executor and let
+		// the run be taken over rather than mark items failed.
+		x.cancel(fmt.Errorf("automation: stage %d batch: %w", stage, err))
+		return
+	}
+	x.fail(stage, c, it, err)
+}
+
+// fail records a failed attempt of an AI item.
+func (x *executor) fail(stage int, c db.ItemCommit, it workItem, cause error) {
+	msg := cause.Error()
+	if errors.Is(cause, db.ErrConflict) {
+		msg = "the item changed while it was being processed"
+	}
+	c.Now = x.now()
+	c.HoldKey = ""
+	c.Failed = it.units
+	f := db.ItemFailure{Stage: stage, IDs: it.ids, Message: msg}
+	if it.hold != nil {
+		f.Refund = &db.Refund{Hold: *it.hold, Reason: "AI call failed"}
+		f.Refund.Now = c.Now
+	}
+	c.Events = []db.Event{{Level: "error", Message: fmt.Sprintf("%s failed: %s", itemLabel(stage, it.ids), msg)}}
+	forGood, err := x.s.db.CommitItemFailure(x.ctx, c, f)
+	if err != nil {
+		x.lost(err)
+		return
+	}
+	if forGood > 0 {
+		x.s.db.AddEvent(x.ctx, db.Event{RunID: x.run.ID, At: c.Now, Stage: stage, Level: "error",
+			Message: fmt.Sprintf("%d item(s) failed %d times and are now marked failed", forGood, db.MaxItemAttempts)})
+	}
+	x.noteError(msg)
+}
+
+func itemLabel(stage int, ids []int64) string {
+	switch stage {
+	case 1:
+		return fmt.Sprintf("Clustering a batch of %d keyword(s) (first #%d)", len(ids), ids[0])
+	case 2:
+		return fmt.Sprintf("Ideas for cluster #%d", ids[0])
+	case 4:
+		return fmt.Sprintf("Article for task #%d", ids[0])
+	case 5:
+		return fmt.Sprintf("Image prompts for article #%d", ids[0])
+	case 6:
+		return fmt.Sprintf("Image for prompt #%d", ids[0])
+	}
+	return fmt.Sprintf("Item #%d", ids[0])
+}
+
+// cluster is stage 1: one AI call per batch of keywords.
+func (x *executor) cluster(c db.ItemCommit, ids []int64) error {
+	kws, err := x.s.db.KeywordsByIDs(x.ctx, ids)
+	if err != nil {
+		return err
+	}
+	in := make([]ai.Keyword, len(kws))
+	inBatch := map[int64]bool{}
+	for i, k := range kws {
+		in[i] = ai.Keyword{ID: k.ID, Text: k.Keyword}
+		inBatch[k.ID] = true
+	}
+	out, err := x.s.ai.ClusterKeywords(x.ctx, x.site.Name, in)
+	if err != nil {
+		return err
+	}
+	// Trust nothing: ids outside the batch are dropped, each keyword joins
+	// its first cluster only, empty clusters vanish.
+	seen := map[int64]bool{}
+	var clusters []db.NewCluster
+	for _, cl := range out {
+		var members []int64
+		for _, id := range cl.KeywordIDs {
+			if inBatch[id] && !seen[id] {
+				seen[id] = true
+				members = append(members, id)
+			}
+		}
+		if len(members) > 0 {
+			name := strings.TrimSpace(cl.Name)
+			if name == "" {
+				name = "Untitled cluster"
+			}
+			clusters = append(clusters, db.NewCluster{Name: name, KeywordIDs: members})
+		}
+	}
+	var leftOut []int64
+	for _, k := range kws {
+		if !seen[k.ID] {
+			leftOut = append(leftOut, k.ID)
+		}
+	}
+	c.Processed, c.Skipped, c.Now = len(seen), len(leftOut), x.now()
+	msg := fmt.Sprintf("Clustered %d keyword(s) into %d cluster(s)", len(seen), len(clusters))
+	if len(leftOut) > 0 {
+		msg += fmt.Sprintf("; %d left out stay pending (unclustered after %d tries)", len(leftOut), db.MaxItemAttempts)
+	}
+	c.Events = []db.Event{{Message: msg}}
+	return x.s.db.CommitClustering(x.ctx, c, clusters, leftOut)
+}
+
+// ideas is stage 2: one AI call per cluster.
+func (x *executor) ideas(c db.ItemCommit, clusterID int64) error {
+	cl, kws, err := x.s.db.ClusterWithKeywords(x.ctx, clusterID)
+	if err != nil {
+		return err
+	}
+	n := min(x.s.cfg.IdeasPerCluster, max(1, len(kws)))
+	out, err := x.s.ai.GenerateIdeas(x.ctx, x.site.Name, cl.Name, kws, n)
+	if err != nil {
+		return err
+	}
+	var ideas []db.NewIdea
+	for _, i := range out {
+		if t := strings.TrimSpace(i.Title); t != "" && len(ideas) < n {
+			ideas = append(ideas, db.NewIdea{Title: t, Summary: i.Summary, Keywords: strings.Join(kws, "\n")})
+		}
+	}
+	if len(ideas) == 0 {
+		return fmt.Errorf("%w: no usable idea", ai.ErrMalformed)
+	}
+	c.Processed, c.Now = 1, x.now()
+	c.Events = []db.Event{{Message: fmt.Sprintf("Cluster %q: %d idea(s)", cl.Name, len(ideas))}}
+	return x.s.db.CommitIdeas(x.ctx, c, clusterID, ideas)
+}
+
+// tasks is stage 3 (free): ideas become writing tasks, a batch per commit.
+func (x *executor) tasks(c db.ItemCommit, ids []int64) error {
+	ideas, err := x.s.db.IdeasByIDs(x.ctx, ids)
+	if err != nil {
+		return err
+	}
+	c.Processed, c.Now = len(ideas), x.now()
+	return x.s.db.CommitTasks(x.ctx, c, ideas)
+}
+
+// article is stage 4: one AI call per writing task.
+func (x *executor) article(c db.ItemCommit, taskID int64) error {
+	t, idea, err := x.s.db.TaskWithIdea(x.ctx, taskID)
+	if err != nil {
+		return err
+	}
+	kws := splitLines(idea.Keywords)
+	a, err := x.s.ai.WriteArticle(x.ctx, x.site.Name, ai.Idea{Title: idea.Title, Summary: idea.Summary}, kws)
+	if err != nil {
+		return err
+	}
+	html := ai.Sanitize(a.HTML)
+	if strings.TrimSpace(html) == "" {
+		return fmt.Errorf("%w: empty article", ai.ErrMalformed)
+	}
+	title := strings.TrimSpace(a.Title)
+	if title == "" {
+		title = t.Title
+	}
+	c.Processed, c.Now = 1, x.now()
+	c.Events = []db.Event{{Message: fmt.Sprintf("Wrote %q (%d words)", title, a.WordCount)}}
+	_, err = x.s.db.CommitArticle(x.ctx, c, taskID, db.NewArticle{Title: title, Slug: Slugify(title), HTML: html,
+		Excerpt: a.Excerpt, Keywords: idea.Keywords, WordCount: a.WordCount})
+	return err
+}
+
+// prompts is stage 5: one AI call per article.
+func (x *executor) prompts(c db.ItemCommit, contentID int64) error {
+	content, err := x.s.db.ContentByID(x.ctx, contentID)
+	if err != nil {
+		return err
+	}
+	out, err := x.s.ai.ExtractImagePrompts(x.ctx, ai.Article{Title: content.Title, HTML: content.HTML, Excerpt: content.Excerpt, WordCount: content.WordCount}, x.s.cfg.ImagesPerArticle)
+	if err != nil {
+		return err
+	}
+	var ps []db.NewPrompt
+	for _, p := range out {
+		if t := strings.TrimSpace(p.Prompt); t != "" && len(ps) < x.s.cfg.ImagesPerArticle {
+			ps = append(ps, db.NewPrompt{Prompt: t, Alt: p.Alt})
+		}
+	}
+	c.Processed, c.Now = 1, x.now()
+	c.Events = []db.Event{{Message: fmt.Sprintf("Article #%d: %d image prompt(s)", contentID, len(ps))}}
+	return x.s.db.CommitImagePrompts(x.ctx, c, contentID, ps)
+}
+
+// image is stage 6: one AI call per prompt; the file is written before the
+// commit under a name fixed by the prompt, so a retry overwrites it.
+func (x *executor) image(c db.ItemCommit, promptID int64) error {
+	p, err := x.s.db.ImagePromptByID(x.ctx, promptID)
+	if err != nil {
+		return err
+	}
+	img, err := x.s.ai.GenerateImage(x.ctx, ai.ImagePrompt{Prompt: p.Prompt, Alt: p.Alt})
+	if err != nil {
+		return err
+	}
+	if len(img.Data) == 0 {
+		return fmt.Errorf("%w: empty image", ai.ErrMalformed)
+	}
+	rel := filepath.Join("images", fmt.Sprint(x.run.SiteID), fmt.Sprintf("%d-%d%s", p.ContentID, p.ID, safeExt(img.Ext)))
+	if err := writeFileAtomic(filepath.Join(x.s.cfg.DataDir, rel), img.Data); err != nil {
+		return err
+	}
+	c.Processed, c.Now = 1, x.now()
+	return x.s.db.CommitImage(x.ctx, c, p, db.NewImage{Path: filepath.ToSlash(rel), MIME: img.MIME, Alt: p.Alt, Bytes: int64(len(img.Data))})
+}
+
+func safeExt(ext string) string {
+	switch ext {
+	case ".png", ".jpg", ".jpeg", ".webp", ".svg", ".gif":
+		return ext
+	}
+	return ".bin"
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return fmt.Errorf("automation: image dir: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".img-*")
+	if err != nil {
+		return fmt.Errorf("automation: image file: %w", err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("automation: image file: %w", err)
+	}
+	tmp.Close()
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("automation: image file: %w", err)
+	}
+	return nil
+}
+
+func splitLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
+
+// Slugify makes a URL slug from a title: lowercase ASCII letters, digits and
+// hyphens, at most 80 characters.
+func Slugify(title string) string {
+	s := strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(title), "-"), "-")
+	if len(s) > 80 {
+		s = strings.TrimRight(s[:80], "-")
+	}
+	if s == "" {
+		s = "article"
+	}
+	return s
+}
