@@ -3,8 +3,10 @@ package targets
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -61,9 +63,9 @@ func statusError(status int, body []byte) *StatusError {
 	return se
 }
 
+// looksLikeHTML spots error pages, whose markup is no use in a message.
 func looksLikeHTML(b []byte) bool {
-	s := strings.TrimSpace(strings.ToLower(string(b[:min(len(b), 64)])))
-	return strings.HasPrefix(s, "<!doctype") || strings.HasPrefix(s, "<html") || strings.HasPrefix(s, "<")
+	return strings.HasPrefix(strings.TrimSpace(string(b[:min(len(b), 64)])), "<")
 }
 
 // stripTags removes markup from error messages (WordPress puts <strong> in
@@ -96,3 +98,35 @@ func shorten(s string, n int) string {
 }
 
 func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// reachError is a request that got no HTTP answer (DNS, connection, TLS,
+// timeout, cancellation).
+type reachError struct {
+	url string
+	err error
+}
+
+func (e *reachError) Error() string { return "cannot reach " + e.url + ": " + e.cause() }
+
+// cause leaves out url.Error's method and full URL, which repeat e.url.
+func (e *reachError) cause() string {
+	var ue *url.Error
+	if errors.As(e.err, &ue) {
+		return ue.Err.Error()
+	}
+	return e.err.Error()
+}
+
+func (e *reachError) Unwrap() error { return e.err }
+
+// userError is an error whose text is written for the user (Test results)
+// while still matching the errors it was made from with errors.Is/As.
+type userError struct {
+	msg  string
+	errs []error
+}
+
+func (e *userError) Error() string   { return e.msg }
+func (e *userError) Unwrap() []error { return e.errs }
+
+func userErr(msg string, errs ...error) error { return &userError{msg: msg, errs: errs} }

@@ -44,7 +44,7 @@ func (l *Local) postDir(p Post) (string, error) {
 		return "", fmt.Errorf("%w: site id %d", ErrInvalidPost, p.SiteID)
 	}
 	if l.Dir == "" {
-		return "", fmt.Errorf("%w: local: no directory", ErrConfig)
+		return "", &configError{"local", "no directory configured"}
 	}
 	return filepath.Join(l.Dir, strconv.FormatInt(p.SiteID, 10), p.Slug), nil
 }
@@ -55,6 +55,9 @@ func (l *Local) postDir(p Post) (string, error) {
 func (l *Local) Publish(ctx context.Context, p Post) (Result, error) {
 	dir, err := l.postDir(p)
 	if err != nil {
+		return Result{}, err
+	}
+	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {

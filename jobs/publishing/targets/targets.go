@@ -83,6 +83,15 @@ var ErrInvalidPost = errors.New("targets: invalid post")
 // no secret, …); retrying does not help until someone fixes them.
 var ErrConfig = errors.New("targets: the target is not configured")
 
+// configError is a missing or bad setting; msg is written for the user.
+type configError struct {
+	target string
+	msg    string
+}
+
+func (e *configError) Error() string        { return "targets: " + e.target + ": " + e.msg }
+func (e *configError) Is(target error) bool { return target == ErrConfig }
+
 // StatusError is an unexpected HTTP status from a remote target.
 type StatusError struct {
 	Status int

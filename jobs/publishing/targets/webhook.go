@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -91,7 +92,11 @@ func (w *Webhook) Publish(ctx context.Context, p Post) (Result, error) {
 	}
 	status, resp, err := w.post(ctx, body, "content-"+strconv.FormatInt(p.ContentID, 10))
 	if err != nil {
-		return Result{}, err
+		var ce *configError
+		if errors.As(err, &ce) {
+			return Result{}, err
+		}
+		return Result{}, fmt.Errorf("targets: webhook: %w", err)
 	}
 	if !is2xx(status) {
 		return Result{}, webhookStatusError(status, resp)
@@ -108,29 +113,36 @@ func (w *Webhook) Lookup(ctx context.Context, p Post) (Result, bool, error) {
 // Test sends a signed {"event":"ping"} and expects a 2xx answer.
 func (w *Webhook) Test(ctx context.Context) error {
 	status, resp, err := w.post(ctx, []byte(`{"event":"ping"}`), "")
-	if err != nil {
+	var re *reachError
+	var ce *configError
+	switch {
+	case errors.As(err, &re):
+		return userErr("cannot reach the webhook at "+re.url+": "+re.cause(), err)
+	case errors.As(err, &ce):
+		return userErr("webhook: "+ce.msg, err)
+	case err != nil:
 		return err
 	}
 	if !is2xx(status) {
 		se := statusError(status, resp)
 		if status == http.StatusUnauthorized || status == http.StatusForbidden {
-			return fmt.Errorf("the webhook at %s rejected the signature (%w); check that the receiver uses this site's secret: %w", w.URL, ErrAuth, se)
+			return userErr(fmt.Sprintf("the webhook at %s rejected the signature (%s); check that the receiver uses this site's secret", w.URL, se), ErrAuth, se)
 		}
-		return fmt.Errorf("the webhook at %s answered %w", w.URL, se)
+		return userErr(fmt.Sprintf("the webhook at %s answered %s", w.URL, se), se)
 	}
 	return nil
 }
 
 func (w *Webhook) post(ctx context.Context, body []byte, idemKey string) (int, []byte, error) {
 	if w.URL == "" {
-		return 0, nil, fmt.Errorf("%w: webhook: no URL", ErrConfig)
+		return 0, nil, &configError{"webhook", "no URL configured"}
 	}
 	if w.Secret == "" {
-		return 0, nil, fmt.Errorf("%w: webhook: no secret", ErrConfig)
+		return 0, nil, &configError{"webhook", "no signing secret configured"}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
 	if err != nil {
-		return 0, nil, fmt.Errorf("%w: webhook URL: %w", ErrConfig, err)
+		return 0, nil, &configError{"webhook", fmt.Sprintf("bad URL %q: %v", w.URL, err)}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", userAgent)
@@ -141,7 +153,7 @@ func (w *Webhook) post(ctx context.Context, body []byte, idemKey string) (int, [
 	}
 	resp, err := httpClient(w.Client).Do(req)
 	if err != nil {
-		return 0, nil, fmt.Errorf("targets: webhook: cannot reach %s: %w", w.URL, err)
+		return 0, nil, &reachError{url: w.URL, err: err}
 	}
 	b, err := readBody(resp)
 	if err != nil && is2xx(resp.StatusCode) {
