@@ -149,7 +149,6 @@ func (d *DB) ListRuns(ctx context.Context, siteID int64, limit int) ([]Run, erro
 	return out, err
 }
 
-
 // StartScheduledRun inserts a scheduled run and records the schedule's
 // outcome in one transaction, only if the schedule still has the due
 // next_run_at (won=false otherwise: another instance handled it). Detail may

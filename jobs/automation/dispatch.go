@@ -63,6 +63,10 @@ func (x *executor) runStage(stage int) error {
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		inflight = map[int64]bool{}
+		// finished holds the items this executor already took in this
+		// stage: a pending list read just before one of them committed
+		// must not hand it out again.
+		finished = map[int64]bool{}
 		done     = make(chan struct{}, 64)
 		slots    = make(chan struct{}, concurrency)
 	)
@@ -75,6 +79,7 @@ func (x *executor) runStage(stage int) error {
 		mu.Lock()
 		for _, id := range it.ids {
 			delete(inflight, id)
+			finished[id] = true
 		}
 		mu.Unlock()
 		<-slots
@@ -125,7 +130,7 @@ loop:
 		mu.Lock()
 		var pick []int64
 		for _, id := range ids {
-			if !inflight[id] && len(pick) < want {
+			if !inflight[id] && !finished[id] && len(pick) < want {
 				pick = append(pick, id)
 			}
 		}

@@ -27,16 +27,16 @@ import (
 
 // Config tunes the executor. Zero values take the defaults of DESIGN.md §2.
 type Config struct {
-	LeaseTTL      time.Duration // 30s
-	RenewEvery    time.Duration // 10s
-	WatchEvery    time.Duration // 2s: how often an executor re-reads its run's status
-	LostAfter     time.Duration // 20s without a successful renewal: stop
-	PollEvery     time.Duration // 5s: how often idle instances look for claimable runs
-	MaxTakeovers  int           // 5
-	CatchUpWindow time.Duration // 6h
-	IdeasPerCluster int         // 3
-	ImagesPerArticle int        // 2
-	DataDir       string        // images are written under DataDir/images
+	LeaseTTL         time.Duration // 30s
+	RenewEvery       time.Duration // 10s
+	WatchEvery       time.Duration // 2s: how often an executor re-reads its run's status
+	LostAfter        time.Duration // 20s without a successful renewal: stop
+	PollEvery        time.Duration // 5s: how often idle instances look for claimable runs
+	MaxTakeovers     int           // 5
+	CatchUpWindow    time.Duration // 6h
+	IdeasPerCluster  int           // 3
+	ImagesPerArticle int           // 2
+	DataDir          string        // images are written under DataDir/images
 }
 
 func (c *Config) defaults() {
