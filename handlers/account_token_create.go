@@ -1,0 +1,49 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"autopress/db"
+	"autopress/jobs/accounts"
+	"autopress/views"
+)
+
+// tokenCreate mints an API token and shows its plaintext in this response
+// only: it is rendered directly (no redirect), never kept in the session,
+// and the page is marked not to be cached.
+func (h *app) tokenCreate(c echo.Context) error {
+	name := strings.TrimSpace(c.FormValue("name"))
+	errs := map[string]string{}
+	switch n := utf8.RuneCountInString(name); {
+	case n == 0:
+		errs["name"] = "Give the token a name, so you know later what uses it."
+	case n > 100:
+		errs["name"] = "Use at most 100 characters."
+	}
+	if len(errs) > 0 {
+		a, err := h.accountPage(c)
+		if err != nil {
+			return err
+		}
+		a.TokenName, a.TokenErrors = name, errs
+		return h.render(c, http.StatusUnprocessableEntity, views.Account(h.page(c, "Account", "account"), a))
+	}
+
+	u := userOf(c)
+	plain, hash, prefix := accounts.NewAPIToken()
+	if _, err := h.DB.CreateToken(c.Request().Context(), db.APIToken{AccountID: u.AccountID, UserID: u.ID,
+		Name: name, TokenHash: hash, Prefix: prefix, CreatedAt: h.Clock.Now()}); err != nil {
+		return err
+	}
+	a, err := h.accountPage(c)
+	if err != nil {
+		return err
+	}
+	a.NewToken, a.NewTokenName = plain, name
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return h.render(c, http.StatusOK, views.Account(h.page(c, "Account", "account"), a))
+}

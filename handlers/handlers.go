@@ -1,0 +1,64 @@
+// Package handlers is autopress's web layer: the Echo app with its
+// middleware, the server-rendered pages (templ components from views/, htmx
+// partials) and the JSON API under /api/v1.
+//
+// Handlers are thin: parse the request, validate, call the store (db/) or a
+// domain package (jobs/), then render a page, a partial, JSON or a redirect.
+// Errors go to one HTTPErrorHandler (errors.go) that maps them to statuses.
+package handlers
+
+import (
+	"log/slog"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/jonboulle/clockwork"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"autopress/db"
+)
+
+// Deps is what the web layer needs from the rest of the program.
+type Deps struct {
+	DB       *db.DB
+	Sessions *scs.SessionManager
+	// Clock is the source of every "now" the handlers store or compare.
+	Clock   clockwork.Clock
+	Log     *slog.Logger
+	DataDir string
+	// Secure marks cookies Secure (the server is reached over https).
+	Secure bool
+	// Registry receives the HTTP metrics and is served at /metrics. Nil means
+	// a fresh registry with the Go and process collectors; pass one to share
+	// it with the background jobs' metrics.
+	Registry *prometheus.Registry
+}
+
+// app carries the dependencies into the handlers (methods on app).
+type app struct {
+	Deps
+}
+
+// New builds the Echo app with every route and middleware.
+func New(d Deps) *echo.Echo {
+	if d.Clock == nil {
+		d.Clock = clockwork.NewRealClock()
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+		d.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	h := &app{Deps: d}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = h.handleError
+	d.Sessions.ErrorFunc = h.sessionStoreError(e)
+	h.middleware(e)
+	h.routes(e)
+	return e
+}

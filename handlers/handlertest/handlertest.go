@@ -1,0 +1,166 @@
+// Package handlertest runs the real web app (handlers.New) on an
+// httptest.Server for handler tests: a fake clock, clients with a cookie
+// jar that read CSRF tokens from the pages like a browser, and helpers to
+// create users, sites and API tokens.
+//
+//	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+//		app := handlertest.New(t, d)
+//		u := app.NewUser(t, "a@example.com", handlertest.Password, false)
+//		c := app.Client(t)
+//		c.Login(t, u.Email, handlertest.Password)
+//		page := c.Get(t, "/sites")
+//		...
+//	})
+package handlertest
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/labstack/echo/v4"
+
+	"autopress/db"
+	"autopress/handlers"
+	"autopress/jobs/accounts"
+)
+
+// Password is a valid password for test users.
+const Password = "correct horse battery"
+
+// Start is the fake clock's initial time.
+var Start = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// App is the web app under test.
+type App struct {
+	Echo   *echo.Echo
+	Server *httptest.Server
+	// URL is the server's base URL (no trailing slash).
+	URL   string
+	DB    *db.DB
+	Clock *clockwork.FakeClock
+	// Deps is what handlers.New was given.
+	Deps handlers.Deps
+
+	logs *syncBuffer
+}
+
+type config struct {
+	clock *clockwork.FakeClock
+	deps  []func(*handlers.Deps)
+}
+
+// Option changes how New builds the app.
+type Option func(*config)
+
+// WithClock uses the given fake clock (default: one at Start).
+func WithClock(c *clockwork.FakeClock) Option { return func(cfg *config) { cfg.clock = c } }
+
+// WithDeps edits the handlers.Deps before the app is built, for fields other
+// tests need (new dependencies added to Deps).
+func WithDeps(f func(*handlers.Deps)) Option {
+	return func(cfg *config) { cfg.deps = append(cfg.deps, f) }
+}
+
+// New builds handlers.New on d and serves it until the test ends. The app's
+// log is kept and printed if the test fails (see Logs).
+func New(t testing.TB, d *db.DB, opts ...Option) *App {
+	t.Helper()
+	cfg := config{}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.clock == nil {
+		cfg.clock = clockwork.NewFakeClockAt(Start)
+	}
+	logs := &syncBuffer{}
+	deps := handlers.Deps{
+		DB:       d,
+		Sessions: handlers.NewSessions(d, false),
+		Clock:    cfg.clock,
+		Log:      slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		DataDir:  t.TempDir(),
+	}
+	for _, f := range cfg.deps {
+		f(&deps)
+	}
+	e := handlers.New(deps)
+	srv := httptest.NewServer(e)
+	t.Cleanup(func() {
+		srv.Close()
+		if s, ok := deps.Sessions.Store.(interface{ StopCleanup() }); ok {
+			s.StopCleanup()
+		}
+		if t.Failed() {
+			t.Logf("app log:\n%s", logs.String())
+		}
+	})
+	return &App{Echo: e, Server: srv, URL: srv.URL, DB: d, Clock: cfg.clock, Deps: deps, logs: logs}
+}
+
+// Logs returns everything the app logged so far.
+func (a *App) Logs() string { return a.logs.String() }
+
+// NewUser creates an account with its first user (accounts.CreateUser, so
+// with the signup grant). bcrypt makes this slow: create users once per test.
+func (a *App) NewUser(t testing.TB, email, password string, admin bool) db.User {
+	t.Helper()
+	u, err := accounts.CreateUser(context.Background(), a.DB, "", email, password, admin, a.Clock.Now())
+	if err != nil {
+		t.Fatalf("handlertest: create user %s: %v", email, err)
+	}
+	return u
+}
+
+// NewSite creates a site of the user's account (https://example.com, Europe/Berlin).
+func (a *App) NewSite(t testing.TB, u db.User, name string) db.Site {
+	t.Helper()
+	s, err := a.DB.CreateSite(context.Background(), db.Site{AccountID: u.AccountID, Name: name,
+		URL: "https://example.com", Timezone: "Europe/Berlin"}, a.Clock.Now())
+	if err != nil {
+		t.Fatalf("handlertest: create site: %v", err)
+	}
+	return s
+}
+
+// NewToken creates an API token for the user and returns its plaintext.
+func (a *App) NewToken(t testing.TB, u db.User) string {
+	t.Helper()
+	plain, _ := a.NewTokenRow(t, u)
+	return plain
+}
+
+// NewTokenRow is NewToken that also returns the stored row (for its id).
+func (a *App) NewTokenRow(t testing.TB, u db.User) (string, db.APIToken) {
+	t.Helper()
+	plain, hash, prefix := accounts.NewAPIToken()
+	row, err := a.DB.CreateToken(context.Background(), db.APIToken{AccountID: u.AccountID, UserID: u.ID,
+		Name: "test", TokenHash: hash, Prefix: prefix, CreatedAt: a.Clock.Now()})
+	if err != nil {
+		t.Fatalf("handlertest: create token: %v", err)
+	}
+	return plain, row
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

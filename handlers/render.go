@@ -1,0 +1,48 @@
+package handlers
+
+import (
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"autopress/db"
+	"autopress/views"
+)
+
+// contentSecurityPolicy allows only this server's scripts: confirmations
+// and other behaviour live in static/app.js, never in inline handlers.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+	"img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+// render writes an HTML component with a status.
+func (h *app) render(c echo.Context, status int, component templ.Component) error {
+	hdr := c.Response().Header()
+	hdr.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	hdr.Set("Content-Security-Policy", contentSecurityPolicy)
+	c.Response().WriteHeader(status)
+	return component.Render(c.Request().Context(), c.Response())
+}
+
+// renderPage renders the full page, or only the partial when htmx asks for
+// one: the single place where that choice is made.
+func (h *app) renderPage(c echo.Context, status int, full, partial templ.Component) error {
+	c.Response().Header().Add(echo.HeaderVary, hxRequest)
+	if partial != nil && wantsPartial(c) {
+		return h.render(c, status, partial)
+	}
+	return h.render(c, status, full)
+}
+
+// page is the layout data of a page: title, navigation, CSRF token, the
+// signed-in user and the pending flash message.
+func (h *app) page(c echo.Context, title, nav string) views.Page {
+	p := views.Page{Title: title, Nav: nav, CSRF: csrfToken(c), Flash: h.popFlash(c)}
+	if u, ok := c.Get(ctxUser).(db.User); ok {
+		p.User = &views.User{Email: u.Email, Admin: u.IsAdmin}
+	}
+	return p
+}
+
+// siteInfo is a site as the views show it.
+func siteInfo(s db.Site) views.SiteInfo {
+	return views.SiteInfo{ID: s.ID, Name: s.Name, URL: s.URL, Timezone: s.Timezone}
+}
