@@ -25,4 +25,3 @@ func (h *app) static(c echo.Context) error {
 	http.ServeFileFS(c.Response(), c.Request(), static.FS, name)
 	return nil
 }
-
