@@ -1,0 +1,157 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the server's configuration, read from the environment by
+// loadConfig; the README's configuration table documents every variable.
+type Config struct {
+	DatabaseURL   string
+	ListenAddr    string
+	DataDir       string
+	BaseURL       string
+	AppSecret     string
+	AdminEmail    string
+	AdminPassword string
+	LogLevel      slog.Level
+	LogFormat     string
+	SecureCookies bool
+}
+
+// Postgres reports whether DATABASE_URL selects PostgreSQL.
+func (c Config) Postgres() bool {
+	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
+}
+
+// loadConfig reads and validates the configuration. getenv is os.Getenv in
+// the binary and a map in tests. Every problem found is reported, not just
+// the first.
+func loadConfig(getenv func(string) string) (Config, error) {
+	e := &envReader{getenv: getenv}
+	var c Config
+	c.DatabaseURL = e.str("DATABASE_URL", "")
+	c.ListenAddr = e.str("LISTEN_ADDR", "127.0.0.1:8080")
+	c.DataDir = e.str("DATA_DIR", "./data")
+	c.BaseURL = strings.TrimRight(e.str("BASE_URL", "http://"+c.ListenAddr), "/")
+	c.AppSecret = e.str("APP_SECRET", "")
+	c.AdminEmail = e.str("ADMIN_EMAIL", "")
+	c.AdminPassword = e.str("ADMIN_PASSWORD", "")
+	c.LogLevel = e.level("LOG_LEVEL", slog.LevelInfo)
+	c.LogFormat = e.oneOf("LOG_FORMAT", "text", "text", "json")
+	c.SecureCookies = e.bool("SECURE_COOKIES", strings.HasPrefix(c.BaseURL, "https://"))
+
+	switch {
+	case c.DatabaseURL == "", strings.HasPrefix(c.DatabaseURL, "sqlite:"):
+	case c.Postgres():
+		if c.AppSecret == "" {
+			e.fail("APP_SECRET", "is required with PostgreSQL (every instance must share it); generate one with: openssl rand -hex 32")
+		}
+	default:
+		e.fail("DATABASE_URL", "want empty, sqlite:PATH or postgres://USER@HOST:PORT/DB")
+	}
+	if _, _, err := net.SplitHostPort(c.ListenAddr); err != nil {
+		e.fail("LISTEN_ADDR", fmt.Sprintf("want HOST:PORT, got %q", c.ListenAddr))
+	}
+	if c.DataDir == "" {
+		e.fail("DATA_DIR", "must not be empty")
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		e.fail("BASE_URL", fmt.Sprintf("want an absolute http(s) URL, got %q", c.BaseURL))
+	}
+	if c.AdminEmail != "" && !strings.Contains(c.AdminEmail, "@") {
+		e.fail("ADMIN_EMAIL", fmt.Sprintf("%q is not an email address", c.AdminEmail))
+	}
+	if c.AdminPassword != "" && c.AdminEmail == "" {
+		e.fail("ADMIN_PASSWORD", "is set but ADMIN_EMAIL is not")
+	}
+	return c, e.err()
+}
+
+// envReader reads variables with defaults and collects what is wrong.
+type envReader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (e *envReader) fail(name, msg string) {
+	e.errs = append(e.errs, fmt.Errorf("config: %s %s", name, msg))
+}
+
+func (e *envReader) err() error { return errors.Join(e.errs...) }
+
+func (e *envReader) str(name, def string) string {
+	if v := strings.TrimSpace(e.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (e *envReader) oneOf(name, def string, allowed ...string) string {
+	v := strings.ToLower(e.str(name, def))
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	e.fail(name, fmt.Sprintf("want one of %s, got %q", strings.Join(allowed, ", "), v))
+	return def
+}
+
+func (e *envReader) bool(name string, def bool) bool {
+	v := e.str(name, "")
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		e.fail(name, fmt.Sprintf("want true or false, got %q", v))
+		return def
+	}
+	return b
+}
+
+func (e *envReader) int(name string, def int) int {
+	v := e.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		e.fail(name, fmt.Sprintf("want a whole number, got %q", v))
+		return def
+	}
+	return n
+}
+
+func (e *envReader) duration(name string, def time.Duration) time.Duration {
+	v := e.str(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		e.fail(name, fmt.Sprintf("want a duration such as 30s or 5m, got %q", v))
+		return def
+	}
+	return d
+}
+
+func (e *envReader) level(name string, def slog.Level) slog.Level {
+	switch e.oneOf(name, strings.ToLower(def.String()), "debug", "info", "warn", "error") {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestConfigDefaults(t *testing.T) {
+	c, err := loadConfig(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{
+		ListenAddr: "127.0.0.1:8080",
+		DataDir:    "./data",
+		BaseURL:    "http://127.0.0.1:8080",
+		LogLevel:   slog.LevelInfo,
+		LogFormat:  "text",
+	}
+	if c != want {
+		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
+	}
+	if c.Postgres() {
+		t.Error("no DATABASE_URL must mean SQLite")
+	}
+}
+
+func TestConfigValues(t *testing.T) {
+	c, err := loadConfig(env(map[string]string{
+		"DATABASE_URL": "postgres://postgres@db:5432/autopress?sslmode=disable",
+		"APP_SECRET":   "s3cret-s3cret-s3cret",
+		"LISTEN_ADDR":  ":9000",
+		"BASE_URL":     "https://press.example.com/",
+		"LOG_LEVEL":    "DEBUG",
+		"LOG_FORMAT":   "json",
+		"ADMIN_EMAIL":  "ops@example.com",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Postgres() || c.BaseURL != "https://press.example.com" || c.LogLevel != slog.LevelDebug || c.LogFormat != "json" {
+		t.Fatalf("unexpected config %+v", c)
+	}
+	if !c.SecureCookies {
+		t.Error("an https BASE_URL must turn secure cookies on by default")
+	}
+	c, err = loadConfig(env(map[string]string{"BASE_URL": "https://x.example", "SECURE_COOKIES": "false"}))
+	if err != nil || c.SecureCookies {
+		t.Fatalf("SECURE_COOKIES=false must win: %+v, %v", c, err)
+	}
+}
+
+func TestConfigErrorsNameTheVariable(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"DATABASE_URL": "postgres://db/x"}, "APP_SECRET is required with PostgreSQL"},
+		{map[string]string{"DATABASE_URL": "mysql://db/x"}, "DATABASE_URL want empty, sqlite:PATH or postgres://"},
+		{map[string]string{"LOG_LEVEL": "loud"}, `LOG_LEVEL want one of debug, info, warn, error, got "loud"`},
+		{map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT want one of text, json"},
+		{map[string]string{"SECURE_COOKIES": "maybe"}, "SECURE_COOKIES want true or false"},
+		{map[string]string{"LISTEN_ADDR": "8080"}, "LISTEN_ADDR want HOST:PORT"},
+		{map[string]string{"BASE_URL": "example.com"}, "BASE_URL want an absolute http(s) URL"},
+		{map[string]string{"ADMIN_EMAIL": "nobody"}, "ADMIN_EMAIL"},
+		{map[string]string{"ADMIN_PASSWORD": "long-enough-pw"}, "ADMIN_PASSWORD is set but ADMIN_EMAIL is not"},
+	} {
+		_, err := loadConfig(env(tc.env))
+		if err == nil || !strings.Contains(err.Error(), "config: "+tc.want) {
+			t.Errorf("%v: got %v, want an error containing %q", tc.env, err, tc.want)
+		}
+	}
+	// All problems at once, not one per attempt.
+	_, err := loadConfig(env(map[string]string{"LOG_LEVEL": "x", "LOG_FORMAT": "y"}))
+	if err == nil || !strings.Contains(err.Error(), "LOG_LEVEL") || !strings.Contains(err.Error(), "LOG_FORMAT") {
+		t.Errorf("want both errors, got %v", err)
+	}
+}
+
+func TestEnvReaderNumbers(t *testing.T) {
+	e := &envReader{getenv: env(map[string]string{"N": "12", "BADN": "x", "D": "90s", "BADD": "soon"})}
+	if got := e.int("N", 1); got != 12 {
+		t.Errorf("int = %d", got)
+	}
+	if got := e.int("MISSING", 7); got != 7 {
+		t.Errorf("int default = %d", got)
+	}
+	if got := e.duration("D", 0); got != 90*time.Second {
+		t.Errorf("duration = %v", got)
+	}
+	e.int("BADN", 0)
+	e.duration("BADD", 0)
+	if err := e.err(); err == nil || !strings.Contains(err.Error(), "BADN") || !strings.Contains(err.Error(), "BADD") {
+		t.Errorf("want errors for BADN and BADD, got %v", err)
+	}
+}

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+	"github.com/jonboulle/clockwork"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"autopress/db"
+	"autopress/handlers"
+	"autopress/jobs"
+)
+
+// Shutdown deadlines, in the order the steps run.
+const (
+	httpShutdownTimeout    = 15 * time.Second
+	workersShutdownTimeout = 30 * time.Second
+)
+
+// serve is the serve command: it runs the server until SIGINT or SIGTERM.
+func (c cli) serve(ctx context.Context, args []string) error {
+	fs := c.flagSet("serve", "serve")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	cfg, log, err := c.config()
+	if err != nil {
+		return err
+	}
+	return run(ctx, cfg, log, nil, c.stderr)
+}
+
+// run starts autopress and serves until ctx ends, then shuts down in order.
+// ln is the listener to serve on; nil listens on cfg.ListenAddr once
+// everything else is ready. The first-start banner goes to console.
+func run(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener, console io.Writer) error {
+	a, err := newApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	return a.serve(ctx, ln, console)
+}
+
+// app holds the running server's components. To add one (AI provider,
+// automation executor, publisher), build it in newApp from the fields
+// here, append its periodic work to jobs and, if it runs goroutines of its
+// own, a function that stops them to stopWorkers.
+type app struct {
+	cfg   Config
+	log   *slog.Logger
+	clock clockwork.Clock
+
+	lock  *lockFile
+	db    *db.DB
+	sched gocron.Scheduler
+	web   http.Handler
+	// metrics is served at /metrics; components register their collectors.
+	metrics *prometheus.Registry
+
+	// jobs are registered with the scheduler when serving starts.
+	jobs []jobs.Job
+	// stopWorkers run at shutdown, in order, after the scheduler has
+	// stopped and before the database closes; each must return by the
+	// context's deadline.
+	stopWorkers []func(context.Context)
+
+	// firstAdmin is set when this start created the admin with a
+	// generated password.
+	firstAdmin *credentials
+}
+
+// newApp opens and prepares everything the server needs, without serving.
+// On error it releases whatever it had taken.
+func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err error) {
+	a := &app{cfg: cfg, log: log, clock: clockwork.NewRealClock()}
+	defer func() {
+		if err != nil {
+			if a.sched != nil {
+				a.sched.Shutdown()
+			}
+			a.close()
+		}
+	}()
+	if err := os.MkdirAll(a.cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("autopress: create DATA_DIR: %w", err)
+	}
+	if !a.cfg.Postgres() {
+		if a.lock, err = acquireLockFile(filepath.Join(a.cfg.DataDir, "autopress.lock")); err != nil {
+			return nil, err
+		}
+	}
+	if err := ensureAppSecret(&a.cfg, log); err != nil {
+		return nil, err
+	}
+	if a.db, err = openMigrated(ctx, a.cfg); err != nil {
+		return nil, err
+	}
+	if a.firstAdmin, err = firstStart(ctx, a.db, a.cfg, log, a.clock.Now()); err != nil {
+		return nil, err
+	}
+	if a.sched, err = jobs.NewScheduler(a.db, a.clock, log); err != nil {
+		return nil, err
+	}
+	a.metrics = prometheus.NewRegistry()
+	a.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	// Components (AI provider, automation executor, publisher) are built
+	// here, before the web app that may call them.
+
+	sessions := handlers.NewSessions(a.db, a.cfg.SecureCookies)
+	if store, ok := sessions.Store.(interface{ StopCleanup() }); ok {
+		// The store sweeps expired sessions in a goroutine of its own.
+		a.stopWorkers = append(a.stopWorkers, func(context.Context) { store.StopCleanup() })
+	}
+	a.web = handlers.New(handlers.Deps{
+		DB:       a.db,
+		Sessions: sessions,
+		Clock:    a.clock,
+		Log:      log,
+		DataDir:  a.cfg.DataDir,
+		Secure:   a.cfg.SecureCookies,
+		Registry: a.metrics,
+	})
+	return a, nil
+}
+
+// serve starts the scheduler and the HTTP server, waits for ctx to end or
+// the server to fail, then shuts everything down in order.
+func (a *app) serve(ctx context.Context, ln net.Listener, console io.Writer) error {
+	if err := jobs.Register(a.sched, a.log, a.jobs...); err != nil {
+		return errors.Join(err, a.shutdown(nil))
+	}
+	a.sched.Start()
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", a.cfg.ListenAddr); err != nil {
+			return errors.Join(fmt.Errorf("autopress: listen on %s: %w", a.cfg.ListenAddr, err), a.shutdown(nil))
+		}
+	}
+	srv := &http.Server{
+		Handler:           a.web,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	a.log.Info("autopress listening", "url", a.cfg.BaseURL, "addr", ln.Addr().String(), "database", a.db.Dialect, "data_dir", a.cfg.DataDir)
+	if a.firstAdmin != nil {
+		printBanner(console, a.cfg.BaseURL, a.firstAdmin)
+	}
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		a.log.Info("shutting down", "reason", context.Cause(ctx))
+	case serveErr = <-served:
+		serveErr = fmt.Errorf("autopress: http server: %w", serveErr)
+		a.log.Error("http server stopped", "err", serveErr)
+		srv = nil
+	}
+	return errors.Join(serveErr, a.shutdown(srv))
+}
+
+// shutdown stops the components in order, each with a deadline: HTTP
+// (in-flight requests finish), the scheduler (running jobs see their context
+// end), the workers, the database, the lock file.
+func (a *app) shutdown(srv *http.Server) error {
+	var errs []error
+	if srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), httpShutdownTimeout)
+		if err := srv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("autopress: http shutdown: %w", err))
+			srv.Close()
+		}
+		cancel()
+		a.log.Info("shutdown: http server stopped")
+	}
+	if err := a.sched.Shutdown(); err != nil {
+		errs = append(errs, fmt.Errorf("autopress: scheduler shutdown: %w", err))
+	}
+	a.log.Info("shutdown: scheduler stopped")
+	if len(a.stopWorkers) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), workersShutdownTimeout)
+		for _, stop := range a.stopWorkers {
+			stop(ctx)
+		}
+		cancel()
+		a.log.Info("shutdown: workers stopped")
+	}
+	errs = append(errs, a.close())
+	a.log.Info("shutdown complete")
+	return errors.Join(errs...)
+}
+
+// close releases the database and the lock file, in that order.
+func (a *app) close() error {
+	var errs []error
+	if a.db != nil {
+		if err := a.db.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("autopress: close database: %w", err))
+		}
+		a.db = nil
+	}
+	if a.lock != nil {
+		if err := a.lock.release(); err != nil {
+			errs = append(errs, err)
+		}
+		a.lock = nil
+	}
+	return errors.Join(errs...)
+}
+
+// printBanner tells whoever started the server where it is and how to log
+// in the first time.
+func printBanner(w io.Writer, url string, c *credentials) {
+	fmt.Fprintf(w, `
+  ────────────────────────────────────────────────────────────
+  autopress is ready: %s
+  log in as  %s
+  password   %s
+`, url, c.Email, c.Password)
+	if c.File != "" {
+		fmt.Fprintf(w, "  (also in %s — delete it after changing the password)\n", c.File)
+	}
+	fmt.Fprint(w, "  ────────────────────────────────────────────────────────────\n\n")
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"autopress/jobs/accounts"
+)
+
+// lockedBuffer collects what the server prints from several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestServeSmoke is the two-commands promise end to end: the real run()
+// on SQLite in a fresh data directory serves health, readiness and the
+// login page, created the admin and the demo site, lets the admin log in,
+// refuses a second instance, and shuts down cleanly when its context ends.
+func TestServeSmoke(t *testing.T) {
+	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(env(map[string]string{"DATA_DIR": dir, "LISTEN_ADDR": ln.Addr().String()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &lockedBuffer{}
+	log := newLogger(cfg, logs)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, cfg, log, ln, logs) }()
+
+	base := cfg.BaseURL
+	client := &http.Client{Timeout: 10 * time.Second}
+	waitHealthy(t, client, base+"/healthz", done, logs)
+
+	if code, body := get(t, client, base+"/readyz"); code != http.StatusOK {
+		t.Errorf("/readyz: %d %s", code, body)
+	}
+	code, page := get(t, client, base+"/login")
+	if code != http.StatusOK || !strings.Contains(page, "Log in") {
+		t.Errorf("/login: %d, page without \"Log in\":\n%s", code, page)
+	}
+
+	// The first start printed the admin's credentials in its banner.
+	m := regexp.MustCompile(`(?m)^\s+password\s+(\S+)$`).FindStringSubmatch(logs.String())
+	if m == nil || !strings.Contains(logs.String(), "log in as  "+defaultAdminEmail) {
+		t.Fatalf("no first-start banner with credentials:\n%s", logs.String())
+	}
+	password := m[1]
+	if home := login(t, base, defaultAdminEmail, password); !strings.Contains(home, "Home Coffee Blog") {
+		t.Errorf("after login, no demo site on the page:\n%s", home)
+	}
+
+	// A second server on the same data directory refuses to start.
+	if _, err := newApp(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil))); !errors.Is(err, errInstanceRunning) {
+		t.Errorf("second instance: got %v, want errInstanceRunning", err)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("shutdown: %v\n%s", err, logs.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("no clean shutdown within 60 s:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "shutdown complete") {
+		t.Errorf("no shutdown log:\n%s", logs.String())
+	}
+
+	// The demo site and its keywords are there, and the lock is free again.
+	d, err := openDB(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	u, err := d.UserByEmail(context.Background(), defaultAdminEmail)
+	if err != nil || !u.IsAdmin || !accounts.CheckPassword(u.PasswordHash, password) {
+		t.Fatalf("admin %+v, %v", u, err)
+	}
+	sites, err := d.ListSites(context.Background(), u.AccountID)
+	if err != nil || len(sites) != 1 {
+		t.Fatalf("sites %+v, %v: want the demo site", sites, err)
+	}
+	if _, n, err := d.ListKeywords(context.Background(), sites[0].ID, "", 1, 0); err != nil || n < 30 {
+		t.Errorf("demo site has %d keywords (%v), want about 40", n, err)
+	}
+	lock, err := acquireLockFile(dir + "/autopress.lock")
+	if err != nil {
+		t.Fatalf("lock file still held after shutdown: %v", err)
+	}
+	lock.release()
+}
+
+// waitHealthy polls url until it answers 200, failing early if the server
+// stopped.
+func waitHealthy(t *testing.T, client *http.Client, url string, done <-chan error, logs *lockedBuffer) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			t.Fatalf("server stopped before it was healthy: %v\n%s", err, logs.String())
+		default:
+		}
+		if res, err := client.Get(url); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s not healthy within 60 s:\n%s", url, logs.String())
+}
+
+func get(t *testing.T, client *http.Client, url string) (int, string) {
+	t.Helper()
+	res, err := client.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+var csrfField = regexp.MustCompile(`name="_csrf"\s+value="([^"]+)"|value="([^"]+)"\s+name="_csrf"`)
+
+// login submits the login form like a browser (cookie jar, CSRF token read
+// from the form), checks it leads away from the login page and returns the
+// page it leads to.
+func login(t *testing.T, base, email, password string) string {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	_, page := get(t, client, base+"/login")
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no _csrf field in the login form:\n%s", page)
+	}
+	token := m[1] + m[2]
+	res, err := client.PostForm(base+"/login", url.Values{"email": {email}, "password": {password}, "_csrf": {token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || strings.HasSuffix(res.Request.URL.Path, "/login") {
+		t.Fatalf("login as %s: ended on %s with %d:\n%s", email, res.Request.URL, res.StatusCode, body)
+	}
+	return string(body)
+}
