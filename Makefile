@@ -9,6 +9,9 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 # The race detector needs cgo and a C compiler; without them the suite still
 # runs, only without -race (make test says so).
 RACE     ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && echo -race)
+# templ components live in views/; generating from there keeps the file
+# names recorded in *_templ.go what they are in the committed files.
+TEMPL    := $(GO) tool templ generate -path views
 
 .DEFAULT_GOAL := help
 .PHONY: help run build test generate lint bench clean
@@ -31,7 +34,7 @@ build: ## build bin/autopress
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/autopress
 
 test: ## check generated files are current, vet, run every test (PostgreSQL ones need TEST_DATABASE_URL)
-	$(GO) tool templ generate
+	$(TEMPL)
 	@git diff --exit-code -- '*_templ.go' || { echo "make test: generated *_templ.go files are stale: run make generate and commit them"; exit 1; }
 	@untracked=$$(git ls-files --others --exclude-standard -- '*_templ.go'); \
 		if [ -n "$$CI" ] && [ -n "$$untracked" ]; then echo "make test: generated files not committed: $$untracked"; exit 1; fi
@@ -40,7 +43,7 @@ test: ## check generated files are current, vet, run every test (PostgreSQL ones
 	$(GO) test $(RACE) -count=1 -timeout 15m ./...
 
 generate: ## regenerate the templ components (*_templ.go)
-	$(GO) tool templ generate
+	$(TEMPL)
 
 lint: ## gofmt must report nothing; go vet
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
