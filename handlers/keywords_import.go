@@ -41,7 +41,7 @@ func (h *app) keywordsImport(c echo.Context) error {
 // them). formErr is a message about the form as a whole.
 func parseKeywordUpload(c echo.Context, text string) (res keywords.Result, formErr string, err error) {
 	fh, err := c.FormFile("csv")
-	if errors.Is(err, http.ErrMissingFile) {
+	if errors.Is(err, http.ErrMissingFile) || errors.Is(err, http.ErrNotMultipart) {
 		fh, err = nil, nil
 	}
 	if err != nil {

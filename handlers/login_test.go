@@ -10,12 +10,17 @@ import (
 	"autopress/db"
 	"autopress/db/dbtest"
 	"autopress/handlers/handlertest"
+	"autopress/jobs/accounts"
 )
 
 func TestLogin(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		app := handlertest.New(t, d)
-		u := app.NewUser(t, "ann@example.com", handlertest.Password, false)
+		// One user the way the product creates them (default bcrypt cost).
+		u, err := accounts.CreateUser(context.Background(), d, "Ann's", "ann@example.com", handlertest.Password, false, app.Clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
 		c := app.Client(t)
 
 		// Without a session, pages redirect to the login page, remembering where to go.

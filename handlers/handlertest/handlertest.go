@@ -24,6 +24,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 	"github.com/labstack/echo/v4"
+	"golang.org/x/crypto/bcrypt"
 
 	"autopress/db"
 	"autopress/handlers"
@@ -106,15 +107,38 @@ func New(t testing.TB, d *db.DB, opts ...Option) *App {
 // Logs returns everything the app logged so far.
 func (a *App) Logs() string { return a.logs.String() }
 
-// NewUser creates an account with its first user (accounts.CreateUser, so
-// with the signup grant). bcrypt makes this slow: create users once per test.
+// NewUser creates an account with its first user and the signup grant,
+// like accounts.CreateUser, but with a cheap bcrypt hash: at the default
+// cost one hash takes about 1.5 s under -race, which would dominate every
+// handler test. Logging in still runs the real bcrypt comparison.
 func (a *App) NewUser(t testing.TB, email, password string, admin bool) db.User {
 	t.Helper()
-	u, err := accounts.CreateUser(context.Background(), a.DB, "", email, password, admin, a.Clock.Now())
+	u, err := a.DB.CreateAccountWithUser(context.Background(), db.NormEmail(email), email, cheapHash(t, password), admin, a.Clock.Now())
 	if err != nil {
 		t.Fatalf("handlertest: create user %s: %v", email, err)
 	}
 	return u
+}
+
+var (
+	hashMu sync.Mutex
+	hashes = map[string]string{}
+)
+
+// cheapHash is a minimum-cost bcrypt hash of pw, computed once per password.
+func cheapHash(t testing.TB, pw string) string {
+	t.Helper()
+	hashMu.Lock()
+	defer hashMu.Unlock()
+	if h, ok := hashes[pw]; ok {
+		return h
+	}
+	b, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashes[pw] = string(b)
+	return string(b)
 }
 
 // NewSite creates a site of the user's account (https://example.com, Europe/Berlin).

@@ -1,0 +1,104 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"autopress/db"
+	"autopress/db/dbtest"
+	"autopress/handlers/handlertest"
+)
+
+func TestAccountTokens(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		app := handlertest.New(t, d)
+		ann := app.NewUser(t, "ann@example.com", handlertest.Password, false)
+		c := app.Client(t)
+		c.Login(t, ann.Email, handlertest.Password)
+
+		page := c.Get(t, "/account")
+		if page.TestID(t, "account-email") != ann.Email || page.TestID(t, "credits") != fmt.Sprint(db.SignupGrant) || !page.Has("tokens-empty") {
+			t.Fatalf("account page:\n%s", page.Body)
+		}
+		if page.Has("nav-admin") {
+			t.Error("a non-admin sees the Admin link")
+		}
+
+		if res := c.PostForm(t, "/account/tokens", url.Values{"name": {"  "}}); res.Status != http.StatusUnprocessableEntity || !res.Has("error-name") {
+			t.Fatalf("token without a name: %d", res.Status)
+		}
+
+		// The plaintext is in the creating response only.
+		res := c.PostForm(t, "/account/tokens", url.Values{"name": {"CI import"}})
+		if res.Status != http.StatusOK {
+			t.Fatalf("create token: %d\n%s", res.Status, res.Body)
+		}
+		token := res.TestID(t, "new-token")
+		if !strings.HasPrefix(token, "ap_") || res.Header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("new token %q, Cache-Control %q", token, res.Header.Get("Cache-Control"))
+		}
+		page = c.Get(t, "/account")
+		if page.Has("new-token") || strings.Contains(page.Body, token) {
+			t.Fatal("the token's plaintext is shown again")
+		}
+		if got := page.TestIDs("token-status"); len(got) != 1 || got[0] != "active" {
+			t.Fatalf("token statuses %v", got)
+		}
+
+		// It works on the API, and stops working once revoked.
+		app.Clock.Advance(time.Hour)
+		if res := app.API(t, token, http.MethodGet, "/api/v1/sites", nil); res.Status != http.StatusOK {
+			t.Fatalf("API with the new token: %d %s", res.Status, res.Body)
+		}
+		tokens, err := d.ListTokens(ctx, ann.AccountID)
+		if err != nil || len(tokens) != 1 || tokens[0].LastUsedAt == nil || !tokens[0].LastUsedAt.Equal(app.Clock.Now()) {
+			t.Fatalf("last used should be the fake clock's now: %+v %v", tokens, err)
+		}
+		res = c.PostForm(t, fmt.Sprintf("/account/tokens/%d/revoke", tokens[0].ID), nil)
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("revoke: %d", res.Status)
+		}
+		page = c.Follow(t, res)
+		if got := page.TestID(t, "token-status"); !strings.HasPrefix(got, "revoked 2026-03-01 13:00 UTC") {
+			t.Errorf("revoked token status %q", got)
+		}
+		if res := app.API(t, token, http.MethodGet, "/api/v1/sites", nil); res.Status != http.StatusUnauthorized {
+			t.Fatalf("API with a revoked token: %d", res.Status)
+		}
+		// Revoking twice is a 404 like any token that is not (or no longer) revocable.
+		if res := c.PostForm(t, fmt.Sprintf("/account/tokens/%d/revoke", tokens[0].ID), nil); res.Status != http.StatusNotFound {
+			t.Errorf("second revoke: %d, want 404", res.Status)
+		}
+	})
+}
+
+func TestAdminAccounts(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		app := handlertest.New(t, d)
+		admin := app.NewUser(t, "root@example.com", handlertest.Password, true)
+		ann := app.NewUser(t, "ann@example.com", handlertest.Password, false)
+		app.NewSite(t, ann, "Coffee")
+
+		ca := app.Client(t)
+		ca.Login(t, admin.Email, handlertest.Password)
+		page := ca.Get(t, "/admin/accounts")
+		if page.Status != http.StatusOK || len(page.TestIDs("account-row")) != 2 || !page.Has("nav-admin") {
+			t.Fatalf("admin accounts: %d\n%s", page.Status, page.Body)
+		}
+
+		cn := app.Client(t)
+		cn.Login(t, ann.Email, handlertest.Password)
+		for _, path := range []string{"/admin/accounts", "/admin/nothing-here"} {
+			res := cn.Get(t, path)
+			if res.Status != http.StatusNotFound || res.TestID(t, "error-message") != "Not found" {
+				t.Errorf("non-admin GET %s: %d, want the 404 page", path, res.Status)
+			}
+		}
+	})
+}

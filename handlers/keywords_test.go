@@ -1,0 +1,200 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"autopress/db"
+	"autopress/db/dbtest"
+	"autopress/handlers/handlertest"
+)
+
+func TestKeywordsImport(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		app := handlertest.New(t, d)
+		ann := app.NewUser(t, "ann@example.com", handlertest.Password, false)
+		site := app.NewSite(t, ann, "Coffee")
+		c := app.Client(t)
+		c.Login(t, ann.Email, handlertest.Password)
+		path := fmt.Sprintf("/sites/%d/keywords", site.ID)
+
+		if page := c.Get(t, path); !page.Has("keywords-empty") || page.TestID(t, "count-all") != "0" {
+			t.Fatalf("empty keywords page:\n%s", page.Body)
+		}
+
+		// Lines: blank lines skipped, duplicates in the batch counted.
+		res := c.PostMultipart(t, path, url.Values{"text": {"pour over\n\nPour  Over\ncold brew\n"}})
+		if res.Status != http.StatusSeeOther || res.Location() != path {
+			t.Fatalf("import lines: %d %q\n%s", res.Status, res.Location(), res.Body)
+		}
+		page := c.Follow(t, res)
+		if got, want := page.TestID(t, "flash"), "Imported 2 new keywords (0 already present, 1 duplicates in the batch)."; got != want {
+			t.Errorf("flash %q, want %q", got, want)
+		}
+		wantCounts(t, page, map[string]string{"all": "2", "new": "2", "clustered": "0", "unclustered": "0", "failed": "0"})
+
+		// CSV with a header, volume and difficulty; one keyword already present.
+		csv := "keyword,volume,difficulty\ncold brew,100,20\nespresso,50,\n\"latte, iced\",,30\n"
+		res = c.PostMultipart(t, path, nil, handlertest.File{Field: "csv", Name: "kw.csv", Content: []byte(csv)})
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("import csv: %d\n%s", res.Status, res.Body)
+		}
+		page = c.Follow(t, res)
+		if got, want := page.TestID(t, "flash"), "Imported 2 new keywords (1 already present, 0 duplicates in the batch)."; got != want {
+			t.Errorf("flash %q, want %q", got, want)
+		}
+		wantCounts(t, page, map[string]string{"all": "4", "new": "4"})
+		kws, _, err := d.ListKeywords(ctx, site.ID, "", 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byText := map[string]db.Keyword{}
+		for _, k := range kws {
+			byText[k.Keyword] = k
+		}
+		if k := byText["espresso"]; k.Volume != 50 || k.Difficulty != 0 {
+			t.Errorf("espresso: %+v", k)
+		}
+		if k := byText["latte, iced"]; k.Volume != 0 || k.Difficulty != 30 {
+			t.Errorf("latte, iced: %+v", k)
+		}
+		if k := byText["cold brew"]; k.Volume != 0 {
+			t.Errorf("an import must not change a keyword already present: %+v", k)
+		}
+
+		// A batch with bad rows imports nothing and names every bad row.
+		long := strings.Repeat("k", 201)
+		csv = "keyword,volume,difficulty\n,10,5\n" + long + ",1,1\nmocha,abc,1\nflat white,1,101\ngood one,1,1\n"
+		res = c.PostMultipart(t, path, nil, handlertest.File{Field: "csv", Name: "bad.csv", Content: []byte(csv)})
+		if res.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("bad csv: %d, want 422", res.Status)
+		}
+		lines := res.TestIDs("row-line")
+		if strings.Join(lines, ",") != "2,3,4,5" {
+			t.Errorf("error lines %v, want 2,3,4,5", lines)
+		}
+		msgs := res.TestIDs("row-message")
+		for i, want := range []string{"empty", "longer than 200", "volume", "difficulty"} {
+			if i >= len(msgs) || !strings.Contains(msgs[i], want) {
+				t.Errorf("row error %d: %q, want it to mention %q", i, msgs, want)
+			}
+		}
+		wantCounts(t, res, map[string]string{"all": "4"})
+
+		// Pasted text with an error keeps the text in the textarea.
+		text := "fine keyword\n" + long + "\n"
+		res = c.PostMultipart(t, path, url.Values{"text": {text}})
+		if res.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("bad text: %d", res.Status)
+		}
+		if got := res.TestIDs("row-line"); len(got) != 1 || got[0] != "2" {
+			t.Errorf("bad text error lines %v, want [2]", got)
+		}
+		if got := res.TestID(t, "import-text"); got != strings.Join(strings.Fields(text), " ") {
+			t.Errorf("textarea lost the user's text: %q", got)
+		}
+		if _, total, _ := d.ListKeywords(ctx, site.ID, "", 1, 0); total != 4 {
+			t.Fatalf("refused batches stored keywords: %d in total, want 4", total)
+		}
+
+		// Nothing, or both at once, is a form error.
+		for name, r := range map[string]*handlertest.Response{
+			"empty": c.PostMultipart(t, path, url.Values{"text": {"  \n"}}),
+			"both":  c.PostMultipart(t, path, url.Values{"text": {"a"}}, handlertest.File{Field: "csv", Name: "a.csv", Content: []byte("b")}),
+		} {
+			if r.Status != http.StatusUnprocessableEntity || r.TestID(t, "import-error") == "" {
+				t.Errorf("%s: %d, want 422 with a form error", name, r.Status)
+			}
+		}
+	})
+}
+
+func TestKeywordsPagingAndRequeue(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		app := handlertest.New(t, d)
+		ann := app.NewUser(t, "ann@example.com", handlertest.Password, false)
+		site := app.NewSite(t, ann, "Coffee")
+		c := app.Client(t)
+		c.Login(t, ann.Email, handlertest.Password)
+		path := fmt.Sprintf("/sites/%d/keywords", site.ID)
+
+		var lines []string
+		for i := range 124 {
+			lines = append(lines, fmt.Sprintf("keyword %03d", i))
+		}
+		if res := c.PostMultipart(t, path, url.Values{"text": {strings.Join(lines, "\n")}}); res.Status != http.StatusSeeOther {
+			t.Fatalf("import: %d", res.Status)
+		}
+
+		for _, tc := range []struct {
+			query      string
+			rows       int
+			first      string
+			info       string
+			prev, next bool
+		}{
+			{"", 50, "keyword 000", "Page 1 of 3", false, true},
+			{"?page=2", 50, "keyword 050", "Page 2 of 3", true, true},
+			{"?page=3", 24, "keyword 100", "Page 3 of 3", true, false},
+			{"?page=99", 24, "keyword 100", "Page 3 of 3", true, false},
+			{"?page=0", 50, "keyword 000", "Page 1 of 3", false, true},
+			{"?status=new&page=3", 24, "keyword 100", "Page 3 of 3", true, false},
+		} {
+			page := c.Get(t, path+tc.query)
+			rows := page.TestIDs("keyword")
+			if page.Status != http.StatusOK || len(rows) != tc.rows || rows[0] != tc.first || page.TestID(t, "page-info") != tc.info ||
+				page.Has("page-prev") != tc.prev || page.Has("page-next") != tc.next {
+				t.Errorf("%s: status %d, %d rows from %q, %q, prev %v next %v", tc.query, page.Status, len(rows), rows[0], page.TestID(t, "page-info"), page.Has("page-prev"), page.Has("page-next"))
+			}
+		}
+		if page := c.Get(t, path+"?status=clustered"); !page.Has("keywords-empty") {
+			t.Error("status=clustered should list nothing")
+		}
+		if res := c.Get(t, path+"?status=bogus"); res.Status != http.StatusBadRequest {
+			t.Errorf("status=bogus: %d, want 400", res.Status)
+		}
+		// htmx tab and page links get the list alone.
+		part := c.GetHTMX(t, path+"?page=2")
+		if part.Status != http.StatusOK || strings.Contains(part.Body, "<html") || len(part.TestIDs("keyword-row")) != 50 || part.Has("import-text") {
+			t.Errorf("htmx page: %d, want the list partial only\n%.300s", part.Status, part.Body)
+		}
+
+		// Keywords the AI gave up on can be moved back to new.
+		if _, err := d.ExecContext(ctx, d.Rebind(`UPDATE keywords SET status = 'unclustered', attempts = 3 WHERE site_id = ? AND keyword IN ('keyword 001', 'keyword 002', 'keyword 003')`), site.ID); err != nil {
+			t.Fatal(err)
+		}
+		page := c.Get(t, path)
+		wantCounts(t, page, map[string]string{"all": "124", "new": "121", "unclustered": "3"})
+		if !page.Has("requeue-unclustered") || page.Has("requeue-failed") {
+			t.Fatalf("requeue buttons: unclustered %v, failed %v", page.Has("requeue-unclustered"), page.Has("requeue-failed"))
+		}
+		if res := c.PostForm(t, path+"/requeue", url.Values{"status": {"clustered"}}); res.Status != http.StatusBadRequest {
+			t.Errorf("requeue clustered: %d, want 400", res.Status)
+		}
+		res := c.PostForm(t, path+"/requeue", url.Values{"status": {"unclustered"}})
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("requeue: %d", res.Status)
+		}
+		page = c.Follow(t, res)
+		if got := page.TestID(t, "flash"); got != "Moved 3 unclustered keywords back to new." {
+			t.Errorf("flash %q", got)
+		}
+		wantCounts(t, page, map[string]string{"new": "124", "unclustered": "0"})
+	})
+}
+
+// wantCounts checks the keyword status tabs' counts.
+func wantCounts(t *testing.T, page *handlertest.Response, want map[string]string) {
+	t.Helper()
+	for status, n := range want {
+		if got := page.TestID(t, "count-"+status); got != n {
+			t.Errorf("count %s = %s, want %s", status, got, n)
+		}
+	}
+}
