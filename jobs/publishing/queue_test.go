@@ -1,0 +1,445 @@
+package publishing_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"autopress/db"
+	"autopress/db/dbtest"
+	"autopress/jobs/publishing"
+	"autopress/jobs/publishing/targets"
+	"autopress/jobs/publishing/targets/wpfake"
+	"autopress/jobs/secretbox"
+)
+
+var slugSeq atomic.Int64
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// Monday 2026-03-02 07:00 UTC = 08:00 in Berlin.
+var t0 = time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
+
+type env struct {
+	t       *testing.T
+	d       *db.DB
+	clock   *clockwork.FakeClock
+	site    db.Site
+	filler  *publishing.Filler
+	pub     *publishing.Publisher
+	dir     string
+	box     *secretbox.Box
+	ctx     context.Context
+	targets publishing.Targets
+}
+
+func newEnv(t *testing.T, d *db.DB) *env {
+	t.Helper()
+	ctx := context.Background()
+	u, err := d.CreateAccountWithUser(ctx, "Acme", fmt.Sprintf("p%d@example.com", time.Now().UnixNano()), "x", false, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, err := d.CreateSite(ctx, db.Site{AccountID: u.AccountID, Name: "Blog", URL: "https://blog.example.com", Timezone: "Europe/Berlin"}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, _ := secretbox.New("test secret")
+	e := &env{t: t, d: d, clock: clockwork.NewFakeClockAt(t0), site: site, dir: t.TempDir(), box: box, ctx: ctx}
+	e.targets = publishing.Targets{LocalDir: e.dir, BaseURL: "http://autopress.test", Box: box}
+	e.filler = publishing.NewFiller(d, e.clock, quiet)
+	e.pub = publishing.NewPublisher(d, e.clock, quiet, e.targets.For, publishing.PublisherConfig{DataDir: e.dir, BaseBackoff: time.Minute})
+	return e
+}
+
+func (e *env) settings(f func(p *db.PublishingSettings)) {
+	e.t.Helper()
+	p, err := e.d.GetPublishingSettings(e.ctx, e.site.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	f(&p)
+	if errs := publishing.Validate(p); errs != nil {
+		e.t.Fatalf("settings invalid: %v", errs)
+	}
+	if err := e.d.SavePublishingSettings(e.ctx, p, e.clock.Now()); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// approve inserts n approved articles, approved in order.
+func (e *env) approve(n int) []int64 {
+	e.t.Helper()
+	var ids []int64
+	now := e.clock.Now()
+	for i := 0; i < n; i++ {
+		var id int64
+		at := db.T(now.Add(time.Duration(i) * time.Microsecond))
+		if err := e.d.GetContext(e.ctx, &id, e.d.Rebind(`INSERT INTO content (site_id, title, slug, html, status, approved_at, created_at, updated_at)
+			VALUES (?, ?, ?, '<p>Hello</p>', 'approved', ?, ?, ?) RETURNING id`),
+			e.site.ID, fmt.Sprintf("Post %d", i), fmt.Sprintf("post-%d", slugSeq.Add(1)), at, at, at); err != nil {
+			e.t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func (e *env) count(q string, args ...any) int {
+	e.t.Helper()
+	var n int
+	if err := e.d.GetContext(e.ctx, &n, e.d.Rebind(q), args...); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+func (e *env) fill() int {
+	e.t.Helper()
+	n, err := e.filler.FillSite(e.ctx, e.site.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+func (e *env) publish() int {
+	e.t.Helper()
+	n, err := e.pub.Tick(e.ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+func TestQueueLimitNothingLost(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		e.settings(func(p *db.PublishingSettings) {
+			p.SchedulingMode, p.PublishDays = "stagger", "mon,tue,wed,thu,fri,sat,sun"
+			p.StaggerStartTime, p.StaggerEndTime, p.StaggerIntervalMinutes = "00:00", "23:59", 1
+			p.MaxScheduledQueue = 100
+		})
+		e.approve(1000)
+		if n := e.fill(); n != 100 {
+			t.Fatalf("scheduled %d, want 100", n)
+		}
+		if n := e.count(`SELECT COUNT(*) FROM content WHERE site_id = ? AND status = 'approved' AND unscheduled_reason = ?`, e.site.ID, publishing.QueueFullReason(100, 100)); n != 900 {
+			t.Fatalf("%d items carry the queue-full reason, want 900", n)
+		}
+		if e.count(`SELECT COUNT(*) FROM content WHERE site_id = ? AND unscheduled_reason LIKE 'Queue full (100/100%'`, e.site.ID) != 900 {
+			t.Fatal("reason text should read 'Queue full (100/100 scheduled)'")
+		}
+		for round := 0; round < 40 && e.count(`SELECT COUNT(*) FROM content WHERE status = 'published' AND site_id = ?`, e.site.ID) < 1000; round++ {
+			e.clock.Advance(37 * time.Minute)
+			e.publish()
+			e.fill()
+			if q := e.count(`SELECT COUNT(*) FROM content WHERE site_id = ? AND status IN ('scheduled','publishing')`, e.site.ID); q > 100 {
+				t.Fatalf("queue holds %d > 100", q)
+			}
+		}
+		if n := e.count(`SELECT COUNT(*) FROM content WHERE status = 'published' AND site_id = ?`, e.site.ID); n != 1000 {
+			t.Fatalf("%d of 1000 published", n)
+		}
+		if n := e.count(`SELECT COUNT(DISTINCT scheduled_at) FROM content WHERE site_id = ?`, e.site.ID); n != 1000 {
+			t.Fatalf("%d distinct slots for 1000 items", n)
+		}
+	})
+}
+
+func TestRacingFillersNeverDoubleBook(t *testing.T) {
+	for _, dialect := range dbtest.Dialects(t) {
+		t.Run(string(dialect), func(t *testing.T) {
+			d, url := dbtest.NewWithURL(t, dialect, true)
+			e := newEnv(t, d)
+			e.settings(func(p *db.PublishingSettings) { p.MaxScheduledQueue = 60 })
+			e.approve(200)
+			// A second instance: its own connection pool on the same database.
+			d2, err := db.Open(e.ctx, url, t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d2.Close()
+			fillers := []*publishing.Filler{publishing.NewFiller(d, e.clock, quiet), publishing.NewFiller(d2, e.clock, quiet)}
+			var wg sync.WaitGroup
+			for i := 0; i < 8; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for j := 0; j < 5; j++ {
+						fillers[(i+j)%2].FillSite(e.ctx, e.site.ID)
+					}
+				}()
+			}
+			wg.Wait()
+			scheduled := e.count(`SELECT COUNT(*) FROM content WHERE site_id = ? AND status = 'scheduled'`, e.site.ID)
+			distinct := e.count(`SELECT COUNT(DISTINCT scheduled_at) FROM content WHERE site_id = ? AND status = 'scheduled'`, e.site.ID)
+			if scheduled != 60 || distinct != 60 {
+				t.Fatalf("%d scheduled in %d distinct slots, want 60 and 60", scheduled, distinct)
+			}
+		})
+	}
+}
+
+func TestTimeSlotModePublishesAtSlotTimes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d) // defaults: mon–fri 09:00, 14:00, 18:00 Berlin
+		e.approve(4)
+		e.fill()
+		berlin := e.site.Location()
+		want := []time.Time{
+			time.Date(2026, 3, 2, 9, 0, 0, 0, berlin), time.Date(2026, 3, 2, 14, 0, 0, 0, berlin),
+			time.Date(2026, 3, 2, 18, 0, 0, 0, berlin), time.Date(2026, 3, 3, 9, 0, 0, 0, berlin),
+		}
+		for i, slot := range want {
+			e.clock.Advance(slot.Sub(e.clock.Now()) - time.Second)
+			if n := e.publish(); n != 0 {
+				t.Fatalf("published %d before slot %d", n, i)
+			}
+			e.clock.Advance(time.Second)
+			if n := e.publish(); n != 1 {
+				t.Fatalf("slot %v: published %d, want 1", slot, n)
+			}
+			var at time.Time
+			e.d.GetContext(e.ctx, &at, e.d.Rebind(`SELECT published_at FROM content WHERE site_id = ? AND status = 'published' ORDER BY published_at DESC LIMIT 1`), e.site.ID)
+			if !at.Equal(slot) {
+				t.Fatalf("published at %v, want the slot %v", at, slot)
+			}
+		}
+		if n := e.count(`SELECT COUNT(*) FROM content WHERE late = TRUE`); n != 0 {
+			t.Fatalf("%d on-time items marked late", n)
+		}
+	})
+}
+
+func TestStaggerSpreadsItems(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		e.settings(func(p *db.PublishingSettings) {
+			p.SchedulingMode, p.StaggerStartTime, p.StaggerEndTime, p.StaggerIntervalMinutes = "stagger", "09:00", "10:00", 20
+		})
+		e.approve(6)
+		e.fill()
+		var slots []time.Time
+		e.d.SelectContext(e.ctx, &slots, e.d.Rebind(`SELECT scheduled_at FROM content WHERE site_id = ? ORDER BY scheduled_at`), e.site.ID)
+		berlin := e.site.Location()
+		want := []string{"03-02 09:00", "03-02 09:20", "03-02 09:40", "03-02 10:00", "03-03 09:00", "03-03 09:20"}
+		for i, s := range slots {
+			if got := s.In(berlin).Format("01-02 15:04"); got != want[i] {
+				t.Errorf("slot %d = %s, want %s", i, got, want[i])
+			}
+		}
+	})
+}
+
+func TestImmediateModePublishesWithinAMinute(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		e.settings(func(p *db.PublishingSettings) { p.SchedulingMode = "immediate" })
+		for i := 0; i < 5; i++ {
+			e.clock.Advance(time.Duration(7+i*13) * time.Second)
+			ids := e.approve(1)
+			approvedAt := e.clock.Now()
+			// The jobs tick every 10 s.
+			for e.count(`SELECT COUNT(*) FROM content WHERE id = ? AND status = 'published'`, ids[0]) == 0 {
+				if e.clock.Since(approvedAt) > time.Minute {
+					t.Fatalf("item %d not published within 60 s of its approval", i)
+				}
+				e.fill()
+				e.publish()
+				e.clock.Advance(10 * time.Second)
+			}
+		}
+	})
+}
+
+func TestLateItemsPublishedOnStart(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		e.approve(2)
+		e.fill()
+		// The server was down past both slots (09:00 and 14:00).
+		e.clock.Advance(8 * time.Hour)
+		if n := e.publish(); n != 2 {
+			t.Fatalf("published %d", n)
+		}
+		if n := e.count(`SELECT COUNT(*) FROM content WHERE late = TRUE AND status = 'published'`); n != 2 {
+			t.Fatalf("%d marked late", n)
+		}
+	})
+}
+
+func TestWordPressTarget(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		wp := wpfake.New()
+		defer wp.Close()
+		pw, _ := e.box.Seal(wpfake.DefaultPassword)
+		e.settings(func(p *db.PublishingSettings) {
+			p.SchedulingMode, p.TargetKind = "immediate", "wordpress"
+			p.WPURL, p.WPUsername, p.WPAppPasswordEnc = wp.URL, wpfake.DefaultUsername, pw
+		})
+		// With a featured image.
+		ids := e.approve(1)
+		writeImage(t, e, ids[0])
+		e.fill()
+		if n := e.publish(); n != 1 {
+			t.Fatalf("published %d", n)
+		}
+		posts := wp.Posts()
+		if len(posts) != 1 || posts[0].FeaturedMedia == 0 || wp.MediaCreated() != 1 {
+			t.Fatalf("posts %+v, media %d", posts, wp.MediaCreated())
+		}
+		c, _ := e.d.ContentByID(e.ctx, ids[0])
+		if c.RemoteID == "" || !strings.HasPrefix(c.RemoteURL, wp.URL) {
+			t.Fatalf("remote id %q url %q", c.RemoteID, c.RemoteURL)
+		}
+
+		// A 500, then success on the retry: one post.
+		wp.FailNextPosts(1)
+		ids = e.approve(1)
+		e.clock.Advance(time.Minute)
+		e.fill()
+		e.publish()
+		c, _ = e.d.ContentByID(e.ctx, ids[0])
+		if c.Status != db.ContentScheduled || !strings.Contains(c.LastError, "attempt 1 of 5") {
+			t.Fatalf("after a 500: %s %q", c.Status, c.LastError)
+		}
+		e.clock.Advance(2 * time.Minute)
+		e.publish()
+		if c, _ = e.d.ContentByID(e.ctx, ids[0]); c.Status != db.ContentPublished || wp.PostsCreated() != 2 {
+			t.Fatalf("after retry: %s, %d posts", c.Status, wp.PostsCreated())
+		}
+
+		// The server creates the post but the answer never arrives: the
+		// claim expires and the retry finds the post by slug.
+		ids = e.approve(1)
+		e.clock.Advance(time.Minute)
+		e.fill()
+		wp.DelayPostResponse(2 * time.Second)
+		ctx, cancel := context.WithTimeout(e.ctx, 300*time.Millisecond)
+		e.pub.Tick(ctx)
+		cancel()
+		wp.DelayPostResponse(0)
+		time.Sleep(2200 * time.Millisecond) // the fake finishes creating it
+		e.clock.Advance(11 * time.Minute)   // the claim (10 min) expires
+		e.publish()
+		c, _ = e.d.ContentByID(e.ctx, ids[0])
+		if c.Status != db.ContentPublished || wp.PostsCreated() != 3 {
+			t.Fatalf("after an unknown outcome: %s, %d posts created (want 3: no duplicate); %s", c.Status, wp.PostsCreated(), c.LastError)
+		}
+
+		// Wrong credentials: a clear error on the item, failed at once.
+		bad, _ := e.box.Seal("wrong password")
+		e.settings(func(p *db.PublishingSettings) { p.WPAppPasswordEnc = bad })
+		ids = e.approve(1)
+		e.clock.Advance(time.Minute)
+		e.fill()
+		e.publish()
+		c, _ = e.d.ContentByID(e.ctx, ids[0])
+		if c.Status != db.ContentFailed || !strings.Contains(c.LastError, "rejected the credentials") {
+			t.Fatalf("wrong credentials: %s %q", c.Status, c.LastError)
+		}
+		// A manual retry after fixing the password publishes it.
+		e.settings(func(p *db.PublishingSettings) { p.WPAppPasswordEnc = pw })
+		var acc int64
+		e.d.GetContext(e.ctx, &acc, e.d.Rebind(`SELECT account_id FROM sites WHERE id = ?`), e.site.ID)
+		if err := e.d.ApplyContentAction(e.ctx, acc, ids[0], db.ActionRetry, "tester", e.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		e.publish()
+		if c, _ = e.d.ContentByID(e.ctx, ids[0]); c.Status != db.ContentPublished {
+			t.Fatalf("manual retry: %s %q", c.Status, c.LastError)
+		}
+	})
+}
+
+func writeImage(t *testing.T, e *env, contentID int64) {
+	t.Helper()
+	var promptID int64
+	if err := e.d.GetContext(e.ctx, &promptID, e.d.Rebind(`INSERT INTO image_prompts (site_id, content_id, prompt, status, created_at, updated_at) VALUES (?, ?, 'p', 'done', ?, ?) RETURNING id`),
+		e.site.ID, contentID, t0, t0); err != nil {
+		t.Fatal(err)
+	}
+	rel := fmt.Sprintf("images/%d.svg", promptID)
+	if err := writeFile(e.dir, rel, []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.d.ExecContext(e.ctx, e.d.Rebind(`INSERT INTO images (site_id, content_id, image_prompt_id, path, mime, created_at) VALUES (?, ?, ?, ?, 'image/svg+xml', ?)`),
+		e.site.ID, contentID, promptID, rel, t0); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWebhookSignedWithSiteSecret(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		var mu sync.Mutex
+		var verified, bodies int
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			mu.Lock()
+			bodies++
+			if targets.VerifySignature("site-secret", b, r.Header.Get(targets.HeaderSignature)) {
+				verified++
+			}
+			mu.Unlock()
+			w.Write([]byte(`{"id":"42","url":"https://example.com/42"}`))
+		}))
+		defer srv.Close()
+		sealed, _ := e.box.Seal("site-secret")
+		e.settings(func(p *db.PublishingSettings) {
+			p.SchedulingMode, p.TargetKind, p.WebhookURL, p.WebhookSecretEnc = "immediate", "webhook", srv.URL, sealed
+		})
+		ids := e.approve(1)
+		e.fill()
+		e.publish()
+		c, _ := e.d.ContentByID(e.ctx, ids[0])
+		if c.Status != db.ContentPublished || c.RemoteID != "42" || verified != 1 || bodies != 1 {
+			t.Fatalf("status %s remote %q: %d of %d signatures verified", c.Status, c.RemoteID, verified, bodies)
+		}
+	})
+}
+
+func TestLocalTargetPageServed(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		e.settings(func(p *db.PublishingSettings) { p.SchedulingMode = "immediate" })
+		ids := e.approve(1)
+		e.fill()
+		e.publish()
+		c, _ := e.d.ContentByID(e.ctx, ids[0])
+		srv := httptest.NewServer(targets.LocalHandlerDir(e.dir))
+		defer srv.Close()
+		path := strings.TrimPrefix(c.RemoteURL, "http://autopress.test")
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), "Post 0") {
+			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+		}
+	})
+}
+
+func writeFile(dir, rel string, data []byte) error {
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(p, data, 0o644)
+}

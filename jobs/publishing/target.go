@@ -1,0 +1,55 @@
+package publishing
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"autopress/db"
+	"autopress/jobs/publishing/targets"
+	"autopress/jobs/secretbox"
+)
+
+// Targets builds sites' targets: local pages under dir, served at baseURL;
+// webhook and WordPress secrets are decrypted with box.
+type Targets struct {
+	LocalDir string
+	BaseURL  string
+	Box      *secretbox.Box
+	Client   *http.Client
+}
+
+// For builds the target of a site's settings.
+func (t Targets) For(s db.PublishingSettings) (targets.Target, error) {
+	client := t.Client
+	if client == nil {
+		client = &http.Client{Timeout: 60 * time.Second}
+	}
+	switch s.TargetKind {
+	case "", targets.KindLocal:
+		return targets.NewLocal(t.LocalDir, t.BaseURL), nil
+	case targets.KindWebhook:
+		secret, err := t.open(s.WebhookSecretEnc)
+		if err != nil {
+			return nil, err
+		}
+		return &targets.Webhook{URL: s.WebhookURL, Secret: secret, Client: client}, nil
+	case targets.KindWordPress:
+		pw, err := t.open(s.WPAppPasswordEnc)
+		if err != nil {
+			return nil, err
+		}
+		return &targets.WordPress{BaseURL: s.WPURL, Username: s.WPUsername, AppPassword: pw, Client: client}, nil
+	}
+	return nil, fmt.Errorf("publishing: unknown target %q", s.TargetKind)
+}
+
+func (t Targets) open(sealed string) (string, error) {
+	if sealed == "" {
+		return "", nil
+	}
+	if t.Box == nil {
+		return "", ErrNoSecret
+	}
+	return t.Box.Open(sealed)
+}
