@@ -160,6 +160,13 @@ func TestAPIKeywordsImport(t *testing.T) {
 			}
 		}
 
+		// Bodies are capped.
+		huge := `{"text": "` + strings.Repeat("k", 11<<20) + `"}`
+		res = app.API(t, token, http.MethodPost, path, huge)
+		if res.Status != http.StatusRequestEntityTooLarge {
+			t.Errorf("11 MB body: %d, want 413", res.Status)
+		}
+
 		// Another account's site does not exist for this token.
 		res = app.API(t, token, http.MethodPost, fmt.Sprintf("/api/v1/sites/%d/keywords", bobSite.ID), map[string]any{"text": "x"})
 		if res.Status != http.StatusNotFound {

@@ -37,6 +37,10 @@ func TestKeywordsImport(t *testing.T) {
 			t.Errorf("flash %q, want %q", got, want)
 		}
 		wantCounts(t, page, map[string]string{"all": "2", "new": "2", "clustered": "0", "unclustered": "0", "failed": "0"})
+		// Times are shown in the site's time zone (Europe/Berlin; the fake clock says 12:00 UTC).
+		if got := page.TestID(t, "keyword-added"); got != "2026-03-01 13:00 CET" {
+			t.Errorf("added at %q, want 2026-03-01 13:00 CET", got)
+		}
 
 		// CSV with a header, volume and difficulty; one keyword already present.
 		csv := "keyword,volume,difficulty\ncold brew,100,20\nespresso,50,\n\"latte, iced\",,30\n"

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -31,7 +32,7 @@ func (h *app) metrics() echo.MiddlewareFunc {
 			if route == "" {
 				route = "unmatched"
 			}
-			method := c.Request().Method
+			method := metricMethod(c.Request().Method)
 			requests.WithLabelValues(method, route, strconv.Itoa(c.Response().Status)).Inc()
 			duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 			return err
@@ -42,4 +43,15 @@ func (h *app) metrics() echo.MiddlewareFunc {
 // metricsHandler serves the registry in the Prometheus text format.
 func (h *app) metricsHandler() echo.HandlerFunc {
 	return echo.WrapHandler(promhttp.HandlerFor(h.Registry, promhttp.HandlerOpts{}))
+}
+
+// metricMethod keeps the method label to the standard methods, so clients
+// sending made-up methods cannot grow the label set.
+func metricMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "other"
 }
