@@ -40,10 +40,14 @@ type app struct {
 	Deps
 }
 
-// New builds the Echo app with every route and middleware.
+// New builds the Echo app with every route and middleware. Clock, Log,
+// Sessions and Registry get defaults when nil.
 func New(d Deps) *echo.Echo {
 	if d.Clock == nil {
 		d.Clock = clockwork.NewRealClock()
+	}
+	if d.Sessions == nil {
+		d.Sessions = NewSessions(d.DB, d.Secure)
 	}
 	if d.Log == nil {
 		d.Log = slog.Default()
@@ -57,6 +61,8 @@ func New(d Deps) *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = h.handleError
+	// scs answers a failed session load itself; route it to the error
+	// handler so the user sees the usual page and the log gets the error.
 	d.Sessions.ErrorFunc = h.sessionStoreError(e)
 	h.middleware(e)
 	h.routes(e)
