@@ -17,6 +17,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"autopress/db"
+	"autopress/jobs/automation"
+	"autopress/jobs/publishing"
+	"autopress/jobs/secretbox"
 )
 
 // Deps is what the web layer needs from the rest of the program.
@@ -33,6 +36,19 @@ type Deps struct {
 	// a fresh registry with the Go and process collectors; pass one to share
 	// it with the background jobs' metrics.
 	Registry *prometheus.Registry
+
+	// Runs starts, pauses, resumes and cancels automation runs.
+	Runs *automation.Service
+	// AIProvider names the configured AI provider ("local", "openai").
+	AIProvider string
+	// BaseURL is the server's public address (links to published pages).
+	BaseURL string
+	// Box encrypts the secrets stored with publishing settings.
+	Box *secretbox.Box
+	// Targets builds a site's publishing target ("test connection").
+	Targets publishing.Targets
+	// Filler fills publishing queues right after a person's change.
+	Filler *publishing.Filler
 }
 
 // app carries the dependencies into the handlers (methods on app).

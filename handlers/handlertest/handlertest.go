@@ -14,6 +14,8 @@
 package handlertest
 
 import (
+	"path/filepath"
+
 	"bytes"
 	"context"
 	"log/slog"
@@ -29,6 +31,10 @@ import (
 	"autopress/db"
 	"autopress/handlers"
 	"autopress/jobs/accounts"
+	"autopress/jobs/ai"
+	"autopress/jobs/automation"
+	"autopress/jobs/publishing"
+	"autopress/jobs/secretbox"
 )
 
 // Password is a valid password for test users.
@@ -80,12 +86,24 @@ func New(t testing.TB, d *db.DB, opts ...Option) *App {
 		cfg.clock = clockwork.NewFakeClockAt(Start)
 	}
 	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	dataDir := t.TempDir()
+	box, err := secretbox.New("handlertest secret")
+	if err != nil {
+		t.Fatal(err)
+	}
 	deps := handlers.Deps{
-		DB:       d,
-		Sessions: handlers.NewSessions(d, false),
-		Clock:    cfg.clock,
-		Log:      slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		DataDir:  t.TempDir(),
+		DB:         d,
+		Sessions:   handlers.NewSessions(d, false),
+		Clock:      cfg.clock,
+		Log:        log,
+		DataDir:    dataDir,
+		Runs:       automation.New(d, ai.NewLocal(0), cfg.clock, log, automation.Config{DataDir: dataDir}),
+		AIProvider: "local",
+		BaseURL:    "http://autopress.test",
+		Box:        box,
+		Targets:    publishing.Targets{LocalDir: filepath.Join(dataDir, "published"), BaseURL: "http://autopress.test", Box: box},
+		Filler:     publishing.NewFiller(d, cfg.clock, log),
 	}
 	for _, f := range cfg.deps {
 		f(&deps)
