@@ -55,7 +55,8 @@ func run(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener, con
 // app holds the running server's components. To add one (AI provider,
 // automation executor, publisher), build it in newApp from the fields
 // here, append its periodic work to jobs and, if it runs goroutines of its
-// own, a function that stops them to stopWorkers.
+// own, the functions that start and stop them to startWorkers and
+// stopWorkers.
 type app struct {
 	cfg   Config
 	log   *slog.Logger
@@ -70,10 +71,15 @@ type app struct {
 
 	// jobs are registered with the scheduler when serving starts.
 	jobs []jobs.Job
+	// startWorkers run once the scheduler has started, before the HTTP
+	// server; the context they get ends only after stopWorkers have run.
+	startWorkers []func(context.Context) error
 	// stopWorkers run at shutdown, in order, after the scheduler has
 	// stopped and before the database closes; each must return by the
 	// context's deadline.
 	stopWorkers []func(context.Context)
+	// cancelWorkers ends the context given to startWorkers.
+	cancelWorkers context.CancelFunc
 
 	// firstAdmin is set when this start created the admin with a
 	// generated password.
@@ -142,6 +148,13 @@ func (a *app) serve(ctx context.Context, ln net.Listener, console io.Writer) err
 		return errors.Join(err, a.shutdown(nil))
 	}
 	a.sched.Start()
+	var workersCtx context.Context
+	workersCtx, a.cancelWorkers = context.WithCancel(context.WithoutCancel(ctx))
+	for _, start := range a.startWorkers {
+		if err := start(workersCtx); err != nil {
+			return errors.Join(fmt.Errorf("autopress: start workers: %w", err), a.shutdown(nil))
+		}
+	}
 	if ln == nil {
 		var err error
 		if ln, err = net.Listen("tcp", a.cfg.ListenAddr); err != nil {
@@ -201,6 +214,9 @@ func (a *app) shutdown(srv *http.Server) error {
 		}
 		cancel()
 		a.log.Info("shutdown: workers stopped")
+	}
+	if a.cancelWorkers != nil {
+		a.cancelWorkers()
 	}
 	errs = append(errs, a.close())
 	a.log.Info("shutdown complete")
