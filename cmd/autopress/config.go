@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"autopress/jobs/accounts"
 )
 
 // Config is the server's configuration, read from the environment by
@@ -71,6 +73,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.AdminPassword != "" && c.AdminEmail == "" {
 		e.fail("ADMIN_PASSWORD", "is set but ADMIN_EMAIL is not")
+	}
+	if c.AdminPassword != "" && len(c.AdminPassword) < accounts.MinPasswordLen {
+		e.fail("ADMIN_PASSWORD", fmt.Sprintf("must be at least %d characters", accounts.MinPasswordLen))
 	}
 	return c, e.err()
 }

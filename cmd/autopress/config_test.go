@@ -70,6 +70,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"BASE_URL": "example.com"}, "BASE_URL want an absolute http(s) URL"},
 		{map[string]string{"ADMIN_EMAIL": "nobody"}, "ADMIN_EMAIL"},
 		{map[string]string{"ADMIN_PASSWORD": "long-enough-pw"}, "ADMIN_PASSWORD is set but ADMIN_EMAIL is not"},
+		{map[string]string{"ADMIN_EMAIL": "a@example.com", "ADMIN_PASSWORD": "short"}, "ADMIN_PASSWORD must be at least 10 characters"},
 	} {
 		_, err := loadConfig(env(tc.env))
 		if err == nil || !strings.Contains(err.Error(), "config: "+tc.want) {

@@ -112,8 +112,8 @@ func TestServeSmoke(t *testing.T) {
 	if err != nil || len(sites) != 1 {
 		t.Fatalf("sites %+v, %v: want the demo site", sites, err)
 	}
-	if _, n, err := d.ListKeywords(context.Background(), sites[0].ID, "", 1, 0); err != nil || n < 30 {
-		t.Errorf("demo site has %d keywords (%v), want about 40", n, err)
+	if _, n, err := d.ListKeywords(context.Background(), sites[0].ID, "", 1, 0); err != nil || n != len(accounts.DemoKeywords) {
+		t.Errorf("demo site has %d keywords (%v), want %d", n, err, len(accounts.DemoKeywords))
 	}
 	lock, err := acquireLockFile(dir + "/autopress.lock")
 	if err != nil {
