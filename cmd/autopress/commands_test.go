@@ -113,3 +113,21 @@ func TestCreateAdminAndToken(t *testing.T) {
 		t.Errorf("token for unknown user: %d %q", code, errOut)
 	}
 }
+
+func TestRefusesNewerSchema(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errOut := runCLI(t, dir, "", "migrate"); code != 0 {
+		t.Fatalf("migrate: %d %q", code, errOut)
+	}
+	d := openTestDB(t, dir)
+	if _, err := d.ExecContext(context.Background(), "INSERT INTO goose_db_version (version_id, is_applied) VALUES (?, ?)", 99999, true); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCLI(t, dir, "", "serve")
+	if code != 1 || !strings.Contains(errOut, "newer than this binary") || !strings.Contains(errOut, "restore the backup") {
+		t.Fatalf("serve on a newer schema: exit %d, %q", code, errOut)
+	}
+	if code, out, _ := runCLI(t, dir, "", "migrate", "status"); code != 0 || !strings.Contains(out, "newer than this binary") {
+		t.Errorf("migrate status: %d %q", code, out)
+	}
+}
