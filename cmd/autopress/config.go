@@ -26,6 +26,18 @@ type Config struct {
 	LogLevel      slog.Level
 	LogFormat     string
 	SecureCookies bool
+
+	// AI provider (DESIGN.md §3).
+	AIProvider       string // local or openai
+	LocalAILatency   time.Duration
+	OpenAIBaseURL    string
+	OpenAIAPIKey     string
+	AITextModel      string
+	AIImageModel     string
+	AIConcurrency    int
+	AIRequestsPerMin int
+	AITimeout        time.Duration
+	AIMaxAttempts    int
 }
 
 // Postgres reports whether DATABASE_URL selects PostgreSQL.
@@ -49,6 +61,30 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	c.LogLevel = e.level("LOG_LEVEL", slog.LevelInfo)
 	c.LogFormat = e.oneOf("LOG_FORMAT", "text", "text", "json")
 	c.SecureCookies = e.bool("SECURE_COOKIES", strings.HasPrefix(c.BaseURL, "https://"))
+	c.AIProvider = e.oneOf("AI_PROVIDER", "local", "local", "openai")
+	c.LocalAILatency = e.duration("LOCAL_AI_LATENCY", 0)
+	c.OpenAIBaseURL = strings.TrimRight(e.str("OPENAI_BASE_URL", "https://api.openai.com/v1"), "/")
+	c.OpenAIAPIKey = e.str("OPENAI_API_KEY", "")
+	c.AITextModel = e.str("AI_TEXT_MODEL", "gpt-4o-mini")
+	c.AIImageModel = e.str("AI_IMAGE_MODEL", "gpt-image-1")
+	c.AIConcurrency = e.int("AI_CONCURRENCY", 4)
+	c.AIRequestsPerMin = e.int("AI_REQUESTS_PER_MINUTE", 0)
+	c.AITimeout = e.duration("AI_TIMEOUT", 120*time.Second)
+	c.AIMaxAttempts = e.int("AI_MAX_ATTEMPTS", 4)
+	if c.AIProvider == "openai" {
+		if u, err := url.Parse(c.OpenAIBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			e.fail("OPENAI_BASE_URL", fmt.Sprintf("want an absolute http(s) URL such as https://api.openai.com/v1, got %q", c.OpenAIBaseURL))
+		}
+	}
+	if c.AIConcurrency < 1 || c.AIConcurrency > 256 {
+		e.fail("AI_CONCURRENCY", "must be between 1 and 256")
+	}
+	if c.AIRequestsPerMin < 0 {
+		e.fail("AI_REQUESTS_PER_MINUTE", "must be 0 (unlimited) or more")
+	}
+	if c.AIMaxAttempts < 1 || c.AIMaxAttempts > 20 {
+		e.fail("AI_MAX_ATTEMPTS", "must be between 1 and 20")
+	}
 
 	switch {
 	case c.DatabaseURL == "", strings.HasPrefix(c.DatabaseURL, "sqlite:"):

@@ -22,6 +22,14 @@ func TestConfigDefaults(t *testing.T) {
 		BaseURL:    "http://127.0.0.1:8080",
 		LogLevel:   slog.LevelInfo,
 		LogFormat:  "text",
+
+		AIProvider:    "local",
+		OpenAIBaseURL: "https://api.openai.com/v1",
+		AITextModel:   "gpt-4o-mini",
+		AIImageModel:  "gpt-image-1",
+		AIConcurrency: 4,
+		AITimeout:     120 * time.Second,
+		AIMaxAttempts: 4,
 	}
 	if c != want {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
@@ -99,5 +107,28 @@ func TestEnvReaderNumbers(t *testing.T) {
 	e.duration("BADD", 0)
 	if err := e.err(); err == nil || !strings.Contains(err.Error(), "BADN") || !strings.Contains(err.Error(), "BADD") {
 		t.Errorf("want errors for BADN and BADD, got %v", err)
+	}
+}
+
+func TestConfigAI(t *testing.T) {
+	c, err := loadConfig(env(map[string]string{
+		"AI_PROVIDER": "openai", "OPENAI_BASE_URL": "http://localhost:11434/v1/", "AI_TEXT_MODEL": "llama3.1",
+		"AI_CONCURRENCY": "2", "AI_REQUESTS_PER_MINUTE": "30", "LOCAL_AI_LATENCY": "300ms", "AI_TIMEOUT": "45s",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AIProvider != "openai" || c.OpenAIBaseURL != "http://localhost:11434/v1" || c.AITextModel != "llama3.1" ||
+		c.AIConcurrency != 2 || c.AIRequestsPerMin != 30 || c.LocalAILatency != 300*time.Millisecond || c.AITimeout != 45*time.Second {
+		t.Fatalf("got %+v", c)
+	}
+	_, err = loadConfig(env(map[string]string{"AI_PROVIDER": "gpt", "AI_CONCURRENCY": "0", "OPENAI_BASE_URL": "nope"}))
+	for _, name := range []string{"AI_PROVIDER", "AI_CONCURRENCY"} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("bad %s not reported: %v", name, err)
+		}
+	}
+	if _, err := loadConfig(env(map[string]string{"AI_PROVIDER": "openai", "OPENAI_BASE_URL": "nope"})); err == nil || !strings.Contains(err.Error(), "OPENAI_BASE_URL") {
+		t.Errorf("bad OPENAI_BASE_URL not reported: %v", err)
 	}
 }

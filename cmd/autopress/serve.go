@@ -121,8 +121,10 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 	a.metrics = prometheus.NewRegistry()
 	a.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	// Components (AI provider, automation executor, publisher) are built
-	// here, before the web app that may call them.
+	comp, err := a.buildComponents()
+	if err != nil {
+		return nil, err
+	}
 
 	sessions := handlers.NewSessions(a.db, a.cfg.SecureCookies)
 	if store, ok := sessions.Store.(interface{ StopCleanup() }); ok {
@@ -137,6 +139,13 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 		DataDir:  a.cfg.DataDir,
 		Secure:   a.cfg.SecureCookies,
 		Registry: a.metrics,
+
+		Runs:       comp.runs,
+		AIProvider: comp.provider.Name(),
+		BaseURL:    a.cfg.BaseURL,
+		Box:        comp.box,
+		Targets:    comp.targets,
+		Filler:     comp.filler,
 	})
 	return a, nil
 }

@@ -36,9 +36,10 @@ func CreateUser(ctx context.Context, d *db.DB, accountName, email, password stri
 	return u, err
 }
 
-// FirstStart prepares an empty instance: an admin (from adminEmail and
-// adminPassword, or a generated password logged once) and a demo site with
-// sample keywords. It does nothing when any user exists.
+// FirstStart prepares an empty instance: an instance admin with the given
+// email and password (the caller generates one when none was configured and
+// tells it to the operator) and a demo site with sample keywords. It does
+// nothing when any user exists.
 func FirstStart(ctx context.Context, d *db.DB, log *slog.Logger, adminEmail, adminPassword string, now time.Time) error {
 	n, err := d.CountUsers(ctx)
 	if err != nil || n > 0 {
@@ -47,20 +48,11 @@ func FirstStart(ctx context.Context, d *db.DB, log *slog.Logger, adminEmail, adm
 	if adminEmail == "" {
 		adminEmail = "admin@example.com"
 	}
-	generated := adminPassword == ""
-	if generated {
-		adminPassword = RandomPassword()
-	}
 	u, err := CreateUser(ctx, d, "Demo account", adminEmail, adminPassword, true, now)
 	if err != nil {
 		return fmt.Errorf("accounts: first admin: %w", err)
 	}
-	if generated {
-		log.Warn("first start: created the instance admin; this password is shown only once",
-			"email", u.Email, "password", adminPassword)
-	} else {
-		log.Info("first start: created the instance admin from ADMIN_EMAIL/ADMIN_PASSWORD", "email", u.Email)
-	}
+	log.Info("first start: created the instance admin", "email", u.Email)
 	site, err := d.CreateSite(ctx, db.Site{AccountID: u.AccountID, Name: "Demo: Home Coffee Blog", URL: "https://coffee.example.com", Timezone: "Europe/Berlin"}, now)
 	if err != nil {
 		return fmt.Errorf("accounts: demo site: %w", err)

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"autopress/jobs"
+	"autopress/jobs/ai"
+	"autopress/jobs/automation"
+	"autopress/jobs/publishing"
+	"autopress/jobs/secretbox"
+)
+
+// components are the background parts of the server, built by newApp.
+type components struct {
+	provider ai.Provider
+	runs     *automation.Service
+	box      *secretbox.Box
+	targets  publishing.Targets
+	filler   *publishing.Filler
+	pub      *publishing.Publisher
+}
+
+// newProvider builds the configured AI provider. One provider serves the
+// whole process, so its rate limit and concurrency cap are process-wide.
+func newProvider(cfg Config) (ai.Provider, error) {
+	if cfg.AIProvider == "openai" {
+		p, err := ai.NewOpenAI(ai.OpenAIConfig{
+			BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIAPIKey,
+			TextModel: cfg.AITextModel, ImageModel: cfg.AIImageModel,
+			Concurrency: cfg.AIConcurrency, RequestsPerMinute: cfg.AIRequestsPerMin,
+			Timeout: cfg.AITimeout, MaxAttempts: cfg.AIMaxAttempts,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("autopress: AI provider: %w", err)
+		}
+		return p, nil
+	}
+	return ai.NewLocal(cfg.LocalAILatency), nil
+}
+
+// buildComponents builds the AI provider, the automation service and the
+// publishing pipeline, and registers their jobs and workers on a.
+func (a *app) buildComponents() (components, error) {
+	var c components
+	var err error
+	if c.provider, err = newProvider(a.cfg); err != nil {
+		return c, err
+	}
+	if c.box, err = secretbox.New(a.cfg.AppSecret); err != nil {
+		return c, fmt.Errorf("autopress: secrets: %w", err)
+	}
+	c.runs = automation.New(a.db, c.provider, a.clock, a.log, automation.Config{DataDir: a.cfg.DataDir})
+	c.targets = publishing.Targets{LocalDir: filepath.Join(a.cfg.DataDir, "published"), BaseURL: a.cfg.BaseURL, Box: c.box}
+	c.filler = publishing.NewFiller(a.db, a.clock, a.log)
+	c.pub = publishing.NewPublisher(a.db, a.clock, a.log, c.targets.For, publishing.PublisherConfig{DataDir: a.cfg.DataDir})
+
+	a.jobs = append(a.jobs,
+		// Due schedules: once per tick across instances.
+		jobs.Job{Name: "automation-schedules", Every: time.Minute, Singleton: true, Run: c.runs.TickSchedules},
+		// The queue filler is safe anywhere (row lock + unique slot index);
+		// one instance per tick is enough.
+		jobs.Job{Name: "publishing-queue", Every: 10 * time.Second, Singleton: true, Run: c.filler.Tick},
+		// Every instance publishes: claims are row-level (SKIP LOCKED).
+		jobs.Job{Name: "publishing-publisher", Every: 10 * time.Second, Run: func(ctx context.Context) error {
+			_, err := c.pub.Tick(ctx)
+			return err
+		}},
+	)
+	// The run poller runs on every instance, outside any lock: leases
+	// decide who executes a run.
+	a.startWorkers = append(a.startWorkers, func(ctx context.Context) error {
+		go c.runs.Loop(ctx)
+		return nil
+	})
+	a.stopWorkers = append(a.stopWorkers, func(ctx context.Context) {
+		if err := c.runs.Shutdown(ctx); err != nil {
+			a.log.Warn("automation executors did not stop in time", "err", err)
+		}
+	})
+	return c, nil
+}
