@@ -67,6 +67,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	c.OpenAIAPIKey = e.str("OPENAI_API_KEY", "")
 	c.AITextModel = e.str("AI_TEXT_MODEL", "gpt-4o-mini")
 	c.AIImageModel = e.str("AI_IMAGE_MODEL", "gpt-image-1")
+	if strings.EqualFold(c.AIImageModel, "none") {
+		c.AIImageModel = "" // no images API (Ollama): stage 6 items fail
+	}
 	c.AIConcurrency = e.int("AI_CONCURRENCY", 4)
 	c.AIRequestsPerMin = e.int("AI_REQUESTS_PER_MINUTE", 0)
 	c.AITimeout = e.duration("AI_TIMEOUT", 120*time.Second)
