@@ -121,3 +121,38 @@ func TestAutoApprovalOffLeavesContentInReview(t *testing.T) {
 		}
 	})
 }
+
+func TestOpenAIRetriesInsideARun(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e, fake := openAIEnv(t, d)
+		// Clustering: a 429 asking to wait 1 s, then success.
+		fake.Script(aitest.SchemaClusters, aitest.Reply{Status: 429, Header: map[string][]string{"Retry-After": {"1"}}})
+		// Ideas: three 500s use up the attempts of the first cluster's call.
+		fake.Script(aitest.SchemaIdeas, aitest.Reply{Status: 500}, aitest.Reply{Status: 500}, aitest.Reply{Status: 500})
+		e.config(func(c *db.AutomationConfig) { c.Concurrency = 1; c.Stage4Enabled = false })
+		start := time.Now()
+		r := e.start()
+		e.execute(e.svc, r.ID)
+		reqs := fake.Requests()
+		var cluster []time.Time
+		for _, q := range reqs {
+			if q.Schema == aitest.SchemaClusters {
+				cluster = append(cluster, q.At)
+			}
+		}
+		if len(cluster) != 2 || cluster[1].Sub(cluster[0]) < time.Second {
+			t.Fatalf("clustering requests %v: the retry must wait for Retry-After", cluster)
+		}
+		rs := e.results(r.ID)
+		if rs[0].Processed == 0 || rs[1].Failed != 1 || rs[1].Processed == 0 {
+			t.Fatalf("stage 1 %+v, stage 2 %+v: want one failed cluster after the 500s, the others processed", rs[0], rs[1])
+		}
+		if n := e.count(`SELECT COUNT(*) FROM run_events WHERE run_id = ? AND level = 'error' AND message LIKE '%500%'`, r.ID); n != 1 {
+			t.Fatalf("%d error lines naming the 500", n)
+		}
+		if time.Since(start) > 20*time.Second {
+			t.Fatal("too slow")
+		}
+		e.assertLedger()
+	})
+}
