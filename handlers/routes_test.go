@@ -52,6 +52,7 @@ var routeTable = map[string]routeClass{
 	"GET /account":                       page,
 	"POST /account/tokens":               page,
 	"POST /account/tokens/:token/revoke": page,
+	"GET /account/credits":               page,
 	"GET /admin/accounts":                adminPage,
 	"GET /api/v1/sites":                  api,
 	"POST /api/v1/sites/:site/keywords":  api,
