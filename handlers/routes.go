@@ -53,6 +53,9 @@ func (h *app) accountRoutes(g *echo.Group) {
 // adminRoutes are for instance admins; everyone else gets 404 (/admin/...).
 func (h *app) adminRoutes(g *echo.Group) {
 	g.GET("/accounts", h.adminAccounts)
+	g.POST("/accounts/:account/grant", h.adminGrant)
+	g.GET("/credit-costs", h.adminCreditCosts)
+	g.POST("/credit-costs", h.adminCreditCostsSave)
 }
 
 // apiRoutes are the JSON API, authenticated by bearer token (/api/v1/...).
