@@ -40,6 +40,9 @@ func (h *app) siteRoutes(g *echo.Group) {
 	g.GET("/:site/keywords", h.keywords)
 	g.POST("/:site/keywords", h.keywordsImport)
 	g.POST("/:site/keywords/requeue", h.keywordsRequeue)
+	g.GET("/:site/ai-budget", h.aiBudgetPage)
+	g.POST("/:site/ai-budget", h.aiBudgetSave)
+	g.POST("/:site/ai-budget/preview", h.aiBudgetPreview)
 }
 
 // accountRoutes are the signed-in user's account pages (/account/...).
