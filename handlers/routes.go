@@ -66,4 +66,6 @@ func (h *app) apiRoutes(g *echo.Group) {
 	g.GET("/sites", h.apiSites)
 	g.POST("/sites/:site/keywords", h.apiKeywordsImport)
 	g.GET("/sites/:site/pipeline", h.apiPipeline)
+	g.GET("/sites/:site/ai-budget", h.apiAIBudgetGet)
+	g.PUT("/sites/:site/ai-budget", h.apiAIBudgetPut)
 }

@@ -63,6 +63,8 @@ var routeTable = map[string]routeClass{
 	"GET /api/v1/sites":                   api,
 	"POST /api/v1/sites/:site/keywords":   api,
 	"GET /api/v1/sites/:site/pipeline":    api,
+	"GET /api/v1/sites/:site/ai-budget":   api,
+	"PUT /api/v1/sites/:site/ai-budget":   api,
 }
 
 // publicStatus is what an anonymous visitor gets from each public route.
