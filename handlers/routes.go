@@ -48,9 +48,9 @@ func (h *app) siteRoutes(g *echo.Group) {
 // accountRoutes are the signed-in user's account pages (/account/...).
 func (h *app) accountRoutes(g *echo.Group) {
 	g.GET("", h.account)
-	g.GET("/credits", h.accountCredits)
 	g.POST("/tokens", h.tokenCreate)
 	g.POST("/tokens/:token/revoke", h.tokenRevoke)
+	g.GET("/credits", h.accountCredits)
 }
 
 // adminRoutes are for instance admins; everyone else gets 404 (/admin/...).

@@ -42,27 +42,29 @@ var routeTable = map[string]routeClass{
 	"GET /sites/new":  page,
 	"POST /sites/new": page,
 
-	"GET /sites/:site":                    page,
-	"GET /sites/:site/edit":               page,
-	"POST /sites/:site/edit":              page,
-	"GET /sites/:site/keywords":           page,
-	"POST /sites/:site/keywords":          page,
-	"POST /sites/:site/keywords/requeue":  page,
+	"GET /sites/:site":                   page,
+	"GET /sites/:site/edit":              page,
+	"POST /sites/:site/edit":             page,
+	"GET /sites/:site/keywords":          page,
+	"POST /sites/:site/keywords":         page,
+	"POST /sites/:site/keywords/requeue": page,
+
+	"GET /account":                       page,
+	"POST /account/tokens":               page,
+	"POST /account/tokens/:token/revoke": page,
+	"GET /admin/accounts":                adminPage,
+	"GET /api/v1/sites":                  api,
+	"POST /api/v1/sites/:site/keywords":  api,
+	"GET /api/v1/sites/:site/pipeline":   api,
+
+	// Credits and AI budgets.
 	"GET /sites/:site/ai-budget":          page,
 	"POST /sites/:site/ai-budget":         page,
 	"POST /sites/:site/ai-budget/preview": page,
-
-	"GET /account":                        page,
-	"POST /account/tokens":                page,
-	"POST /account/tokens/:token/revoke":  page,
 	"GET /account/credits":                page,
-	"GET /admin/accounts":                 adminPage,
-	"POST /admin/accounts/:account/grant": adminPage,
 	"GET /admin/credit-costs":             adminPage,
 	"POST /admin/credit-costs":            adminPage,
-	"GET /api/v1/sites":                   api,
-	"POST /api/v1/sites/:site/keywords":   api,
-	"GET /api/v1/sites/:site/pipeline":    api,
+	"POST /admin/accounts/:account/grant": adminPage,
 	"GET /api/v1/sites/:site/ai-budget":   api,
 	"PUT /api/v1/sites/:site/ai-budget":   api,
 }
@@ -91,10 +93,11 @@ func routeParams(t *testing.T, app *handlertest.App, o owner) map[string]string 
 	return map[string]string{
 		"site":  fmt.Sprint(o.site.ID),
 		"token": fmt.Sprint(o.token.ID),
+		"*":     "app.css",
+
 		// An admin route, but the walk still checks another (non-admin)
 		// account cannot reach the first account's grant form.
 		"account": fmt.Sprint(o.user.AccountID),
-		"*":       "app.css",
 	}
 }
 
