@@ -40,6 +40,9 @@ func (h *app) siteRoutes(g *echo.Group) {
 	g.GET("/:site/keywords", h.keywords)
 	g.POST("/:site/keywords", h.keywordsImport)
 	g.POST("/:site/keywords/requeue", h.keywordsRequeue)
+	g.GET("/:site/ai-budget", h.aiBudgetPage)
+	g.POST("/:site/ai-budget", h.aiBudgetSave)
+	g.POST("/:site/ai-budget/preview", h.aiBudgetPreview)
 }
 
 // accountRoutes are the signed-in user's account pages (/account/...).
@@ -47,11 +50,15 @@ func (h *app) accountRoutes(g *echo.Group) {
 	g.GET("", h.account)
 	g.POST("/tokens", h.tokenCreate)
 	g.POST("/tokens/:token/revoke", h.tokenRevoke)
+	g.GET("/credits", h.accountCredits)
 }
 
 // adminRoutes are for instance admins; everyone else gets 404 (/admin/...).
 func (h *app) adminRoutes(g *echo.Group) {
 	g.GET("/accounts", h.adminAccounts)
+	g.POST("/accounts/:account/grant", h.adminGrant)
+	g.GET("/credit-costs", h.adminCreditCosts)
+	g.POST("/credit-costs", h.adminCreditCostsSave)
 }
 
 // apiRoutes are the JSON API, authenticated by bearer token (/api/v1/...).
@@ -59,4 +66,6 @@ func (h *app) apiRoutes(g *echo.Group) {
 	g.GET("/sites", h.apiSites)
 	g.POST("/sites/:site/keywords", h.apiKeywordsImport)
 	g.GET("/sites/:site/pipeline", h.apiPipeline)
+	g.GET("/sites/:site/ai-budget", h.apiAIBudgetGet)
+	g.PUT("/sites/:site/ai-budget", h.apiAIBudgetPut)
 }

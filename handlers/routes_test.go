@@ -56,6 +56,17 @@ var routeTable = map[string]routeClass{
 	"GET /api/v1/sites":                  api,
 	"POST /api/v1/sites/:site/keywords":  api,
 	"GET /api/v1/sites/:site/pipeline":   api,
+
+	// Credits and AI budgets.
+	"GET /sites/:site/ai-budget":          page,
+	"POST /sites/:site/ai-budget":         page,
+	"POST /sites/:site/ai-budget/preview": page,
+	"GET /account/credits":                page,
+	"GET /admin/credit-costs":             adminPage,
+	"POST /admin/credit-costs":            adminPage,
+	"POST /admin/accounts/:account/grant": adminPage,
+	"GET /api/v1/sites/:site/ai-budget":   api,
+	"PUT /api/v1/sites/:site/ai-budget":   api,
 }
 
 // publicStatus is what an anonymous visitor gets from each public route.
@@ -83,6 +94,10 @@ func routeParams(t *testing.T, app *handlertest.App, o owner) map[string]string 
 		"site":  fmt.Sprint(o.site.ID),
 		"token": fmt.Sprint(o.token.ID),
 		"*":     "app.css",
+
+		// An admin route, but the walk still checks another (non-admin)
+		// account cannot reach the first account's grant form.
+		"account": fmt.Sprint(o.user.AccountID),
 	}
 }
 

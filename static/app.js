@@ -12,4 +12,17 @@
       ev.stopImmediatePropagation();
     }
   }, true);
+
+  // A range slider and a number input bound together: each names the other
+  // in data-mirror, and typing in one moves the other. The number input is
+  // the one submitted; a value it cannot show yet (while typing) is skipped.
+  document.addEventListener("input", function (ev) {
+    var el = ev.target;
+    var id = el.getAttribute && el.getAttribute("data-mirror");
+    var other = id && document.getElementById(id);
+    if (!other || el.value === "" || isNaN(Number(el.value))) {
+      return;
+    }
+    other.value = el.value;
+  });
 })();

@@ -54,7 +54,7 @@ func ParsePercent(s string) (int, error) {
 		frac += "0"
 	}
 	w, err := strconv.Atoi(whole)
-	if err != nil || w < 0 || strings.HasPrefix(whole, "+") {
+	if err != nil || w < 0 || strings.HasPrefix(whole, "+") || strings.HasPrefix(whole, "-") {
 		return 0, fmt.Errorf("%q is not a percentage", s)
 	}
 	f, err := strconv.Atoi(frac)

@@ -60,7 +60,7 @@ func TestParsePercent(t *testing.T) {
 			t.Errorf("ParsePercent(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "abc", "15.255", "-1", "100.01", "101", "1.", ".5.5", "1.-5", "+5"} {
+	for _, in := range []string{"", "abc", "15.255", "-1", "100.01", "101", "1.", ".5.5", "1.-5", "+5", "-0", "-0.5"} {
 		if got, err := ParsePercent(in); err == nil {
 			t.Errorf("ParsePercent(%q) = %d, want an error", in, got)
 		}

@@ -1,0 +1,56 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"autopress/views"
+)
+
+// ledgerPerPage is the credits ledger's page size.
+const ledgerPerPage = 50
+
+// accountCredits shows the account's balance and its ledger, newest first,
+// ledgerPerPage entries a page (?page=; out-of-range pages are brought back
+// into range).
+func (h *app) accountCredits(c echo.Context) error {
+	ctx := c.Request().Context()
+	accountID := userOf(c).AccountID
+	acc, err := h.DB.AccountByID(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	page = max(page, 1)
+	rows, total, err := h.DB.ListLedger(ctx, accountID, ledgerPerPage, (page-1)*ledgerPerPage)
+	if err != nil {
+		return err
+	}
+	pages := max(1, (total+ledgerPerPage-1)/ledgerPerPage)
+	if page > pages {
+		page = pages
+		if rows, total, err = h.DB.ListLedger(ctx, accountID, ledgerPerPage, (page-1)*ledgerPerPage); err != nil {
+			return err
+		}
+	}
+	sites, err := h.DB.ListSites(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	names := make(map[int64]string, len(sites))
+	for _, s := range sites {
+		names[s.ID] = s.Name
+	}
+	v := views.CreditsPage{Balance: acc.Credits, Page: page, Pages: pages, Total: total}
+	for _, r := range rows {
+		row := views.LedgerRow{At: r.CreatedAt, Kind: r.Kind, Amount: r.Amount, BalanceAfter: r.BalanceAfter,
+			Operation: r.Operation, SiteID: r.SiteID, RunID: r.RunID, Note: r.Note}
+		if r.SiteID != nil {
+			row.SiteName = names[*r.SiteID]
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	return h.render(c, http.StatusOK, views.Credits(h.page(c, "Credits", "account"), v))
+}
