@@ -12,6 +12,7 @@ import (
 func (h *app) routes(e *echo.Echo) {
 	h.publicRoutes(e)
 	h.siteRoutes(e.Group("/sites", h.requireUser))
+	h.runRoutes(e.Group("/runs", h.requireUser))
 	h.accountRoutes(e.Group("/account", h.requireUser))
 	h.adminRoutes(e.Group("/admin", h.requireUser, h.requireAdmin))
 	h.apiRoutes(e.Group("/api/v1", h.requireToken))
@@ -40,6 +41,20 @@ func (h *app) siteRoutes(g *echo.Group) {
 	g.GET("/:site/keywords", h.keywords)
 	g.POST("/:site/keywords", h.keywordsImport)
 	g.POST("/:site/keywords/requeue", h.keywordsRequeue)
+	g.GET("/:site/runs", h.runsList)
+	g.POST("/:site/runs", h.runStart)
+	g.GET("/:site/automation", h.automationSettings)
+	g.POST("/:site/automation", h.automationSave)
+}
+
+// runRoutes are the pages of one run (/runs/...).
+func (h *app) runRoutes(g *echo.Group) {
+	g.GET("/:run", h.runDetail)
+	g.GET("/:run/progress", h.runDetail)
+	g.GET("/:run/log.txt", h.runLog)
+	for verb := range runTransitions {
+		g.POST("/:run/"+verb, h.runAction(verb))
+	}
 }
 
 // accountRoutes are the signed-in user's account pages (/account/...).
@@ -59,4 +74,11 @@ func (h *app) apiRoutes(g *echo.Group) {
 	g.GET("/sites", h.apiSites)
 	g.POST("/sites/:site/keywords", h.apiKeywordsImport)
 	g.GET("/sites/:site/pipeline", h.apiPipeline)
+	g.POST("/sites/:site/runs", h.apiRunStart)
+	g.GET("/sites/:site/automation/config", h.apiAutomationConfigGet)
+	g.PUT("/sites/:site/automation/config", h.apiAutomationConfigPut)
+	g.GET("/runs/:run", h.apiRunGet)
+	for verb := range runTransitions {
+		g.POST("/runs/:run/"+verb, h.apiRunAction(verb))
+	}
 }

@@ -31,6 +31,9 @@ type EstimateInput struct {
 	// IdeasPerCluster and ImagesPerArticle are the executor's Config.
 	IdeasPerCluster  int
 	ImagesPerArticle int
+	// BudgetMode is the site's budget mode, for display (OpBudgets
+	// already reflect it).
+	BudgetMode string
 }
 
 // Unlimited is a stage's PerRun when nothing caps what it takes in a run;
@@ -268,7 +271,7 @@ func (s *Service) estimateInput(ctx context.Context, site db.Site, cfg db.Automa
 	_, ops := RunBudgets(cfg, budget, costList, acc.Credits)
 	in := EstimateInput{Pending: pending, AwaitingImages: awaiting, AutoApproval: autoApprove, Costs: Costs(costList),
 		OpBudgets: ops, CreditCap: cfg.MaxCreditsPerRun, Balance: acc.Credits,
-		IdeasPerCluster: s.cfg.IdeasPerCluster, ImagesPerArticle: s.cfg.ImagesPerArticle}
+		IdeasPerCluster: s.cfg.IdeasPerCluster, ImagesPerArticle: s.cfg.ImagesPerArticle, BudgetMode: budget.Mode}
 	for st := 1; st <= 7; st++ {
 		in.Enabled[st] = cfg.StageEnabled(st)
 		in.Limits[st] = cfg.StageLimit(st)

@@ -240,6 +240,7 @@ func describeDays(days []time.Weekday) string {
 type Forecast struct {
 	Config     db.AutomationConfig
 	Publishing db.PublishingSettings
+	Input      EstimateInput
 	Estimate   RunEstimate
 	Hints      []Hint
 }
@@ -266,5 +267,5 @@ func (s *Service) Forecast(ctx context.Context, site db.Site) (Forecast, error) 
 	est := Estimate(in)
 	hints := Hints(HintInput{Config: cfg, Estimate: est, Publishing: ps, Location: site.Location(), Now: s.clock.Now(),
 		Taken: taken, IdeasPerCluster: in.IdeasPerCluster, ImagesPerArticle: in.ImagesPerArticle})
-	return Forecast{Config: cfg, Publishing: ps, Estimate: est, Hints: hints}, nil
+	return Forecast{Config: cfg, Publishing: ps, Input: in, Estimate: est, Hints: hints}, nil
 }
