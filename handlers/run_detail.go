@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"autopress/db"
@@ -31,8 +32,10 @@ func (h *app) runDetail(c echo.Context) error {
 		return err
 	}
 	d.CSRF = csrfToken(c)
-	page := h.page(c, "Run #"+strconv.FormatInt(r.ID, 10)+" · "+d.Site.Name, "sites")
-	return h.renderPage(c, http.StatusOK, views.RunPage(page, d), views.RunProgress(d))
+	full := func() templ.Component {
+		return views.RunPage(h.page(c, "Run #"+strconv.FormatInt(r.ID, 10)+" · "+d.Site.Name, "sites"), d)
+	}
+	return h.renderPageLazy(c, http.StatusOK, full, views.RunProgress(d))
 }
 
 // runView gathers everything the run page shows.

@@ -147,6 +147,10 @@ func TestRunFromTheDashboard(t *testing.T) {
 			if res.Status != http.StatusSeeOther || res.Location() != runPath {
 				t.Fatalf("%s: %d %q", step.verb, res.Status, res.Location())
 			}
+			// A poll of the partial in between leaves the message for the page.
+			if poll := c.GetHTMX(t, runPath+"/progress"); poll.Has("flash") || poll.Status != http.StatusOK {
+				t.Errorf("the progress partial took the flash (%d)", poll.Status)
+			}
 			page := c.Follow(t, res)
 			if page.TestID(t, "flash") != step.flash || page.TestID(t, "run-status") != step.status {
 				t.Errorf("%s: flash %q, status %q; want %q, %q", step.verb, page.TestID(t, "flash"), page.TestID(t, "run-status"), step.flash, step.status)
