@@ -41,11 +41,14 @@ func publicError(err error) *fieldError {
 	var fe *fieldError
 	var he *echo.HTTPError
 	var active *db.ActiveRunError
+	var transition *db.TransitionError
 	switch {
 	case errors.As(err, &fe):
 		return fe
 	case errors.As(err, &active):
 		return &fieldError{Status: http.StatusConflict, Msg: active.Error()}
+	case errors.As(err, &transition):
+		return &fieldError{Status: http.StatusConflict, Msg: transition.Error()}
 	case errors.Is(err, db.ErrNotFound):
 		return errNotFound
 	case errors.Is(err, db.ErrRunActive):

@@ -23,13 +23,21 @@ func (h *app) render(c echo.Context, status int, component templ.Component) erro
 }
 
 // renderPage renders the full page, or only the partial when htmx asks for
-// one: the single place where that choice is made.
+// one.
 func (h *app) renderPage(c echo.Context, status int, full, partial templ.Component) error {
+	return h.renderPageLazy(c, status, func() templ.Component { return full }, partial)
+}
+
+// renderPageLazy is renderPage for a full page built only when it is
+// rendered: the single place where the choice is made. A page polled in the
+// background needs it, because building the layout's data takes the
+// pending flash message, which a poll must leave for the next full page.
+func (h *app) renderPageLazy(c echo.Context, status int, full func() templ.Component, partial templ.Component) error {
 	c.Response().Header().Add(echo.HeaderVary, hxRequest)
 	if partial != nil && wantsPartial(c) {
 		return h.render(c, status, partial)
 	}
-	return h.render(c, status, full)
+	return h.render(c, status, full())
 }
 
 // page is the layout data of a page: title, navigation, CSRF token, the

@@ -12,6 +12,7 @@ import (
 func (h *app) routes(e *echo.Echo) {
 	h.publicRoutes(e)
 	h.siteRoutes(e.Group("/sites", h.requireUser))
+	h.runRoutes(e.Group("/runs", h.requireUser))
 	h.accountRoutes(e.Group("/account", h.requireUser))
 	h.adminRoutes(e.Group("/admin", h.requireUser, h.requireAdmin))
 	h.apiRoutes(e.Group("/api/v1", h.requireToken))
@@ -43,6 +44,20 @@ func (h *app) siteRoutes(g *echo.Group) {
 	g.GET("/:site/ai-budget", h.aiBudgetPage)
 	g.POST("/:site/ai-budget", h.aiBudgetSave)
 	g.POST("/:site/ai-budget/preview", h.aiBudgetPreview)
+	g.GET("/:site/runs", h.runsList)
+	g.POST("/:site/runs", h.runStart)
+	g.GET("/:site/automation", h.automationSettings)
+	g.POST("/:site/automation", h.automationSave)
+}
+
+// runRoutes are the pages of one run (/runs/...).
+func (h *app) runRoutes(g *echo.Group) {
+	g.GET("/:run", h.runDetail)
+	g.GET("/:run/progress", h.runDetail)
+	g.GET("/:run/log.txt", h.runLog)
+	for verb := range runTransitions {
+		g.POST("/:run/"+verb, h.runAction(verb))
+	}
 }
 
 // accountRoutes are the signed-in user's account pages (/account/...).
@@ -68,4 +83,11 @@ func (h *app) apiRoutes(g *echo.Group) {
 	g.GET("/sites/:site/pipeline", h.apiPipeline)
 	g.GET("/sites/:site/ai-budget", h.apiAIBudgetGet)
 	g.PUT("/sites/:site/ai-budget", h.apiAIBudgetPut)
+	g.POST("/sites/:site/runs", h.apiRunStart)
+	g.GET("/sites/:site/automation/config", h.apiAutomationConfigGet)
+	g.PUT("/sites/:site/automation/config", h.apiAutomationConfigPut)
+	g.GET("/runs/:run", h.apiRunGet)
+	for verb := range runTransitions {
+		g.POST("/runs/:run/"+verb, h.apiRunAction(verb))
+	}
 }

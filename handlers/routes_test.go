@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -48,6 +49,16 @@ var routeTable = map[string]routeClass{
 	"GET /sites/:site/keywords":          page,
 	"POST /sites/:site/keywords":         page,
 	"POST /sites/:site/keywords/requeue": page,
+	"GET /sites/:site/runs":              page,
+	"POST /sites/:site/runs":             page,
+	"GET /sites/:site/automation":        page,
+	"POST /sites/:site/automation":       page,
+	"GET /runs/:run":                     page,
+	"GET /runs/:run/progress":            page,
+	"GET /runs/:run/log.txt":             page,
+	"POST /runs/:run/pause":              page,
+	"POST /runs/:run/resume":             page,
+	"POST /runs/:run/cancel":             page,
 
 	"GET /account":                       page,
 	"POST /account/tokens":               page,
@@ -58,15 +69,22 @@ var routeTable = map[string]routeClass{
 	"GET /api/v1/sites/:site/pipeline":   api,
 
 	// Credits and AI budgets.
-	"GET /sites/:site/ai-budget":          page,
-	"POST /sites/:site/ai-budget":         page,
-	"POST /sites/:site/ai-budget/preview": page,
-	"GET /account/credits":                page,
-	"GET /admin/credit-costs":             adminPage,
-	"POST /admin/credit-costs":            adminPage,
-	"POST /admin/accounts/:account/grant": adminPage,
-	"GET /api/v1/sites/:site/ai-budget":   api,
-	"PUT /api/v1/sites/:site/ai-budget":   api,
+	"GET /sites/:site/ai-budget":                page,
+	"POST /sites/:site/ai-budget":               page,
+	"POST /sites/:site/ai-budget/preview":       page,
+	"GET /account/credits":                      page,
+	"GET /admin/credit-costs":                   adminPage,
+	"POST /admin/credit-costs":                  adminPage,
+	"POST /admin/accounts/:account/grant":       adminPage,
+	"GET /api/v1/sites/:site/ai-budget":         api,
+	"PUT /api/v1/sites/:site/ai-budget":         api,
+	"POST /api/v1/sites/:site/runs":             api,
+	"GET /api/v1/sites/:site/automation/config": api,
+	"PUT /api/v1/sites/:site/automation/config": api,
+	"GET /api/v1/runs/:run":                     api,
+	"POST /api/v1/runs/:run/pause":              api,
+	"POST /api/v1/runs/:run/resume":             api,
+	"POST /api/v1/runs/:run/cancel":             api,
 }
 
 // publicStatus is what an anonymous visitor gets from each public route.
@@ -88,11 +106,21 @@ type owner struct {
 }
 
 // routeParams fills a path parameter with an id of the first account.
-// Future parameters (:run, :content, …) create their row here.
+// Future parameters (:content, …) create their row here.
+//
+// :run is an active run of the owner's site, so the other account's POSTs
+// (pause, resume, cancel, start) would succeed if scoping were missing; the
+// walk checks afterwards that the run is untouched.
 func routeParams(t *testing.T, app *handlertest.App, o owner) map[string]string {
+	t.Helper()
+	run, err := app.Deps.Runs.Start(context.Background(), o.user.AccountID, o.site.ID, o.user.Email)
+	if err != nil {
+		t.Fatalf("start the owner's run: %v", err)
+	}
 	return map[string]string{
 		"site":  fmt.Sprint(o.site.ID),
 		"token": fmt.Sprint(o.token.ID),
+		"run":   fmt.Sprint(run.ID),
 		"*":     "app.css",
 
 		// An admin route, but the walk still checks another (non-admin)
@@ -213,6 +241,15 @@ func TestEveryRouteIsScoped(t *testing.T) {
 					}
 				}
 			}
+		}
+		// Nobody but the owner may have paused, cancelled or replaced the run.
+		var runID int64
+		fmt.Sscan(params["run"], &runID)
+		if run, err := d.GetRun(context.Background(), ann.AccountID, runID); err != nil || run.Status != db.RunRunning || run.PausedAt != nil {
+			t.Errorf("the owner's run after the walk: %+v, %v; want it untouched and running", run, err)
+		}
+		if runs, _ := d.ListRuns(context.Background(), o.site.ID, 10); len(runs) != 1 {
+			t.Errorf("the owner's site has %d runs after the walk, want 1", len(runs))
 		}
 	})
 }

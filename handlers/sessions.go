@@ -19,6 +19,10 @@ const (
 	sessUserID     = "user_id"
 	sessFlash      = "flash"
 	sessFlashError = "flash_error"
+	// sessFlashLink and sessFlashLinkText: an optional link (a local path)
+	// shown after the flash message.
+	sessFlashLink     = "flash_link"
+	sessFlashLinkText = "flash_link_text"
 )
 
 // ctxSessionLoaded marks a request whose session the middleware loaded;
@@ -82,14 +86,25 @@ func (h *app) flashError(c echo.Context, msg string) {
 	h.Sessions.Put(c.Request().Context(), sessFlashError, msg)
 }
 
+// flashErrorLink stores an error message with a link to a local path.
+func (h *app) flashErrorLink(c echo.Context, msg, path, text string) {
+	ctx := c.Request().Context()
+	h.Sessions.Put(ctx, sessFlashError, msg)
+	h.Sessions.Put(ctx, sessFlashLink, path)
+	h.Sessions.Put(ctx, sessFlashLinkText, text)
+}
+
 // popFlash takes the pending message, if any.
 func (h *app) popFlash(c echo.Context) views.Flash {
 	if !sessionLoaded(c) {
 		return views.Flash{}
 	}
 	ctx := c.Request().Context()
+	f := views.Flash{Link: h.Sessions.PopString(ctx, sessFlashLink), LinkText: h.Sessions.PopString(ctx, sessFlashLinkText)}
 	if msg := h.Sessions.PopString(ctx, sessFlashError); msg != "" {
-		return views.Flash{Message: msg, Error: true}
+		f.Message, f.Error = msg, true
+		return f
 	}
-	return views.Flash{Message: h.Sessions.PopString(ctx, sessFlash)}
+	f.Message = h.Sessions.PopString(ctx, sessFlash)
+	return f
 }

@@ -2,15 +2,23 @@ package handlers
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"autopress/db"
+	"autopress/jobs/automation"
 	"autopress/views"
 )
 
-// siteDashboard is a site's home: what waits in front of each pipeline stage.
+// recentRuns is how many runs the dashboard lists.
+const recentRuns = 5
+
+// siteDashboard is a site's home: what waits in front of each pipeline
+// stage, the active run with its buttons (or Start), the schedule and the
+// recent runs.
 func (h *app) siteDashboard(c echo.Context) error {
 	s, err := h.site(c)
 	if err != nil {
@@ -30,36 +38,109 @@ func (h *app) dashboard(ctx context.Context, s db.Site) (views.Dashboard, error)
 	if err != nil {
 		return views.Dashboard{}, err
 	}
-	d := views.Dashboard{Site: siteInfo(s), Stages: pipelineStages(pc), Images: pc.Images}
+	pending, err := h.DB.PendingCounts(ctx, s.ID)
+	if err != nil {
+		return views.Dashboard{}, err
+	}
+	cfg, err := h.DB.GetAutomationConfig(ctx, s.ID)
+	if err != nil {
+		return views.Dashboard{}, err
+	}
+	autoApprove, err := h.DB.AutoApprovalEnabled(ctx, s.ID)
+	if err != nil {
+		return views.Dashboard{}, err
+	}
+	d := views.Dashboard{Site: siteInfo(s), Stages: pipelineStages(pending, cfg, autoApprove), Images: pc.Images,
+		Schedule: scheduleInfo(cfg, s)}
 	for _, n := range pc.Keywords {
 		d.Keywords += n
 	}
 	for _, st := range contentStatuses {
 		d.Content = append(d.Content, views.StatusCount{Status: st, Count: pc.Content[st]})
 	}
+	active, err := h.DB.ActiveRun(ctx, s.ID)
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+	case err != nil:
+		return views.Dashboard{}, err
+	default:
+		p, _, _, err := h.runProgress(ctx, active)
+		if err != nil {
+			return views.Dashboard{}, err
+		}
+		d.Run = &views.RunPanel{ID: active.ID, Status: active.Status, StatusLabel: runStatusLabel(active),
+			StageNumber: active.CurrentStage, Progress: p, Buttons: runButtons(active)}
+		if active.CurrentStage >= 1 && active.CurrentStage <= 7 {
+			d.Run.StageName = automation.StageNames[active.CurrentStage]
+		}
+	}
+	runs, err := h.DB.ListRuns(ctx, s.ID, recentRuns)
+	if err != nil {
+		return views.Dashboard{}, err
+	}
+	if d.RecentRuns, err = h.runRows(ctx, runs, s.Location()); err != nil {
+		return views.Dashboard{}, err
+	}
 	return d, nil
+}
+
+// scheduleInfo describes the site's schedule and its last scheduled attempt
+// in the site's time zone.
+func scheduleInfo(cfg db.AutomationConfig, s db.Site) views.ScheduleInfo {
+	loc := s.Location()
+	info := views.ScheduleInfo{Enabled: cfg.Enabled, NextRun: views.FormatTimePtr(cfg.NextRunAt, loc),
+		LastAt: views.FormatTimePtr(cfg.LastScheduledAt, loc), LastOutcome: cfg.LastScheduledOutcome, LastDetail: cfg.LastScheduledDetail}
+	switch cfg.Frequency {
+	case automation.Weekly:
+		info.Summary = fmt.Sprintf("weekly on %s at %s", weekdayName(cfg.Weekday), cfg.ScheduledTime)
+	case automation.Monthly:
+		info.Summary = fmt.Sprintf("monthly on day %d at %s", cfg.DayOfMonth, cfg.ScheduledTime)
+	default:
+		info.Summary = "daily at " + cfg.ScheduledTime
+	}
+	info.Summary += " " + s.Timezone
+	return info
+}
+
+func weekdayName(d int) string {
+	if d < 0 || d >= len(views.Weekdays) {
+		return fmt.Sprintf("weekday %d", d)
+	}
+	return views.Weekdays[d]
 }
 
 // contentStatuses are the article statuses in the order they are reached.
 var contentStatuses = []string{"draft", "review", "approved", "rejected", "scheduled", "publishing", "published", "failed"}
 
+// stageHelp explains each stage in a sentence (the tooltips).
+var stageHelp = [8]string{"",
+	"Groups new keywords by topic, up to 50 per AI call. Keywords left out of every cluster three times become unclustered.",
+	"Turns each keyword cluster into article ideas.",
+	"Queues a writing task for each idea. Free: no AI call.",
+	"Writes a draft article for each queued task.",
+	"Finds the images a new draft needs. Drafts stay drafts until their last image is done.",
+	"Draws one image per prompt; an article moves to review when its last image is done.",
+	"Approves reviewed articles when auto-approval is on; otherwise they wait for a person.",
+}
+
+// stageTitles are the dashboard's short stage names.
+var stageTitles = [8]string{"", "Clustering", "Ideas", "Tasks", "Writing", "Image prompts", "Images", "Approval"}
+
 // pipelineStages lists the seven stages (DESIGN.md §1) with the items
-// waiting in front of each.
-func pipelineStages(pc db.PipelineCounts) []views.StageCount {
-	return []views.StageCount{
-		{Number: 1, Name: "Clustering", Input: "new keywords", Waiting: pc.Keywords[db.KeywordNew],
-			Help: "Groups new keywords by topic, up to 50 per AI call. Keywords left out of every cluster three times become unclustered."},
-		{Number: 2, Name: "Ideas", Input: "new clusters", Waiting: pc.Clusters["new"],
-			Help: "Turns each keyword cluster into article ideas."},
-		{Number: 3, Name: "Tasks", Input: "new ideas", Waiting: pc.Ideas["new"],
-			Help: "Queues a writing task for each idea. Free: no AI call."},
-		{Number: 4, Name: "Writing", Input: "queued tasks", Waiting: pc.Tasks["queued"],
-			Help: "Writes a draft article for each queued task."},
-		{Number: 5, Name: "Image prompts", Input: "draft articles", Waiting: pc.Content["draft"],
-			Help: "Finds the images a new draft needs. Drafts stay drafts until their last image is done."},
-		{Number: 6, Name: "Images", Input: "pending image prompts", Waiting: pc.ImagePrompts["pending"],
-			Help: "Draws one image per prompt; an article moves to review when its last image is done."},
-		{Number: 7, Name: "Approval", Input: "articles in review", Waiting: pc.Content["review"],
-			Help: "Approves reviewed articles when auto-approval is on; otherwise they wait for a person."},
+// waiting in front of each, exactly as a run would count them
+// (db.PendingCounts: stage 5 counts only drafts whose prompts are not
+// extracted yet), and marks the stages that are off.
+func pipelineStages(pending [8]int, cfg db.AutomationConfig, autoApprove bool) []views.StageCount {
+	out := make([]views.StageCount, 0, 7)
+	for st := 1; st <= 7; st++ {
+		sc := views.StageCount{Number: st, Name: stageTitles[st], Input: automation.StageInputs[st], Waiting: pending[st], Help: stageHelp[st]}
+		switch {
+		case !cfg.StageEnabled(st):
+			sc.Disabled, sc.DisabledWhy = true, "stage disabled"
+		case st == 7 && !autoApprove:
+			sc.Disabled, sc.DisabledWhy = true, "auto-approval off"
+		}
+		out = append(out, sc)
 	}
+	return out
 }

@@ -27,10 +27,13 @@ type User struct {
 	Admin bool
 }
 
-// Flash is a one-time message carried across a redirect.
+// Flash is a one-time message carried across a redirect, optionally with a
+// link to what it is about.
 type Flash struct {
-	Message string
-	Error   bool
+	Message  string
+	Error    bool
+	Link     string
+	LinkText string
 }
 
 // TimeLayout is how times are shown everywhere.

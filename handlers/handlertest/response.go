@@ -87,6 +87,73 @@ func (r *Response) FormValue(t testing.TB, name string) string {
 	return out
 }
 
+// Selected returns the value of the selected option of <select name=name>
+// (its first option when none is marked), failing the test when there is
+// no such select.
+func (r *Response) Selected(t testing.TB, name string) string {
+	t.Helper()
+	var sel *html.Node
+	r.walk(func(n *html.Node) {
+		if sel == nil && n.Data == "select" && attr(n, "name") == name {
+			sel = n
+		}
+	})
+	if sel == nil {
+		t.Fatalf("handlertest: no <select name=%q> in the status %d page\n%s", name, r.Status, r.Body)
+	}
+	first, chosen := "", ""
+	var visit func(*html.Node)
+	visit = func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == "option" {
+			v := attr(n, "value")
+			if first == "" {
+				first = v
+			}
+			if hasAttr(n, "selected") {
+				chosen = v
+			}
+		}
+		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+			visit(ch)
+		}
+	}
+	visit(sel)
+	if chosen == "" {
+		return first
+	}
+	return chosen
+}
+
+// Checked reports whether <input name=name> is checked.
+func (r *Response) Checked(name string) bool {
+	out := false
+	r.walk(func(n *html.Node) {
+		if n.Data == "input" && attr(n, "name") == name && hasAttr(n, "checked") {
+			out = true
+		}
+	})
+	return out
+}
+
+// Attr returns an attribute of the first element with data-testid=id and
+// whether that element has it.
+func (r *Response) Attr(id, key string) (string, bool) {
+	val, found := "", false
+	done := false
+	r.walk(func(n *html.Node) {
+		if done || attr(n, "data-testid") != id {
+			return
+		}
+		done = true
+		for _, a := range n.Attr {
+			if a.Key == key {
+				val, found = a.Val, true
+			}
+		}
+	})
+	return val, found
+}
+
 // walk visits every element of an HTML body (nothing for other bodies).
 func (r *Response) walk(fn func(*html.Node)) {
 	if !r.parsed {
@@ -108,6 +175,15 @@ func (r *Response) walk(fn func(*html.Node)) {
 		}
 	}
 	visit(r.doc)
+}
+
+func hasAttr(n *html.Node, key string) bool {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
 }
 
 func attr(n *html.Node, key string) string {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"autopress/db"
-	"autopress/jobs/credits"
 )
 
 // Stage names, for logs and pages.
@@ -98,14 +97,7 @@ func (s *Service) prepareRun(ctx context.Context, site db.Site, r db.Run) (db.Ru
 	snap.Enabled[7] = snap.Enabled[7] && autoApprove
 	b, _ := json.Marshal(snap)
 
-	base := acc.Credits
-	if cfg.MaxCreditsPerRun > 0 {
-		base = cfg.MaxCreditsPerRun
-	}
-	defaults := map[string]int{}
-	for _, c := range costList {
-		defaults[c.Operation] = c.DefaultShareBP
-	}
+	base, opBudgets := RunBudgets(cfg, budget, costList, acc.Credits)
 	now := s.clock.Now()
 	r.SiteID, r.AccountID = site.ID, site.AccountID
 	r.Status = db.RunRunning
@@ -114,7 +106,7 @@ func (s *Service) prepareRun(ctx context.Context, site db.Site, r db.Run) (db.Ru
 	r.Concurrency = cfg.Concurrency
 	r.CreditCap = cfg.MaxCreditsPerRun
 	r.BudgetBase = base
-	r.OpBudgets = credits.OperationBudgets(budget.Mode, budget.Shares(), defaults, base, db.Operations)
+	r.OpBudgets = opBudgets
 	r.CreatedAt = now
 	r.StartedAt = &now
 	return r, nil

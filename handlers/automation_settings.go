@@ -1,0 +1,123 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"autopress/db"
+	"autopress/jobs/automation"
+	"autopress/views"
+)
+
+// stageLimitUnits say what each stage's limit counts.
+var stageLimitUnits = [8]string{"", "keywords", "clusters", "ideas", "tasks", "articles", "images", "approvals"}
+
+// automationSettings shows a site's automation settings with the estimate
+// of the next run and the hints beside the limits.
+func (h *app) automationSettings(c echo.Context) error {
+	s, err := h.site(c)
+	if err != nil {
+		return err
+	}
+	a, err := h.automationPage(c.Request().Context(), s, nil, nil)
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, views.AutomationSettingsPage(h.page(c, "Automation · "+s.Name, "sites"), a))
+}
+
+// automationSave validates and saves the settings form: 422 with a message
+// per field and the input kept, or 303 back to the page with a flash.
+func (h *app) automationSave(c echo.Context) error {
+	s, err := h.site(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	raw, err := automationForm(c)
+	if err != nil {
+		return err
+	}
+	base, err := h.DB.GetAutomationConfig(ctx, s.ID)
+	if err != nil {
+		return err
+	}
+	cfg, errs := parseAutomationConfig(raw, base)
+	if errs != nil {
+		a, err := h.automationPage(ctx, s, raw, errs)
+		if err != nil {
+			return err
+		}
+		return h.render(c, http.StatusUnprocessableEntity, views.AutomationSettingsPage(h.page(c, "Automation · "+s.Name, "sites"), a))
+	}
+	saved, err := h.saveAutomationConfig(ctx, s, cfg)
+	if err != nil {
+		return err
+	}
+	msg := "Automation settings saved. No schedule: runs start by hand."
+	if saved.Enabled {
+		msg = "Automation settings saved. Next scheduled run: " + views.FormatTimePtr(saved.NextRunAt, s.Location()) + "."
+	}
+	h.flash(c, msg)
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/sites/%d/automation", s.ID))
+}
+
+// automationForm reads the form's fields as text. An unticked checkbox is
+// absent from a form post, so every toggle is set: absent means off.
+func automationForm(c echo.Context) (map[string]string, error) {
+	form, err := c.FormParams()
+	if err != nil {
+		return nil, badRequest("", "The form could not be read.")
+	}
+	raw := map[string]string{}
+	for _, f := range configFields {
+		if vs, ok := form[f]; ok && len(vs) > 0 {
+			raw[f] = vs[0]
+		}
+	}
+	for _, f := range append([]string{"enabled"}, stageToggleFields[1:]...) {
+		raw[f] = form.Get(f)
+	}
+	return raw, nil
+}
+
+// automationPage gathers the settings page: the form's values (the saved
+// settings unless values is given), the estimate and the hints.
+func (h *app) automationPage(ctx context.Context, s db.Site, values, errs map[string]string) (views.AutomationSettings, error) {
+	f, err := h.Runs.Forecast(ctx, s)
+	if err != nil {
+		return views.AutomationSettings{}, err
+	}
+	if values == nil {
+		values = configValues(f.Config)
+	}
+	a := views.AutomationSettings{Site: siteInfo(s), Values: values, Errors: errs, AutoApproval: f.Publishing.AutoApprovalEnabled,
+		Hints: map[string][]string{}, CreditsNextRun: f.Estimate.Credits, Balance: f.Input.Balance, BudgetMode: f.Input.BudgetMode,
+		IdeasPerCluster: f.Input.IdeasPerCluster, NextRun: "none: the schedule is off"}
+	if f.Config.Enabled {
+		a.NextRun = views.FormatTimePtr(f.Config.NextRunAt, s.Location())
+	}
+	for _, hint := range f.Hints {
+		a.Hints[hint.Field] = append(a.Hints[hint.Field], hint.Text)
+	}
+	for st := 1; st <= 7; st++ {
+		se := f.Estimate.Stages[st]
+		a.Stages = append(a.Stages, views.SettingsStage{Number: st, Name: automation.StageNames[st], Input: automation.StageInputs[st],
+			EnabledField: stageToggleFields[st], LimitField: stageLimitFields[st], LimitUnit: stageLimitUnits[st],
+			Pending: se.Pending, Items: se.Items, Credits: se.Credits, PerRun: countOrInfinity(se.PerRun),
+			RunsNeeded: countOrInfinity(se.RunsNeeded), CutBy: se.CutBy})
+	}
+	return a, nil
+}
+
+// countOrInfinity shows the estimate's Unlimited/Never (-1) as "∞".
+func countOrInfinity(n int) string {
+	if n < 0 {
+		return "∞"
+	}
+	return strconv.Itoa(n)
+}

@@ -1,0 +1,115 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"autopress/db"
+	"autopress/jobs/automation"
+	"autopress/views"
+)
+
+// runLogOnPage is how many of the newest log events the run page shows;
+// the whole log is the download.
+const runLogOnPage = 200
+
+// runDetail is a run's page (GET /runs/:run) and, for htmx, its progress
+// partial (GET /runs/:run/progress, which the page polls every 2 s while
+// the run is active). renderPage decides between the two, so a direct visit
+// to the partial's URL gets the whole page.
+func (h *app) runDetail(c echo.Context) error {
+	r, err := h.run(c)
+	if err != nil {
+		return err
+	}
+	d, err := h.runView(c.Request().Context(), r)
+	if err != nil {
+		return err
+	}
+	d.CSRF = csrfToken(c)
+	full := func() templ.Component {
+		return views.RunPage(h.page(c, "Run #"+strconv.FormatInt(r.ID, 10)+" · "+d.Site.Name, "sites"), d)
+	}
+	return h.renderPageLazy(c, http.StatusOK, full, views.RunProgress(d))
+}
+
+// runView gathers everything the run page shows.
+func (h *app) runView(ctx context.Context, r db.Run) (views.RunDetail, error) {
+	site, err := h.DB.GetSite(ctx, r.AccountID, r.SiteID)
+	if err != nil {
+		return views.RunDetail{}, err
+	}
+	loc := site.Location()
+	progress, results, snap, err := h.runProgress(ctx, r)
+	if err != nil {
+		return views.RunDetail{}, err
+	}
+	d := views.RunDetail{Site: siteInfo(site), ID: r.ID, Status: r.Status, StatusLabel: runStatusLabel(r), Active: r.Active(),
+		Trigger: r.TriggerType, CreatedBy: r.CreatedBy, StageNumber: r.CurrentStage, Progress: progress, Buttons: runButtons(r),
+		ReasonCode: r.StoppedReason, Reason: automation.ReasonText(r.StoppedReason), Detail: r.StoppedDetail, Error: r.Error,
+		CreditsUsed: r.CreditsUsed, CreditCap: r.CreditCap, BudgetBase: r.BudgetBase}
+	if r.CurrentStage >= 1 && r.CurrentStage <= 7 {
+		d.StageName = automation.StageNames[r.CurrentStage]
+	}
+	for _, sr := range results {
+		if sr.Stage < 1 || sr.Stage > 7 {
+			continue
+		}
+		d.Stages = append(d.Stages, views.RunStage{Number: sr.Stage, Name: automation.StageNames[sr.Stage], Enabled: snap.Enabled[sr.Stage],
+			State: sr.State, Expected: sr.Expected, Processed: sr.Processed, Failed: sr.Failed, Skipped: sr.Skipped, Credits: sr.CreditsUsed,
+			LimitReached: sr.LimitReached, StopReason: sr.StopReason, StopDetail: sr.StopDetail,
+			Started: views.FormatTimePtr(sr.StartedAt, loc), Finished: views.FormatTimePtr(sr.FinishedAt, loc),
+			Progress: int(automation.StageFraction(sr) * 100)})
+	}
+	if !r.Active() {
+		pending, err := h.DB.PendingCounts(ctx, site.ID)
+		if err != nil {
+			return views.RunDetail{}, err
+		}
+		for st := 1; st <= 7; st++ {
+			if pending[st] > 0 {
+				d.Remaining = append(d.Remaining, views.StageRemaining{Number: st, Name: automation.StageNames[st],
+					Input: automation.StageInputs[st], Pending: pending[st]})
+			}
+		}
+	}
+	spend, err := h.DB.RunSpend(ctx, r.ID)
+	if err != nil {
+		return views.RunDetail{}, err
+	}
+	for _, s := range spend {
+		d.Spend = append(d.Spend, views.OperationSpend{Operation: s.Operation, Budget: s.Budget, Spent: s.Spent})
+	}
+	events, total, err := h.DB.LastEvents(ctx, r.ID, runLogOnPage)
+	if err != nil {
+		return views.RunDetail{}, err
+	}
+	d.EventsTotal = total
+	for _, e := range events {
+		d.Events = append(d.Events, views.LogEvent{At: views.FormatTime(e.At, loc), Level: e.Level, Stage: e.Stage, Actor: e.Actor, Message: e.Message})
+	}
+	d.Times = runTimes(r, loc)
+	return d, nil
+}
+
+// runTimes lists the run's timestamps that are set, in loc.
+func runTimes(r db.Run, loc *time.Location) []views.TimeRow {
+	rows := []views.TimeRow{{Label: "Created", Value: views.FormatTime(r.CreatedAt, loc)}}
+	for _, t := range []struct {
+		label string
+		at    *time.Time
+	}{
+		{"Scheduled for", r.ScheduledFor}, {"Started", r.StartedAt}, {"Paused", r.PausedAt}, {"Resumed", r.ResumedAt},
+		{"Cancelled", r.CancelledAt}, {"Finished", r.CompletedAt},
+	} {
+		if t.at != nil {
+			rows = append(rows, views.TimeRow{Label: t.label, Value: views.FormatTime(*t.at, loc)})
+		}
+	}
+	return rows
+}

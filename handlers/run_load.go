@@ -1,0 +1,86 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"autopress/db"
+	"autopress/jobs/automation"
+	"autopress/views"
+)
+
+// run loads the :run of the request's account: another account's run is a
+// 404, like one that does not exist.
+func (h *app) run(c echo.Context) (db.Run, error) {
+	id, err := idParam(c, "run")
+	if err != nil {
+		return db.Run{}, err
+	}
+	return h.DB.GetRun(c.Request().Context(), userOf(c).AccountID, id)
+}
+
+// runStatusLabel is a run's status as the pages say it: a paused run whose
+// executor still finishes the items in flight (it holds the lease) is
+// "pausing…".
+func runStatusLabel(r db.Run) string {
+	if r.Status == db.RunPaused && r.LeaseOwner != "" {
+		return "pausing…"
+	}
+	return r.Status
+}
+
+// runButtons are the transitions the run's status allows (DESIGN.md §2).
+func runButtons(r db.Run) views.RunButtons {
+	return views.RunButtons{RunID: r.ID, CanPause: r.Status == db.RunRunning,
+		CanResume: r.Status == db.RunPaused, CanCancel: r.Active()}
+}
+
+// runProgress is a run's overall progress in percent; a run whose
+// snapshot cannot be read shows 0 rather than failing the page.
+func (h *app) runProgress(ctx context.Context, r db.Run) (int, []db.StageResult, automation.Snapshot, error) {
+	results, err := h.DB.StageResults(ctx, r.ID)
+	if err != nil {
+		return 0, nil, automation.Snapshot{}, err
+	}
+	snap, err := automation.ParseSnapshot(r)
+	if err != nil {
+		h.Log.WarnContext(ctx, "run snapshot unreadable", "run_id", r.ID, "error", err)
+		return 0, results, snap, nil
+	}
+	return automation.Progress(r, snap, results), results, snap, nil
+}
+
+// runRows turns runs into list rows, times in loc.
+func (h *app) runRows(ctx context.Context, runs []db.Run, loc *time.Location) ([]views.RunRow, error) {
+	rows := make([]views.RunRow, 0, len(runs))
+	for _, r := range runs {
+		p := 100
+		if r.Status != db.RunCompleted {
+			var err error
+			if p, _, _, err = h.runProgress(ctx, r); err != nil {
+				return nil, err
+			}
+		}
+		row := views.RunRow{ID: r.ID, Status: r.Status, StatusLabel: runStatusLabel(r), Trigger: r.TriggerType, CreatedBy: r.CreatedBy,
+			Created: views.FormatTime(r.CreatedAt, loc), Finished: views.FormatTimePtr(runEnd(r), loc), Progress: p, Credits: r.CreditsUsed}
+		if !r.Active() {
+			row.Reason = automation.ReasonText(r.StoppedReason)
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// runEnd is when a run ended (nil while active).
+func runEnd(r db.Run) *time.Time {
+	if r.CompletedAt != nil {
+		return r.CompletedAt
+	}
+	return r.CancelledAt
+}
+
+// runLink is the path of a run's page.
+func runLink(id int64) string { return fmt.Sprintf("/runs/%d", id) }
