@@ -12,6 +12,7 @@ import (
 func (h *app) routes(e *echo.Echo) {
 	h.publicRoutes(e)
 	h.siteRoutes(e.Group("/sites", h.requireUser))
+	h.contentRoutes(e.Group("/content", h.requireUser))
 	h.accountRoutes(e.Group("/account", h.requireUser))
 	h.adminRoutes(e.Group("/admin", h.requireUser, h.requireAdmin))
 	h.apiRoutes(e.Group("/api/v1", h.requireToken))
@@ -27,6 +28,8 @@ func (h *app) publicRoutes(e *echo.Echo) {
 	e.GET("/readyz", h.readyz)
 	e.GET("/metrics", h.metricsHandler())
 	e.GET("/static/*", h.static)
+	// What the local publishing target wrote: the sites' public pages.
+	e.GET("/p/*", h.publishedPages())
 }
 
 // siteRoutes are the pages of one account's sites (/sites/...).
@@ -40,6 +43,19 @@ func (h *app) siteRoutes(g *echo.Group) {
 	g.GET("/:site/keywords", h.keywords)
 	g.POST("/:site/keywords", h.keywordsImport)
 	g.POST("/:site/keywords/requeue", h.keywordsRequeue)
+	g.GET("/:site/content", h.contentList)
+	g.GET("/:site/publishing", h.publishingPage)
+	g.POST("/:site/publishing", h.publishingSave)
+	g.POST("/:site/publishing/preview", h.publishingPreview)
+	g.POST("/:site/publishing/test", h.publishingTest)
+}
+
+// contentRoutes are one article's pages and actions (/content/...); the
+// article must belong to the user's account.
+func (h *app) contentRoutes(g *echo.Group) {
+	g.GET("/:content", h.contentPreview)
+	g.GET("/:content/images/:image", h.contentImage)
+	g.POST("/:content/:action", h.contentAction)
 }
 
 // accountRoutes are the signed-in user's account pages (/account/...).
@@ -59,4 +75,6 @@ func (h *app) apiRoutes(g *echo.Group) {
 	g.GET("/sites", h.apiSites)
 	g.POST("/sites/:site/keywords", h.apiKeywordsImport)
 	g.GET("/sites/:site/pipeline", h.apiPipeline)
+	g.GET("/sites/:site/publishing", h.apiPublishing)
+	g.PUT("/sites/:site/publishing", h.apiPublishingUpdate)
 }

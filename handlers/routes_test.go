@@ -37,17 +37,26 @@ var routeTable = map[string]routeClass{
 	"GET /readyz":     public,
 	"GET /metrics":    public,
 	"GET /static/*":   public,
+	"GET /p/*":        public,
 	"POST /logout":    page,
 	"GET /sites":      page,
 	"GET /sites/new":  page,
 	"POST /sites/new": page,
 
-	"GET /sites/:site":                   page,
-	"GET /sites/:site/edit":              page,
-	"POST /sites/:site/edit":             page,
-	"GET /sites/:site/keywords":          page,
-	"POST /sites/:site/keywords":         page,
-	"POST /sites/:site/keywords/requeue": page,
+	"GET /sites/:site":                     page,
+	"GET /sites/:site/edit":                page,
+	"POST /sites/:site/edit":               page,
+	"GET /sites/:site/keywords":            page,
+	"POST /sites/:site/keywords":           page,
+	"POST /sites/:site/keywords/requeue":   page,
+	"GET /sites/:site/content":             page,
+	"GET /sites/:site/publishing":          page,
+	"POST /sites/:site/publishing":         page,
+	"POST /sites/:site/publishing/preview": page,
+	"POST /sites/:site/publishing/test":    page,
+	"GET /content/:content":                page,
+	"GET /content/:content/images/:image":  page,
+	"POST /content/:content/:action":       page,
 
 	"GET /account":                       page,
 	"POST /account/tokens":               page,
@@ -56,6 +65,8 @@ var routeTable = map[string]routeClass{
 	"GET /api/v1/sites":                  api,
 	"POST /api/v1/sites/:site/keywords":  api,
 	"GET /api/v1/sites/:site/pipeline":   api,
+	"GET /api/v1/sites/:site/publishing": api,
+	"PUT /api/v1/sites/:site/publishing": api,
 }
 
 // publicStatus is what an anonymous visitor gets from each public route.
@@ -67,6 +78,8 @@ var publicStatus = map[string]int{
 	"GET /readyz":   http.StatusOK,
 	"GET /metrics":  http.StatusOK,
 	"GET /static/*": http.StatusOK,
+	// No page has been published under that name.
+	"GET /p/*": http.StatusNotFound,
 }
 
 // owner is the first account, whose ids every check uses.
@@ -77,12 +90,17 @@ type owner struct {
 }
 
 // routeParams fills a path parameter with an id of the first account.
-// Future parameters (:run, :content, …) create their row here.
+// Future parameters (:run, …) create their row here.
 func routeParams(t *testing.T, app *handlertest.App, o owner) map[string]string {
+	content := dbtest.InsertContent(t, app.DB, dbtest.Content{SiteID: o.site.ID, Now: app.Clock.Now()})
+	image := dbtest.InsertImage(t, app.DB, app.Deps.DataDir, content, "cover.svg", "image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`))
 	return map[string]string{
-		"site":  fmt.Sprint(o.site.ID),
-		"token": fmt.Sprint(o.token.ID),
-		"*":     "app.css",
+		"site":    fmt.Sprint(o.site.ID),
+		"token":   fmt.Sprint(o.token.ID),
+		"content": fmt.Sprint(content.ID),
+		"image":   fmt.Sprint(image.ID),
+		"action":  "approve",
+		"*":       "app.css",
 	}
 }
 
