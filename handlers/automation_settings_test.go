@@ -15,7 +15,7 @@ import (
 )
 
 // settingsForm is a complete, valid settings form; tests change fields.
-func settingsForm() url.Values {
+func automationForm() url.Values {
 	v := url.Values{
 		"frequency": {"daily"}, "scheduled_time": {"06:00"}, "weekday": {"1"}, "day_of_month": {"1"},
 		"max_keywords_per_run": {"0"}, "max_clusters_per_run": {"0"}, "max_ideas_per_run": {"0"}, "max_tasks_per_run": {"0"},
@@ -52,7 +52,7 @@ func TestAutomationSettingsForm(t *testing.T) {
 		before, _ := d.GetAutomationConfig(ctx, site.ID)
 
 		// Bad input: 422, each field's message, the input kept, nothing saved.
-		bad := settingsForm()
+		bad := automationForm()
 		for k, v := range map[string]string{"max_tasks_per_run": "-1", "max_images_per_run": "2.5", "max_credits_per_run": "lots",
 			"scheduled_time": "25:99", "frequency": "hourly", "concurrency": "0", "weekday": "7", "day_of_month": "32"} {
 			bad.Set(k, v)
@@ -87,7 +87,7 @@ func TestAutomationSettingsForm(t *testing.T) {
 		}
 
 		// Good input: saved, next run computed in the site's time zone.
-		good := settingsForm()
+		good := automationForm()
 		good.Set("enabled", "on")
 		good.Set("frequency", "weekly")
 		good.Set("scheduled_time", "07:30")
@@ -149,7 +149,7 @@ func TestAutomationSettingsForm(t *testing.T) {
 		}
 
 		// Turning the schedule off clears the next run.
-		off := settingsForm()
+		off := automationForm()
 		res = c.PostForm(t, path, off)
 		if res.Status != http.StatusSeeOther {
 			t.Fatalf("schedule off: %d", res.Status)
@@ -196,7 +196,7 @@ func TestSettingsEstimateMatchesTheRun(t *testing.T) {
 		if err := d.SaveAIBudget(ctx, b, app.Clock.Now()); err != nil {
 			t.Fatal(err)
 		}
-		form := settingsForm()
+		form := automationForm()
 		form.Del("stage1_enabled")
 		form.Del("stage2_enabled")
 		form.Del("stage3_enabled")

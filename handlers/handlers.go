@@ -9,6 +9,7 @@ package handlers
 
 import (
 	"log/slog"
+	"path/filepath"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/jonboulle/clockwork"
@@ -57,7 +58,8 @@ type app struct {
 }
 
 // New builds the Echo app with every route and middleware. Clock, Log,
-// Sessions and Registry get defaults when nil.
+// Sessions and Registry get defaults when nil; Targets takes Box and BaseURL
+// when it has none, and DATA_DIR/published as its local directory.
 func New(d Deps) *echo.Echo {
 	if d.Clock == nil {
 		d.Clock = clockwork.NewRealClock()
@@ -71,6 +73,17 @@ func New(d Deps) *echo.Echo {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 		d.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	// The publishing target factory shares the app's secrets and address,
+	// and the local target writes under DATA_DIR unless told otherwise.
+	if d.Targets.Box == nil {
+		d.Targets.Box = d.Box
+	}
+	if d.Targets.BaseURL == "" {
+		d.Targets.BaseURL = d.BaseURL
+	}
+	if d.Targets.LocalDir == "" && d.DataDir != "" {
+		d.Targets.LocalDir = filepath.Join(d.DataDir, "published")
 	}
 	h := &app{Deps: d}
 	e := echo.New()

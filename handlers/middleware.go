@@ -32,10 +32,11 @@ func (h *app) middleware(e *echo.Echo) {
 }
 
 // stateless reports whether a path is served without session and CSRF: the
-// API (bearer tokens), probes, metrics and static files. Keeping the session
-// store out of /healthz means it answers even when the database is down.
+// API (bearer tokens), probes, metrics, static files and published pages
+// (/p/, read by the public: no cookies for them). Keeping the session store
+// out of /healthz means it answers even when the database is down.
 func stateless(path string) bool {
-	for _, p := range []string{"/api/", "/static/"} {
+	for _, p := range []string{"/api/", "/static/", "/p/"} {
 		if strings.HasPrefix(path, p) {
 			return true
 		}

@@ -13,6 +13,7 @@ func (h *app) routes(e *echo.Echo) {
 	h.publicRoutes(e)
 	h.siteRoutes(e.Group("/sites", h.requireUser))
 	h.runRoutes(e.Group("/runs", h.requireUser))
+	h.contentRoutes(e.Group("/content", h.requireUser))
 	h.accountRoutes(e.Group("/account", h.requireUser))
 	h.adminRoutes(e.Group("/admin", h.requireUser, h.requireAdmin))
 	h.apiRoutes(e.Group("/api/v1", h.requireToken))
@@ -28,6 +29,8 @@ func (h *app) publicRoutes(e *echo.Echo) {
 	e.GET("/readyz", h.readyz)
 	e.GET("/metrics", h.metricsHandler())
 	e.GET("/static/*", h.static)
+	// What the local publishing target wrote: the sites' public pages.
+	e.GET("/p/*", h.publishedPages())
 }
 
 // siteRoutes are the pages of one account's sites (/sites/...).
@@ -48,6 +51,11 @@ func (h *app) siteRoutes(g *echo.Group) {
 	g.POST("/:site/runs", h.runStart)
 	g.GET("/:site/automation", h.automationSettings)
 	g.POST("/:site/automation", h.automationSave)
+	g.GET("/:site/content", h.contentList)
+	g.GET("/:site/publishing", h.publishingPage)
+	g.POST("/:site/publishing", h.publishingSave)
+	g.POST("/:site/publishing/preview", h.publishingPreview)
+	g.POST("/:site/publishing/test", h.publishingTest)
 }
 
 // runRoutes are the pages of one run (/runs/...).
@@ -58,6 +66,14 @@ func (h *app) runRoutes(g *echo.Group) {
 	for verb := range runTransitions {
 		g.POST("/:run/"+verb, h.runAction(verb))
 	}
+}
+
+// contentRoutes are one article's pages and actions (/content/...); the
+// article must belong to the user's account.
+func (h *app) contentRoutes(g *echo.Group) {
+	g.GET("/:content", h.contentPreview)
+	g.GET("/:content/images/:image", h.contentImage)
+	g.POST("/:content/:action", h.contentAction)
 }
 
 // accountRoutes are the signed-in user's account pages (/account/...).
@@ -90,4 +106,6 @@ func (h *app) apiRoutes(g *echo.Group) {
 	for verb := range runTransitions {
 		g.POST("/runs/:run/"+verb, h.apiRunAction(verb))
 	}
+	g.GET("/sites/:site/publishing", h.apiPublishing)
+	g.PUT("/sites/:site/publishing", h.apiPublishingUpdate)
 }

@@ -38,27 +38,36 @@ var routeTable = map[string]routeClass{
 	"GET /readyz":     public,
 	"GET /metrics":    public,
 	"GET /static/*":   public,
+	"GET /p/*":        public,
 	"POST /logout":    page,
 	"GET /sites":      page,
 	"GET /sites/new":  page,
 	"POST /sites/new": page,
 
-	"GET /sites/:site":                   page,
-	"GET /sites/:site/edit":              page,
-	"POST /sites/:site/edit":             page,
-	"GET /sites/:site/keywords":          page,
-	"POST /sites/:site/keywords":         page,
-	"POST /sites/:site/keywords/requeue": page,
-	"GET /sites/:site/runs":              page,
-	"POST /sites/:site/runs":             page,
-	"GET /sites/:site/automation":        page,
-	"POST /sites/:site/automation":       page,
-	"GET /runs/:run":                     page,
-	"GET /runs/:run/progress":            page,
-	"GET /runs/:run/log.txt":             page,
-	"POST /runs/:run/pause":              page,
-	"POST /runs/:run/resume":             page,
-	"POST /runs/:run/cancel":             page,
+	"GET /sites/:site":                     page,
+	"GET /sites/:site/edit":                page,
+	"POST /sites/:site/edit":               page,
+	"GET /sites/:site/keywords":            page,
+	"POST /sites/:site/keywords":           page,
+	"POST /sites/:site/keywords/requeue":   page,
+	"GET /sites/:site/runs":                page,
+	"POST /sites/:site/runs":               page,
+	"GET /sites/:site/automation":          page,
+	"POST /sites/:site/automation":         page,
+	"GET /runs/:run":                       page,
+	"GET /runs/:run/progress":              page,
+	"GET /runs/:run/log.txt":               page,
+	"POST /runs/:run/pause":                page,
+	"POST /runs/:run/resume":               page,
+	"POST /runs/:run/cancel":               page,
+	"GET /sites/:site/content":             page,
+	"GET /sites/:site/publishing":          page,
+	"POST /sites/:site/publishing":         page,
+	"POST /sites/:site/publishing/preview": page,
+	"POST /sites/:site/publishing/test":    page,
+	"GET /content/:content":                page,
+	"GET /content/:content/images/:image":  page,
+	"POST /content/:content/:action":       page,
 
 	"GET /account":                       page,
 	"POST /account/tokens":               page,
@@ -85,6 +94,8 @@ var routeTable = map[string]routeClass{
 	"POST /api/v1/runs/:run/pause":              api,
 	"POST /api/v1/runs/:run/resume":             api,
 	"POST /api/v1/runs/:run/cancel":             api,
+	"GET /api/v1/sites/:site/publishing":        api,
+	"PUT /api/v1/sites/:site/publishing":        api,
 }
 
 // publicStatus is what an anonymous visitor gets from each public route.
@@ -96,6 +107,8 @@ var publicStatus = map[string]int{
 	"GET /readyz":   http.StatusOK,
 	"GET /metrics":  http.StatusOK,
 	"GET /static/*": http.StatusOK,
+	// No page has been published under that name.
+	"GET /p/*": http.StatusNotFound,
 }
 
 // owner is the first account, whose ids every check uses.
@@ -106,7 +119,7 @@ type owner struct {
 }
 
 // routeParams fills a path parameter with an id of the first account.
-// Future parameters (:content, …) create their row here.
+// A new parameter creates its row here.
 //
 // :run is an active run of the owner's site, so the other account's POSTs
 // (pause, resume, cancel, start) would succeed if scoping were missing; the
@@ -117,11 +130,16 @@ func routeParams(t *testing.T, app *handlertest.App, o owner) map[string]string 
 	if err != nil {
 		t.Fatalf("start the owner's run: %v", err)
 	}
+	content := dbtest.InsertContent(t, app.DB, dbtest.Content{SiteID: o.site.ID, Now: app.Clock.Now()})
+	image := dbtest.InsertImage(t, app.DB, app.Deps.DataDir, content, "cover.svg", "image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`))
 	return map[string]string{
-		"site":  fmt.Sprint(o.site.ID),
-		"token": fmt.Sprint(o.token.ID),
-		"run":   fmt.Sprint(run.ID),
-		"*":     "app.css",
+		"site":    fmt.Sprint(o.site.ID),
+		"token":   fmt.Sprint(o.token.ID),
+		"run":     fmt.Sprint(run.ID),
+		"content": fmt.Sprint(content.ID),
+		"image":   fmt.Sprint(image.ID),
+		"action":  "approve",
+		"*":       "app.css",
 
 		// An admin route, but the walk still checks another (non-admin)
 		// account cannot reach the first account's grant form.

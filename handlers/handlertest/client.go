@@ -101,6 +101,17 @@ func (c *Client) PostForm(t testing.TB, path string, form url.Values) *Response 
 	return c.Post(t, path, vals)
 }
 
+// PostHTMX posts a form as htmx does: HX-Request and the CSRF token in
+// the X-CSRF-Token header.
+func (c *Client) PostHTMX(t testing.TB, path string, form url.Values) *Response {
+	t.Helper()
+	req := c.NewRequest(t, http.MethodPost, path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("X-CSRF-Token", c.CSRFToken(t))
+	return c.Do(t, req)
+}
+
 // Post posts a form as given: no CSRF token unless form has one.
 func (c *Client) Post(t testing.TB, path string, form url.Values) *Response {
 	t.Helper()

@@ -57,6 +57,24 @@ func (r *Response) TestIDs(id string) []string {
 	return out
 }
 
+// Attr returns an attribute of the first element with data-testid=id, and
+// whether that element has it ("checked" has the value "").
+func (r *Response) Attr(id, name string) (string, bool) {
+	val, found, done := "", false, false
+	r.walk(func(n *html.Node) {
+		if done || attr(n, "data-testid") != id {
+			return
+		}
+		done = true
+		for _, a := range n.Attr {
+			if a.Key == name {
+				val, found = a.Val, true
+			}
+		}
+	})
+	return val, found
+}
+
 // Has reports whether an element with data-testid=id exists.
 func (r *Response) Has(id string) bool { return len(r.TestIDs(id)) > 0 }
 
@@ -133,25 +151,6 @@ func (r *Response) Checked(name string) bool {
 		}
 	})
 	return out
-}
-
-// Attr returns an attribute of the first element with data-testid=id and
-// whether that element has it.
-func (r *Response) Attr(id, key string) (string, bool) {
-	val, found := "", false
-	done := false
-	r.walk(func(n *html.Node) {
-		if done || attr(n, "data-testid") != id {
-			return
-		}
-		done = true
-		for _, a := range n.Attr {
-			if a.Key == key {
-				val, found = a.Val, true
-			}
-		}
-	})
-	return val, found
 }
 
 // walk visits every element of an HTML body (nothing for other bodies).

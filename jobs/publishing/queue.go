@@ -85,16 +85,23 @@ func Decide(p db.QueuePlan, loc *time.Location, now time.Time) (db.QueueDecision
 	}
 	free := s.MaxScheduledQueue - p.Queued
 	n := min(max(free, 0), p.Approved)
+	slots, err := NextSlots(s, loc, now, p.Taken, n)
+	if err != nil {
+		return db.QueueDecision{}, err
+	}
+	queued := p.Queued + len(slots)
+	return db.QueueDecision{Slots: slots, Reason: QueueFullReason(queued, s.MaxScheduledQueue)}, nil
+}
+
+// NextSlots returns the n slots the filler would hand out next for settings
+// p, given the slots already taken: what the settings page previews.
+func NextSlots(p db.PublishingSettings, loc *time.Location, now time.Time, taken []time.Time, n int) ([]time.Time, error) {
+	plan := Plan(p)
 	from := now
 	if plan.Mode == ModeImmediate {
 		// Immediate: the first slot is the current minute, so an approved
 		// item publishes at the next publisher tick rather than a minute on.
 		from = now.Add(-time.Minute)
 	}
-	slots, err := PlanSlots(plan, loc, from, p.Taken, n)
-	if err != nil {
-		return db.QueueDecision{}, err
-	}
-	queued := p.Queued + len(slots)
-	return db.QueueDecision{Slots: slots, Reason: QueueFullReason(queued, s.MaxScheduledQueue)}, nil
+	return PlanSlots(plan, loc, from, taken, n)
 }

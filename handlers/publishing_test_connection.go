@@ -1,0 +1,88 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"autopress/db"
+	"autopress/jobs/publishing"
+	"autopress/jobs/publishing/targets"
+	"autopress/jobs/secretbox"
+	"autopress/views"
+)
+
+// testConnectionTimeout bounds a connection test, so the button answers
+// even when the target hangs.
+const testConnectionTimeout = 20 * time.Second
+
+// publishingTest tests the site's saved target (credentials and address)
+// and shows the outcome: the partial for htmx, else the whole page.
+func (h *app) publishingTest(c echo.Context) error {
+	s, err := h.site(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	saved, err := h.DB.GetPublishingSettings(ctx, s.ID)
+	if err != nil {
+		return err
+	}
+	res := h.testConnection(ctx, saved)
+	if wantsPartial(c) {
+		return h.render(c, http.StatusOK, views.TestResultPartial(res))
+	}
+	k, err := h.publishingData(ctx, s, saved, saved, formFromSettings(saved).view(saved, nil), nil)
+	if err != nil {
+		return err
+	}
+	k.Test = &res
+	return h.render(c, http.StatusOK, views.Publishing(h.page(c, "Publishing · "+s.Name, "sites"), k))
+}
+
+// testConnection runs the target's own check; its errors are written for
+// the person configuring the site.
+func (h *app) testConnection(ctx context.Context, p db.PublishingSettings) views.TestResult {
+	t, err := h.Targets.For(p)
+	switch {
+	case errors.Is(err, secretbox.ErrOpen):
+		return views.TestResult{Message: "The stored secret cannot be decrypted: APP_SECRET has changed since it was saved. Enter the secret again and save."}
+	case errors.Is(err, publishing.ErrNoSecret):
+		return views.TestResult{Message: "The server has no APP_SECRET, so it cannot use the stored secret."}
+	case err != nil:
+		h.Log.ErrorContext(ctx, "building the publishing target failed", "site_id", p.SiteID, "error", err)
+		return views.TestResult{Message: "The target could not be set up; check the settings and save them again."}
+	}
+	ctx, cancel := context.WithTimeout(ctx, testConnectionTimeout)
+	defer cancel()
+	if err := t.Test(ctx); err != nil {
+		return views.TestResult{Message: sentence(err.Error())}
+	}
+	switch t.Kind() {
+	case targets.KindWordPress:
+		return views.TestResult{OK: true, Message: "Connected: WordPress accepted the username and application password, and the user may publish posts and upload images."}
+	case targets.KindWebhook:
+		return views.TestResult{OK: true, Message: "Connected: the webhook accepted a signed ping."}
+	}
+	return views.TestResult{OK: true, Message: "The publishing directory is writable."}
+}
+
+// sentence capitalises a message's first letter and ends it with a period.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "The test failed."
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	s = string(unicode.ToUpper(r)) + s[n:]
+	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, ")") {
+		s += "."
+	}
+	return s
+}
