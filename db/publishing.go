@@ -249,8 +249,9 @@ func (d *DB) ApplyContentAction(ctx context.Context, accountID, contentID int64,
 	case ActionReject:
 		set, from = `status = 'rejected', scheduled_at = NULL`, `'review','approved','scheduled','failed'`
 	case ActionUnschedule:
-		set, from = `status = 'approved', scheduled_at = NULL, next_attempt_at = NULL, unscheduled_reason = ?`, `'scheduled'`
-		args = append(args, "Unscheduled by "+actor+": waiting for the next free slot")
+		// Back to review, not to approved: an approved article would be
+		// queued again by the filler at once, often in the same slot.
+		set, from = `status = 'review', scheduled_at = NULL, next_attempt_at = NULL, approved_at = NULL, approved_by = '', unscheduled_reason = ''`, `'scheduled'`
 	case ActionPublishNow:
 		set, from = `status = 'scheduled', scheduled_at = ?, next_attempt_at = NULL, publish_attempts = 0, unscheduled_reason = '', last_error = '',
 			approved_at = COALESCE(approved_at, ?), approved_by = CASE WHEN approved_by = '' THEN ? ELSE approved_by END`, `'review','approved','scheduled'`

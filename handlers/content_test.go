@@ -104,14 +104,20 @@ func TestContentActions(t *testing.T) {
 			t.Errorf("bad transition page %d", page.Status)
 		}
 
-		// With auto-publish off, unscheduling leaves the article waiting, with why.
-		e.saveSettings(t, func(p *db.PublishingSettings) { p.AutoPublishEnabled = false })
+		// Unscheduling takes the article out of the queue, back to review,
+		// so the filler does not put it straight back.
 		page = act(t, e, a.ID, "unschedule", list+"?status=scheduled", nil)
-		if c := e.content(t, a.ID); c.Status != db.ContentApproved || c.ScheduledAt != nil || !strings.HasPrefix(c.UnscheduledReason, "Auto-publish is off") {
-			t.Fatalf("unschedule: %s %v %q", c.Status, c.ScheduledAt, c.UnscheduledReason)
+		if c := e.content(t, a.ID); c.Status != db.ContentReview || c.ScheduledAt != nil || c.ApprovedAt != nil {
+			t.Fatalf("unschedule: %s %v %v", c.Status, c.ScheduledAt, c.ApprovedAt)
 		}
-		if got := page.TestID(t, "flash"); !strings.HasPrefix(got, "Unscheduled “Pour over”. Not scheduled: Auto-publish is off") {
+		if got := page.TestID(t, "flash"); !strings.HasPrefix(got, "Unscheduled “Pour over”") {
 			t.Errorf("unschedule flash %q", got)
+		}
+		// With auto-publish off, an approved article waits, with why.
+		e.saveSettings(t, func(p *db.PublishingSettings) { p.AutoPublishEnabled = false })
+		act(t, e, a.ID, "approve", list, nil)
+		if c := e.content(t, a.ID); c.Status != db.ContentApproved || !strings.HasPrefix(c.UnscheduledReason, "Auto-publish is off") {
+			t.Fatalf("approve with auto-publish off: %s %q", c.Status, c.UnscheduledReason)
 		}
 		page = e.c.Get(t, list+"?status=approved")
 		if got := page.TestID(t, "content-reason"); !strings.HasPrefix(got, "Auto-publish is off") || !page.Has("schedule-at") {
