@@ -169,6 +169,10 @@ func (d *DB) RefundUnsettled(ctx context.Context, runID int64, reason string, no
 	return n, err
 }
 
+// operationOrder sorts rows by operation in pipeline order.
+const operationOrder = `CASE operation WHEN 'clustering' THEN 1 WHEN 'idea_generation' THEN 2
+	WHEN 'content_generation' THEN 3 WHEN 'image_prompt_extraction' THEN 4 ELSE 5 END`
+
 // OperationSpend is a run's budget and spend for one AI function.
 type OperationSpend struct {
 	RunID     int64  `db:"run_id" json:"-"`
@@ -180,7 +184,7 @@ type OperationSpend struct {
 // RunSpend lists a run's per-operation budgets and spend.
 func (d *DB) RunSpend(ctx context.Context, runID int64) ([]OperationSpend, error) {
 	var out []OperationSpend
-	err := d.SelectContext(ctx, &out, d.q(`SELECT * FROM run_operation_spend WHERE run_id = ? ORDER BY operation`), runID)
+	err := d.SelectContext(ctx, &out, d.q(`SELECT * FROM run_operation_spend WHERE run_id = ? ORDER BY `+operationOrder), runID)
 	return out, err
 }
 
@@ -197,9 +201,7 @@ type CreditCost struct {
 // CreditCosts lists the global costs.
 func (d *DB) CreditCosts(ctx context.Context) ([]CreditCost, error) {
 	var out []CreditCost
-	err := d.SelectContext(ctx, &out, `SELECT * FROM credit_costs ORDER BY CASE operation
-		WHEN 'clustering' THEN 1 WHEN 'idea_generation' THEN 2 WHEN 'content_generation' THEN 3
-		WHEN 'image_prompt_extraction' THEN 4 ELSE 5 END`)
+	err := d.SelectContext(ctx, &out, `SELECT * FROM credit_costs ORDER BY `+operationOrder)
 	return out, err
 }
 
