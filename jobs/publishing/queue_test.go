@@ -33,7 +33,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 var t0 = time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
 
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	d       *db.DB
 	clock   *clockwork.FakeClock
 	site    db.Site
@@ -45,7 +45,7 @@ type env struct {
 	targets publishing.Targets
 }
 
-func newEnv(t *testing.T, d *db.DB) *env {
+func newEnv(t testing.TB, d *db.DB) *env {
 	t.Helper()
 	ctx := context.Background()
 	u, err := d.CreateAccountWithUser(ctx, "Acme", fmt.Sprintf("p%d@example.com", time.Now().UnixNano()), "x", false, t0)

@@ -1,0 +1,65 @@
+package automation
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/jonboulle/clockwork"
+
+	"autopress/db"
+	"autopress/db/dbtest"
+	"autopress/jobs/accounts"
+	"autopress/jobs/ai"
+)
+
+// BenchmarkDemoRun runs the whole pipeline for the demo site's 40 keywords
+// (≈ 170 items: clusters, ideas, tasks, articles, prompts, images,
+// approvals) with the local provider, on SQLite and, when
+// TEST_DATABASE_URL is set, PostgreSQL. It measures the executor and the
+// database, not an AI service.
+func BenchmarkDemoRun(b *testing.B) {
+	for _, dialect := range dbtest.Dialects(b) {
+		b.Run(string(dialect), func(b *testing.B) {
+			d := dbtest.New(b, dialect)
+			ctx := context.Background()
+			clock := clockwork.NewFakeClockAt(t0)
+			svc := New(d, ai.NewLocal(0), clock, quiet, Config{DataDir: b.TempDir()})
+			var kws []db.NewKeyword
+			for _, k := range accounts.DemoKeywords {
+				kws = append(kws, db.NewKeyword{Text: k, Norm: k})
+			}
+			items := 0
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				u, err := d.CreateAccountWithUser(ctx, "Bench", fmt.Sprintf("b%d@example.com", i), "x", false, t0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				site, err := d.CreateSite(ctx, db.Site{AccountID: u.AccountID, Name: "Bench", URL: "https://b.example.com", Timezone: "UTC"}, t0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := d.ImportKeywords(ctx, site.ID, kws, t0); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				r, err := svc.Start(ctx, u.AccountID, site.ID, "bench")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := svc.Execute(ctx, r.ID); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				rs, _ := d.StageResults(ctx, r.ID)
+				for _, s := range rs {
+					items += s.Processed
+				}
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(items)/b.Elapsed().Seconds(), "items/s")
+		})
+	}
+}
