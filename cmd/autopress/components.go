@@ -52,10 +52,10 @@ func (a *app) buildComponents() (components, error) {
 	if c.box, err = secretbox.New(a.cfg.AppSecret); err != nil {
 		return c, fmt.Errorf("autopress: secrets: %w", err)
 	}
-	c.runs = automation.New(a.db, c.provider, a.clock, a.log, automation.Config{DataDir: a.cfg.DataDir})
+	c.runs = automation.New(a.db, c.provider, a.clock, a.log, automation.Config{DataDir: a.cfg.DataDir, Registerer: a.metrics})
 	c.targets = publishing.Targets{LocalDir: filepath.Join(a.cfg.DataDir, "published"), BaseURL: a.cfg.BaseURL, Box: c.box}
 	c.filler = publishing.NewFiller(a.db, a.clock, a.log)
-	c.pub = publishing.NewPublisher(a.db, a.clock, a.log, c.targets.For, publishing.PublisherConfig{DataDir: a.cfg.DataDir})
+	c.pub = publishing.NewPublisher(a.db, a.clock, a.log, c.targets.For, publishing.PublisherConfig{DataDir: a.cfg.DataDir, Registerer: a.metrics})
 
 	a.jobs = append(a.jobs,
 		// Due schedules: once per tick across instances.

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
+
 	"bytes"
 	"context"
 	"errors"
@@ -16,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"autopress/db"
 	"autopress/jobs/accounts"
 )
 
@@ -79,6 +83,10 @@ func TestServeSmoke(t *testing.T) {
 	if home := login(t, base, defaultAdminEmail, password); !strings.Contains(home, "Home Coffee Blog") {
 		t.Errorf("after login, no demo site on the page:\n%s", home)
 	}
+
+	// The wired server runs the pipeline: a run started over the API
+	// completes on its own (the poller claims it), and /metrics counts it.
+	runDemo(t, cfg, client, base)
 
 	// A second server on the same data directory refuses to start.
 	if _, err := newApp(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil))); !errors.Is(err, errInstanceRunning) {
@@ -180,4 +188,58 @@ func login(t *testing.T, base, email, password string) string {
 		t.Fatalf("login as %s: ended on %s with %d:\n%s", email, res.Request.URL, res.StatusCode, body)
 	}
 	return string(body)
+}
+
+// runDemo starts a run of the demo site through the API, waits for it to
+// complete and checks the run metrics.
+func runDemo(t *testing.T, cfg Config, client *http.Client, base string) {
+	t.Helper()
+	ctx := context.Background()
+	d, err := openDB(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	u, err := d.UserByEmail(ctx, defaultAdminEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, hash, prefix := accounts.NewAPIToken()
+	if _, err := d.CreateToken(ctx, db.APIToken{AccountID: u.AccountID, UserID: u.ID, Name: "smoke", TokenHash: hash, Prefix: prefix, CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	sites, err := d.ListSites(ctx, u.AccountID)
+	if err != nil || len(sites) != 1 {
+		t.Fatalf("sites %v %v", sites, err)
+	}
+	call := func(method, path string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+plain)
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var v map[string]any
+		json.NewDecoder(res.Body).Decode(&v)
+		return res.StatusCode, v
+	}
+	code, run := call(http.MethodPost, fmt.Sprintf("/api/v1/sites/%d/runs", sites[0].ID))
+	if code != http.StatusCreated {
+		t.Fatalf("start run: %d %v", code, run)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, r := call(http.MethodGet, fmt.Sprintf("/api/v1/runs/%v", run["id"]))
+		if r["status"] == "completed" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo run did not complete in 30 s: %v", r)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, metrics := get(t, client, base+"/metrics"); !strings.Contains(metrics, `autopress_runs_finished_total{reason="completed",status="completed"} 1`) {
+		t.Errorf("/metrics does not count the completed run")
+	}
 }

@@ -58,6 +58,7 @@ func (s *Service) claim(parent context.Context, runID int64) (*executor, error) 
 			s.log.Error("run failed: too many takeovers", "run_id", r.ID)
 			return nil, nil
 		}
+		s.m.takeover()
 		s.db.AddEvent(parent, db.Event{RunID: r.ID, At: now, Level: "warn", Stage: r.CurrentStage,
 			Message: fmt.Sprintf("Executor %s took the run over: the previous executor's lease expired (takeover %d of at most %d)", s.owner, r.Takeovers, s.cfg.MaxTakeovers)})
 	} else {
@@ -259,6 +260,7 @@ func (x *executor) finish() error {
 	} else if n > 0 {
 		x.s.db.AddEvent(x.ctx, db.Event{RunID: x.run.ID, At: x.now(), Message: fmt.Sprintf("Refunded %d hold(s) of work that never committed", n)})
 	}
+	x.s.m.finished(o.Status, o.Reason)
 	x.s.log.Info("run finished", "run_id", x.run.ID, "status", o.Status, "reason", o.Reason)
 	return nil
 }

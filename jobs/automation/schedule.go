@@ -137,6 +137,7 @@ func (s *Service) handleDue(ctx context.Context, cfg db.AutomationConfig, now ti
 	case err != nil:
 		return err
 	case won:
+		s.m.started("scheduled")
 		s.log.Info("scheduled run started", "site_id", cfg.SiteID, "run_id", run.ID)
 		s.Wake()
 	}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"autopress/db"
 	"autopress/jobs/ai"
@@ -37,6 +38,8 @@ type Config struct {
 	IdeasPerCluster  int           // 3
 	ImagesPerArticle int           // 2
 	DataDir          string        // images are written under DataDir/images
+	// Registerer receives the executor's metrics (nil: none).
+	Registerer prometheus.Registerer
 }
 
 func (c *Config) defaults() {
@@ -75,6 +78,7 @@ type Service struct {
 	log   *slog.Logger
 	cfg   Config
 	owner string
+	m     *metrics
 
 	wake chan struct{}
 
@@ -95,6 +99,7 @@ func New(d *db.DB, provider ai.Provider, clock clockwork.Clock, log *slog.Logger
 		owner:   fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b)),
 		wake:    make(chan struct{}, 1),
 		running: map[int64]*executor{},
+		m:       newMetrics(cfg.Registerer),
 	}
 }
 
@@ -126,6 +131,7 @@ func (s *Service) Start(ctx context.Context, accountID, siteID int64, actor stri
 		return r, err
 	}
 	s.db.AddEvent(ctx, db.Event{RunID: r.ID, At: r.CreatedAt, Message: "Run started by " + actor, Actor: actor})
+	s.m.started("manual")
 	s.log.Info("run started", "run_id", r.ID, "site_id", siteID, "actor", actor)
 	s.Wake()
 	return r, nil

@@ -40,6 +40,7 @@ func (x *executor) process(stage int, it workItem) {
 		err = x.s.db.CommitApprovals(x.ctx, c, it.ids)
 	}
 	if err == nil {
+		x.s.m.item(stage, "processed", it.units)
 		return
 	}
 	if x.ctx.Err() != nil || errors.Is(err, db.ErrLeaseLost) {
@@ -77,6 +78,7 @@ func (x *executor) fail(stage int, c db.ItemCommit, it workItem, cause error) {
 		x.lost(err)
 		return
 	}
+	x.s.m.item(stage, "failed", it.units)
 	if forGood > 0 {
 		x.s.db.AddEvent(x.ctx, db.Event{RunID: x.run.ID, At: c.Now, Stage: stage, Level: "error",
 			Message: fmt.Sprintf("%d item(s) failed %d times and are now marked failed", forGood, db.MaxItemAttempts)})

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"autopress/db"
 	"autopress/jobs/publishing/targets"
@@ -31,6 +32,8 @@ type PublisherConfig struct {
 	Batch       int           // 20 items per tick
 	Concurrency int           // 4 publications at once
 	DataDir     string        // where images live (DATA_DIR)
+	// Registerer receives the publisher's metrics (nil: none).
+	Registerer prometheus.Registerer
 }
 
 // TargetFor builds the target of a site from its settings.
@@ -44,6 +47,9 @@ type Publisher struct {
 	cfg    PublisherConfig
 	target TargetFor
 	owner  string
+
+	published *prometheus.CounterVec // by target and timeliness
+	failures  *prometheus.CounterVec // by target and whether it will retry
 }
 
 // NewPublisher builds the publisher.
@@ -66,8 +72,17 @@ func NewPublisher(d *db.DB, clock clockwork.Clock, log *slog.Logger, target Targ
 	b := make([]byte, 4)
 	rand.Read(b)
 	host, _ := os.Hostname()
-	return &Publisher{db: d, clock: clock, log: log.With("component", "publisher"), cfg: cfg, target: target,
-		owner: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))}
+	p := &Publisher{db: d, clock: clock, log: log.With("component", "publisher"), cfg: cfg, target: target,
+		owner: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b)),
+		published: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "autopress_published_total",
+			Help: "Articles published, by target and whether they were late (> 5 min after the slot)."}, []string{"target", "late"}),
+		failures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "autopress_publish_failures_total",
+			Help: "Failed publication attempts, by target and outcome (retry, failed)."}, []string{"target", "outcome"}),
+	}
+	if cfg.Registerer != nil {
+		cfg.Registerer.MustRegister(p.published, p.failures)
+	}
+	return p
 }
 
 // Tick claims due items (on PostgreSQL with SKIP LOCKED, so instances share
@@ -112,17 +127,17 @@ func (p *Publisher) publish(ctx context.Context, c db.Content) bool {
 	log := p.log.With("content_id", c.ID, "site_id", c.SiteID)
 	settings, err := p.db.GetPublishingSettings(ctx, c.SiteID)
 	if err != nil {
-		p.failed(ctx, c, err, log)
+		p.failed(ctx, c, "unknown", err, log)
 		return false
 	}
 	t, err := p.target(settings)
 	if err != nil {
-		p.failed(ctx, c, err, log)
+		p.failed(ctx, c, settings.TargetKind, err, log)
 		return false
 	}
 	post, err := p.post(ctx, c, settings)
 	if err != nil {
-		p.failed(ctx, c, err, log)
+		p.failed(ctx, c, settings.TargetKind, err, log)
 		return false
 	}
 	var res targets.Result
@@ -131,14 +146,14 @@ func (p *Publisher) publish(ctx context.Context, c db.Content) bool {
 		// An earlier claim expired mid-publication: it may have gone out.
 		res, found, err = t.Lookup(ctx, post)
 		if err != nil {
-			p.failed(ctx, c, fmt.Errorf("looking up an earlier attempt: %w", err), log)
+			p.failed(ctx, c, settings.TargetKind, fmt.Errorf("looking up an earlier attempt: %w", err), log)
 			return false
 		}
 	}
 	if !found {
 		res, err = t.Publish(ctx, post)
 		if err != nil {
-			p.failed(ctx, c, err, log)
+			p.failed(ctx, c, settings.TargetKind, err, log)
 			return false
 		}
 	}
@@ -148,13 +163,14 @@ func (p *Publisher) publish(ctx context.Context, c db.Content) bool {
 		log.Error("record publication", "err", err)
 		return false
 	}
+	p.published.WithLabelValues(t.Kind(), fmt.Sprint(late)).Inc()
 	log.Info("published", "target", t.Kind(), "url", res.URL, "late", late)
 	return true
 }
 
 // failed schedules a retry with exponential backoff, or fails the item for
 // good after the last attempt or on a permanent error.
-func (p *Publisher) failed(ctx context.Context, c db.Content, cause error, log *slog.Logger) {
+func (p *Publisher) failed(ctx context.Context, c db.Content, kind string, cause error, log *slog.Logger) {
 	now := p.clock.Now()
 	msg := cause.Error()
 	var retryAt *time.Time
@@ -167,6 +183,11 @@ func (p *Publisher) failed(ctx context.Context, c db.Content, cause error, log *
 	} else {
 		msg = fmt.Sprintf("failed after %d attempt(s): %s", c.PublishAttempts, msg)
 	}
+	outcome := "failed"
+	if retryAt != nil {
+		outcome = "retry"
+	}
+	p.failures.WithLabelValues(kind, outcome).Inc()
 	if err := p.db.MarkPublishFailed(ctx, c.ID, p.owner, msg, retryAt, now); err != nil {
 		log.Error("record publish failure", "err", err)
 	}
