@@ -121,6 +121,15 @@ func TestRunFromTheDashboard(t *testing.T) {
 		if !strings.Contains(dash.Body, `data-confirm="Cancel run #`) {
 			t.Error("the cancel form does not ask for confirmation")
 		}
+		// While the run is active the live part polls itself; an htmx poll
+		// gets only that part.
+		if trig, _ := dash.Attr("dashboard-live", "hx-trigger"); trig != "every 3s" {
+			t.Errorf("dashboard polling trigger %q while a run is active", trig)
+		}
+		live := c.GetHTMX(t, dashPath)
+		if live.Status != http.StatusOK || strings.Contains(live.Body, "<html") || !live.Has("active-run") || !live.Has("pipeline") {
+			t.Errorf("dashboard partial: %d\n%s", live.Status, live.Body)
+		}
 
 		// A second start names the active run, with a link to it.
 		res = c.PostForm(t, dashPath+"/runs", nil)
@@ -164,6 +173,11 @@ func TestRunFromTheDashboard(t *testing.T) {
 		page = c.Get(t, runPath)
 		if page.TestID(t, "run-status") != "completed" || page.TestID(t, "run-percent") != "100%" || page.Has("pause-run") || page.Has("cancel-run") {
 			t.Fatalf("completed run page:\n%s", page.Body)
+		}
+		// The dashboard's next poll returns the live part without a trigger:
+		// polling stops.
+		if live := c.GetHTMX(t, dashPath); !live.Has("start-run") || strings.Contains(live.Body, "hx-trigger") {
+			t.Errorf("dashboard partial after the run still polls:\n%s", live.Body)
 		}
 		if got := page.TestID(t, "run-reason"); !strings.Contains(got, "Completed") {
 			t.Errorf("reason %q", got)

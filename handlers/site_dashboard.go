@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"autopress/db"
@@ -28,7 +29,11 @@ func (h *app) siteDashboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, views.SiteDashboard(h.page(c, s.Name, "sites"), d))
+	// An htmx poll of a running site gets only the live part (without
+	// taking the pending flash message, which is the full page's).
+	return h.renderPageLazy(c, http.StatusOK,
+		func() templ.Component { return views.SiteDashboard(h.page(c, s.Name, "sites"), d) },
+		views.DashboardLive(csrfToken(c), d))
 }
 
 // dashboard gathers the dashboard's sections; each new section is one more
