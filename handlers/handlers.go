@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"autopress/db"
+	"autopress/jobs/accounts"
 	"autopress/jobs/automation"
 	"autopress/jobs/publishing"
 	"autopress/jobs/secretbox"
@@ -55,6 +56,9 @@ type Deps struct {
 // app carries the dependencies into the handlers (methods on app).
 type app struct {
 	Deps
+	// loginsByEmail and loginsByIP throttle failed logins.
+	loginsByEmail *accounts.Throttle
+	loginsByIP    *accounts.Throttle
 }
 
 // New builds the Echo app with every route and middleware. Clock, Log,
@@ -85,7 +89,10 @@ func New(d Deps) *echo.Echo {
 	if d.Targets.LocalDir == "" && d.DataDir != "" {
 		d.Targets.LocalDir = filepath.Join(d.DataDir, "published")
 	}
-	h := &app{Deps: d}
+	h := &app{Deps: d,
+		loginsByEmail: accounts.NewThrottle(d.Clock, loginFailuresPerEmail, loginWindow),
+		loginsByIP:    accounts.NewThrottle(d.Clock, loginFailuresPerIP, loginWindow),
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true

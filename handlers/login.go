@@ -3,9 +3,11 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,6 +18,14 @@ import (
 
 // msgBadLogin is the one message for an unknown email and a wrong password.
 const msgBadLogin = "Wrong email or password."
+
+// Failed logins allowed per email and per client address within loginWindow,
+// before further attempts are refused until the window moves on.
+const (
+	loginFailuresPerEmail = 10
+	loginFailuresPerIP    = 50
+	loginWindow           = 15 * time.Minute
+)
 
 // loginPage shows the login form (also to a signed-in visitor, who may want
 // to switch users).
@@ -41,14 +51,22 @@ func (h *app) login(c echo.Context) error {
 		form.Error = "Enter your email and password."
 		return h.render(c, http.StatusUnprocessableEntity, views.Login(h.page(c, "Log in", ""), form))
 	}
+	emailKey, ipKey := db.NormEmail(email), c.RealIP()
+	if wait, blocked := h.loginBlocked(emailKey, ipKey); blocked {
+		form.Error = fmt.Sprintf("Too many failed attempts. Try again in %d minute(s).", int(wait.Minutes())+1)
+		return h.render(c, http.StatusTooManyRequests, views.Login(h.page(c, "Log in", ""), form))
+	}
 	u, err := h.authenticate(c.Request().Context(), email, password)
 	if errors.Is(err, accounts.ErrBadCredentials) {
+		h.loginsByEmail.Fail(emailKey)
+		h.loginsByIP.Fail(ipKey)
 		form.Error = msgBadLogin
 		return h.render(c, http.StatusUnprocessableEntity, views.Login(h.page(c, "Log in", ""), form))
 	}
 	if err != nil {
 		return err
 	}
+	h.loginsByEmail.Reset(emailKey)
 
 	ctx := c.Request().Context()
 	if err := h.Sessions.RenewToken(ctx); err != nil {
@@ -62,6 +80,18 @@ func (h *app) login(c echo.Context) error {
 		next = "/sites"
 	}
 	return c.Redirect(http.StatusSeeOther, next)
+}
+
+// loginBlocked reports whether the email or the client address has too many
+// recent failures, and how long until the next attempt is allowed.
+func (h *app) loginBlocked(emailKey, ipKey string) (time.Duration, bool) {
+	if blocked, wait := h.loginsByEmail.Blocked(emailKey); blocked {
+		return wait, true
+	}
+	if blocked, wait := h.loginsByIP.Blocked(ipKey); blocked {
+		return wait, true
+	}
+	return 0, false
 }
 
 // authenticate returns the user with this email and password, or

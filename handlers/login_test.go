@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"autopress/db"
 	"autopress/db/dbtest"
@@ -110,6 +111,32 @@ func TestCSRFRequired(t *testing.T) {
 		// The same form with the token works.
 		if res := c.PostForm(t, "/sites/new", form); res.Status != http.StatusSeeOther {
 			t.Fatalf("with token: %d\n%s", res.Status, res.Body)
+		}
+	})
+}
+
+func TestLoginThrottled(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		app := handlertest.New(t, d)
+		u := app.NewUser(t, "ann@example.com", handlertest.Password, false)
+		c := app.Client(t)
+		token := c.Get(t, "/login").FormValue(t, "_csrf")
+		try := func(pw string) *handlertest.Response {
+			return c.Post(t, "/login", url.Values{"_csrf": {token}, "email": {u.Email}, "password": {pw}})
+		}
+		for i := 0; i < 10; i++ {
+			if res := try("guess"); res.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("failure %d: %d", i+1, res.Status)
+			}
+		}
+		// Even the right password is refused while the email is throttled.
+		res := try(handlertest.Password)
+		if res.Status != http.StatusTooManyRequests || !strings.Contains(res.Body, "Too many failed attempts") {
+			t.Fatalf("11th attempt: %d\n%s", res.Status, res.Body)
+		}
+		app.Clock.Advance(16 * time.Minute)
+		if res := try(handlertest.Password); res.Status != http.StatusSeeOther {
+			t.Fatalf("after the window: %d", res.Status)
 		}
 	})
 }
