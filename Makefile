@@ -9,9 +9,9 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 # The race detector needs cgo and a C compiler; without them the suite still
 # runs, only without -race (make test says so).
 RACE     ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && echo -race)
-# templ components live in views/; generating from there keeps the file
-# names recorded in *_templ.go what they are in the committed files.
-TEMPL    := $(GO) tool templ generate -path views
+# templ generates from the repository root, so the file names recorded in
+# *_templ.go (for error messages) are views/NAME.templ.
+TEMPL    := $(GO) tool templ generate
 
 .DEFAULT_GOAL := help
 .PHONY: help run build test generate lint bench clean
