@@ -151,11 +151,23 @@ func (d *DB) refundChargeTx(ctx context.Context, tx *sqlx.Tx, charge CreditTrans
 // (an executor died or the run was cancelled mid-call). Idempotent; called
 // when a run ends.
 func (d *DB) RefundUnsettled(ctx context.Context, runID int64, reason string, now time.Time) (int, error) {
+	return d.refundWhere(ctx, `c.run_id = ?`, []any{runID}, reason, now)
+}
+
+// RefundOrphanHolds refunds the unsettled holds of every run that has ended:
+// the sweep behind RefundUnsettled, for a refund that was lost (the process
+// died, or the request that cancelled the run went away).
+func (d *DB) RefundOrphanHolds(ctx context.Context, now time.Time) (int, error) {
+	return d.refundWhere(ctx, `c.run_id IN (SELECT id FROM automation_runs WHERE status IN ('completed','cancelled','failed'))`, nil,
+		"work never committed (run ended)", now)
+}
+
+func (d *DB) refundWhere(ctx context.Context, where string, args []any, reason string, now time.Time) (int, error) {
 	n := 0
 	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
 		var charges []CreditTransaction
-		if err := tx.SelectContext(ctx, &charges, d.q(`SELECT c.* FROM credit_transactions c WHERE c.run_id = ? AND c.kind = 'charge' AND c.settled = FALSE
-			AND NOT EXISTS (SELECT 1 FROM credit_transactions r WHERE r.idempotency_key = 'refund:' || c.idempotency_key) ORDER BY c.id`), runID); err != nil {
+		if err := tx.SelectContext(ctx, &charges, d.q(`SELECT c.* FROM credit_transactions c WHERE `+where+` AND c.kind = 'charge' AND c.settled = FALSE
+			AND NOT EXISTS (SELECT 1 FROM credit_transactions r WHERE r.idempotency_key = 'refund:' || c.idempotency_key) ORDER BY c.id`), args...); err != nil {
 			return fmt.Errorf("db: unsettled holds: %w", err)
 		}
 		for _, c := range charges {

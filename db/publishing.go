@@ -257,6 +257,19 @@ func (d *DB) ApplyContentAction(ctx context.Context, accountID, contentID int64,
 			approved_at = COALESCE(approved_at, ?), approved_by = CASE WHEN approved_by = '' THEN ? ELSE approved_by END`, `'review','approved','scheduled'`
 		args = append(args, now, now, actor)
 	case ActionRetry:
+		// A publishing failure goes back in the queue, due now. An article
+		// that failed in the pipeline (image prompts; never published) goes
+		// back to draft for the next run — never straight to publishing,
+		// which would skip its review.
+		res, err := d.ExecContext(ctx, d.q(`UPDATE content SET status = 'draft', attempts = 0, last_attempt_run_id = NULL, last_error = '',
+			scheduled_at = NULL, next_attempt_at = NULL, updated_at = ?
+			WHERE id = ? AND site_id IN (SELECT id FROM sites WHERE account_id = ?) AND status = 'failed' AND publish_attempts = 0`), now, contentID, accountID)
+		if err != nil {
+			return fmt.Errorf("db: content retry: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return nil
+		}
 		set, from = `status = 'scheduled', scheduled_at = ?, next_attempt_at = NULL, publish_attempts = 0`, `'failed'`
 		args = append(args, now)
 	case ActionRequeue:

@@ -167,6 +167,12 @@ type ItemCommit struct {
 // compare-and-set and outputs (body), the stage counters, the settled hold
 // and the log events — all or nothing.
 func (d *DB) commitItem(ctx context.Context, c ItemCommit, body func(tx *sqlx.Tx) error) error {
+	return d.commitItemCounted(ctx, &c, body)
+}
+
+// commitItemCounted is commitItem for bodies that set the counters
+// themselves (free batches count only the rows they moved).
+func (d *DB) commitItemCounted(ctx context.Context, c *ItemCommit, body func(tx *sqlx.Tx) error) error {
 	c.Now = T(c.Now)
 	return d.InTx(ctx, func(tx *sqlx.Tx) error {
 		if err := d.lockRun(ctx, tx, c.RunID, c.Owner, c.Now, activeStatuses); err != nil {
@@ -273,13 +279,20 @@ func (d *DB) CommitIdeas(ctx context.Context, c ItemCommit, clusterID int64, ide
 }
 
 // CommitTasks turns ideas into queued writing tasks (stage 3, free, a batch
-// per transaction).
+// per transaction). An idea that is no longer new is skipped, not an error.
 func (d *DB) CommitTasks(ctx context.Context, c ItemCommit, ideas []Idea) error {
-	return d.commitItem(ctx, c, func(tx *sqlx.Tx) error {
+	c.Processed, c.Skipped = 0, 0
+	return d.commitItemCounted(ctx, &c, func(tx *sqlx.Tx) error {
 		for i, idea := range ideas {
-			if err := cas(ctx, tx, d.q(`UPDATE ideas SET status = 'queued', updated_at = ? WHERE id = ? AND status = 'new'`), c.Now, idea.ID); err != nil {
+			err := cas(ctx, tx, d.q(`UPDATE ideas SET status = 'queued', updated_at = ? WHERE id = ? AND status = 'new'`), c.Now, idea.ID)
+			if errors.Is(err, ErrConflict) {
+				c.Skipped++
+				continue
+			}
+			if err != nil {
 				return err
 			}
+			c.Processed++
 			at := c.Now.Add(time.Duration(i) * time.Microsecond)
 			if _, err := tx.ExecContext(ctx, d.q(`INSERT INTO tasks (site_id, idea_id, run_id, title, status, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)`),
 				c.SiteID, idea.ID, c.RunID, idea.Title, at, c.Now); err != nil {
@@ -308,12 +321,21 @@ func (d *DB) CommitArticle(ctx context.Context, c ItemCommit, taskID int64, a Ne
 		if err := cas(ctx, tx, d.q(`UPDATE tasks SET status = 'done', updated_at = ? WHERE id = ? AND status = 'queued'`), c.Now, taskID); err != nil {
 			return err
 		}
-		var taken int
-		if err := tx.GetContext(ctx, &taken, d.q(`SELECT COUNT(*) FROM content WHERE site_id = ? AND slug = ?`), c.SiteID, a.Slug); err != nil {
-			return err
-		}
-		if taken > 0 {
-			a.Slug = fmt.Sprintf("%s-%d", a.Slug, taskID)
+		base := a.Slug
+		for n := 0; ; n++ {
+			var taken int
+			if err := tx.GetContext(ctx, &taken, d.q(`SELECT COUNT(*) FROM content WHERE site_id = ? AND slug = ?`), c.SiteID, a.Slug); err != nil {
+				return err
+			}
+			if taken == 0 {
+				break
+			}
+			// The site already uses the slug: add the task id (and a counter
+			// if even that is taken).
+			a.Slug = fmt.Sprintf("%s-%d", base, taskID)
+			if n > 0 {
+				a.Slug = fmt.Sprintf("%s-%d-%d", base, taskID, n+1)
+			}
 		}
 		var err error
 		id, err = insertID(ctx, tx, d.q(`INSERT INTO content (site_id, task_id, run_id, title, slug, html, excerpt, keywords, word_count, status, created_at, updated_at)
@@ -396,14 +418,22 @@ func (d *DB) CommitImage(ctx context.Context, c ItemCommit, p ImagePrompt, img N
 }
 
 // CommitApprovals approves articles in review (stage 7, free, a batch per
-// transaction).
+// transaction). An article a person moved meanwhile (approved or rejected
+// it) is skipped, not an error.
 func (d *DB) CommitApprovals(ctx context.Context, c ItemCommit, contentIDs []int64) error {
-	return d.commitItem(ctx, c, func(tx *sqlx.Tx) error {
+	c.Processed, c.Skipped = 0, 0
+	return d.commitItemCounted(ctx, &c, func(tx *sqlx.Tx) error {
 		for _, id := range contentIDs {
-			if err := cas(ctx, tx, d.q(`UPDATE content SET status = 'approved', approved_at = ?, approved_by = 'automation', updated_at = ?
-				WHERE id = ? AND status = 'review'`), c.Now, c.Now, id); err != nil {
+			err := cas(ctx, tx, d.q(`UPDATE content SET status = 'approved', approved_at = ?, approved_by = 'automation', updated_at = ?
+				WHERE id = ? AND status = 'review'`), c.Now, c.Now, id)
+			if errors.Is(err, ErrConflict) {
+				c.Skipped++
+				continue
+			}
+			if err != nil {
 				return err
 			}
+			c.Processed++
 		}
 		return nil
 	})

@@ -28,13 +28,13 @@ func (d *DB) ClaimableRuns(ctx context.Context, now time.Time) ([]int64, error) 
 // ErrConflict when the run is not claimable.
 func (d *DB) ClaimRun(ctx context.Context, runID int64, owner string, now time.Time, ttl time.Duration) (Run, bool, error) {
 	var prev struct {
-		Owner string `db:"lease_owner"`
+		Takeovers int `db:"takeovers"`
 	}
 	var r Run
 	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
-		// Reading the previous owner inside the claiming transaction is safe:
-		// the conditional UPDATE below decides who wins.
-		if err := tx.GetContext(ctx, &prev, d.q(`SELECT lease_owner FROM automation_runs WHERE id = ?`), runID); err != nil {
+		// The count before the claim; the conditional UPDATE below decides
+		// who wins and whether it took the lease over.
+		if err := tx.GetContext(ctx, &prev, d.q(`SELECT takeovers FROM automation_runs WHERE id = ?`), runID); err != nil {
 			return notFound(err)
 		}
 		err := tx.GetContext(ctx, &r, d.q(`UPDATE automation_runs SET lease_owner = ?, lease_expires_at = ?,
@@ -49,7 +49,9 @@ func (d *DB) ClaimRun(ctx context.Context, runID int64, owner string, now time.T
 	if err != nil {
 		return r, false, err
 	}
-	return r, prev.Owner != "" && prev.Owner != owner, nil
+	// The UPDATE counted a takeover if it took another owner's lease; its
+	// own row says so, whatever a concurrent release did before it.
+	return r, r.Takeovers > prev.Takeovers, nil
 }
 
 // RenewLease extends the caller's lease and returns the run's status.

@@ -85,6 +85,8 @@ func (h *app) actionDone(ctx context.Context, action db.ContentAction, ct db.Con
 		return msg + "."
 	}
 	switch {
+	case action == db.ActionRetry && now.Status == db.ContentDraft:
+		return msg + ": it failed before publishing, so it is a draft again; the next run works on it."
 	case action == db.ActionPublishNow || action == db.ActionRetry:
 		return msg + ": the publisher takes it within a minute."
 	case action == publishing.ActionSchedule && now.ScheduledAt != nil:

@@ -176,9 +176,12 @@ func TestContentActions(t *testing.T) {
 			t.Fatalf("published page: %d\n%.300s", res.Status, res.Body)
 		}
 
-		// Retry a failed article: back in the queue, due now.
+		// Retry an article whose publishing failed: back in the queue, due now.
 		clock.Advance(time.Second)
 		failed := newArticle(db.ContentFailed, "Latte")
+		if _, err := d.ExecContext(context.Background(), d.Rebind(`UPDATE content SET publish_attempts = 5 WHERE id = ?`), failed.ID); err != nil {
+			t.Fatal(err)
+		}
 		page = e.c.Get(t, fmt.Sprintf("/sites/%d/publishing", e.site.ID))
 		if !page.Has("failed-item") || !page.Has("action-retry") {
 			t.Fatal("the publishing page does not list the failed article with a retry button")

@@ -60,6 +60,8 @@ func (a *app) buildComponents() (components, error) {
 	a.jobs = append(a.jobs,
 		// Due schedules: once per tick across instances.
 		jobs.Job{Name: "automation-schedules", Every: time.Minute, Singleton: true, Run: c.runs.TickSchedules},
+		// Holds of ended runs that lost their refund (a crash) go back.
+		jobs.Job{Name: "credits-sweep", Every: time.Minute, Singleton: true, Run: c.runs.SweepHolds},
 		// The queue filler is safe anywhere (row lock + unique slot index);
 		// one instance per tick is enough.
 		jobs.Job{Name: "publishing-queue", Every: 10 * time.Second, Singleton: true, Run: c.filler.Tick},

@@ -43,6 +43,10 @@ func (x *executor) runStage(stage int) error {
 		expected = limit
 	}
 	sr, err := d.BeginStage(ctx, x.run.ID, x.s.owner, stage, expected, x.now())
+	if errors.Is(err, db.ErrLeaseLost) && x.stillOurs() {
+		// Paused and resumed in between: once more.
+		sr, err = d.BeginStage(ctx, x.run.ID, x.s.owner, stage, expected, x.now())
+	}
 	if err != nil {
 		return x.lost(err)
 	}
@@ -119,7 +123,9 @@ loop:
 			continue
 		}
 		mu.Lock()
-		n := len(inflight)
+		// Items in flight, and items taken earlier that are still pending
+		// (their commit failed), come first in the list: skip past them.
+		n := len(inflight) + len(finished)
 		mu.Unlock()
 		ids, err := d.PendingIDs(ctx, stage, x.run.SiteID, x.run.ID, want+n)
 		if err != nil {
@@ -164,6 +170,9 @@ loop:
 					break
 				}
 				if errors.Is(err, db.ErrLeaseLost) {
+					if x.stillOurs() {
+						continue // paused and resumed in between: go on
+					}
 					paused = x.refresh() == db.RunPaused
 					if !paused {
 						x.lost(err)

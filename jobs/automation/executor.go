@@ -79,7 +79,16 @@ func (s *Service) claim(parent context.Context, runID int64) (*executor, error) 
 	x.stopAF = context.AfterFunc(parent, func() { cancel(errShutdown) })
 	x.status.Store(r.Status)
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		x.stopAF()
+		cancel(errShutdown)
+		s.db.ReleaseLease(context.WithoutCancel(parent), r.ID, s.owner, s.clock.Now())
+		return nil, nil
+	}
 	s.running[r.ID] = x
+	// Counted under the lock that Shutdown takes, so Shutdown waits for it.
+	s.wg.Add(1)
 	s.mu.Unlock()
 	return x, nil
 }
@@ -94,6 +103,13 @@ func (x *executor) poke() {
 func (x *executor) statusNow() string { return x.status.Load().(string) }
 
 // refresh re-reads the run's status from the database (every item boundary).
+// stillOurs reports whether the run is running and leased to this
+// executor (a refused write was then a pause undone by a quick resume).
+func (x *executor) stillOurs() bool {
+	status, owner, err := x.s.db.RunStatus(x.ctx, x.run.ID)
+	return err == nil && status == db.RunRunning && owner == x.s.owner
+}
+
 func (x *executor) refresh() string {
 	status, owner, err := x.s.db.RunStatus(x.ctx, x.run.ID)
 	if err != nil {
@@ -192,15 +208,21 @@ func (x *executor) heartbeat() {
 }
 
 // stages works the run's stages from current_stage on, then finishes it.
+// A pause seen anywhere (in a stage or while finishing) drains, then gives
+// the lease up; if the run was resumed meanwhile it carries on.
 func (x *executor) stages() error {
-	for stage := x.run.CurrentStage; stage <= 7; stage++ {
+	stage := x.run.CurrentStage
+	for {
 		if err := x.ctx.Err(); err != nil {
 			return err
 		}
 		var err error
-		if !x.snap.Enabled[stage] {
+		switch {
+		case stage > 7:
+			err = x.finish()
+		case !x.snap.Enabled[stage]:
 			err = x.skipStage(stage)
-		} else {
+		default:
 			err = x.runStage(stage)
 		}
 		if errors.Is(err, errPaused) {
@@ -211,16 +233,15 @@ func (x *executor) stages() error {
 			if released {
 				return errPaused
 			}
-			// Resumed while draining: carry on with the same stage.
+			// Resumed while draining: carry on with the same step.
 			x.status.Store(db.RunRunning)
-			stage--
 			continue
 		}
-		if err != nil {
+		if err != nil || stage > 7 {
 			return err
 		}
+		stage++
 	}
-	return x.finish()
 }
 
 func (x *executor) skipStage(stage int) error {

@@ -417,3 +417,67 @@ func TestRunWhereEveryItemFailsEndsFailed(t *testing.T) {
 		e.assertLedger()
 	})
 }
+
+func TestPauseWhileFinishingReleasesTheLease(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		r := e.start()
+		x, err := e.svc.claim(e.ctx, r.ID)
+		if err != nil || x == nil {
+			t.Fatalf("claim: %v", err)
+		}
+		// Every stage done; the run is paused just before it is finished.
+		x.run.CurrentStage = 8
+		if _, err := e.svc.Pause(e.ctx, e.user.AccountID, r.ID, "tester"); err != nil {
+			t.Fatal(err)
+		}
+		if err := x.stages(); !errors.Is(err, errPaused) {
+			t.Fatalf("stages: %v, want errPaused", err)
+		}
+		x.cancel(errors.New("test over"))
+		x.stopAF()
+		e.svc.mu.Lock()
+		delete(e.svc.running, r.ID)
+		e.svc.mu.Unlock()
+		e.svc.wg.Done()
+		if got := e.run(r.ID); got.Status != db.RunPaused || got.LeaseOwner != "" {
+			t.Fatalf("after a pause while finishing: %s, lease %q; want paused and released", got.Status, got.LeaseOwner)
+		}
+	})
+}
+
+func TestStage7SkipsArticlesAPersonMoved(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		e.config(func(c *db.AutomationConfig) { c.Stage7Enabled = false })
+		r := e.start()
+		e.execute(e.svc, r.ID)
+		var ids []int64
+		d.SelectContext(e.ctx, &ids, d.Rebind(`SELECT id FROM content WHERE site_id = ? AND status = 'review' ORDER BY id`), e.site.ID)
+		if len(ids) < 3 {
+			t.Fatalf("%d articles in review", len(ids))
+		}
+		// A person rejects one while stage 7's batch holds its id.
+		r2 := e.start()
+		x, err := e.svc.claim(e.ctx, r2.ID)
+		if err != nil || x == nil {
+			t.Fatal(err)
+		}
+		if err := d.ApplyContentAction(e.ctx, e.user.AccountID, ids[1], db.ActionReject, "person", t0); err != nil {
+			t.Fatal(err)
+		}
+		err = d.CommitApprovals(e.ctx, db.ItemCommit{RunID: r2.ID, Owner: e.svc.Owner(), SiteID: e.site.ID, Stage: 7, Now: t0}, ids)
+		if err != nil {
+			t.Fatalf("a moved article must not fail the batch: %v", err)
+		}
+		if n := e.count(`SELECT COUNT(*) FROM content WHERE site_id = ? AND status = 'approved'`, e.site.ID); n != len(ids)-1 {
+			t.Fatalf("%d approved, want %d", n, len(ids)-1)
+		}
+		if sr := e.results(r2.ID)[6]; sr.Processed != len(ids)-1 || sr.Skipped != 1 {
+			t.Fatalf("stage 7 counters %+v", sr)
+		}
+		x.cancel(errors.New("test over"))
+		x.stopAF()
+		e.svc.wg.Done()
+	})
+}

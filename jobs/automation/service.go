@@ -170,8 +170,10 @@ func (s *Service) Cancel(ctx context.Context, accountID, runID int64, actor stri
 	if x != nil {
 		x.cancel(errCancelled)
 	}
-	// Holds of calls that will now never commit go back to the account.
-	if _, err := s.db.RefundUnsettled(ctx, runID, "run cancelled", s.clock.Now()); err != nil {
+	// Holds of calls that will now never commit go back to the account,
+	// even if the request that cancelled goes away (SweepHolds would
+	// catch it later anyway).
+	if _, err := s.db.RefundUnsettled(context.WithoutCancel(ctx), runID, "run cancelled", s.clock.Now()); err != nil {
 		s.log.Error("refund after cancel", "run_id", runID, "err", err)
 	}
 	return r, nil
@@ -184,6 +186,16 @@ func (s *Service) notify(runID int64) {
 	if x != nil {
 		x.poke()
 	}
+}
+
+// SweepHolds refunds holds of ended runs that were never settled nor
+// refunded (a refund lost to a crash). It runs every minute.
+func (s *Service) SweepHolds(ctx context.Context) error {
+	n, err := s.db.RefundOrphanHolds(ctx, s.clock.Now())
+	if n > 0 {
+		s.log.Warn("refunded holds of ended runs", "count", n)
+	}
+	return err
 }
 
 // Poll claims every claimable run and starts an executor for each. It
@@ -210,7 +222,6 @@ func (s *Service) Poll(ctx context.Context) (int, error) {
 			return started, err
 		}
 		started++
-		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
 			x.execute()
@@ -268,7 +279,6 @@ func (s *Service) Execute(ctx context.Context, runID int64) error {
 	if x == nil {
 		return nil
 	}
-	s.wg.Add(1)
 	defer s.wg.Done()
 	x.execute()
 	return nil

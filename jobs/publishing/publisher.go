@@ -108,7 +108,11 @@ func (p *Publisher) Tick(ctx context.Context) (int, error) {
 			go func() {
 				defer wg.Done()
 				defer func() { <-sem }()
-				if p.publish(ctx, c) {
+				// Finish well before the claim expires, or another instance
+				// may reclaim the item while this attempt still runs.
+				ictx, cancel := context.WithTimeout(ctx, p.cfg.ClaimTTL/2)
+				defer cancel()
+				if p.publish(ictx, c) {
 					mu.Lock()
 					published++
 					mu.Unlock()
@@ -159,7 +163,8 @@ func (p *Publisher) publish(ctx context.Context, c db.Content) bool {
 	}
 	now := p.clock.Now()
 	late := c.ScheduledAt != nil && now.Sub(*c.ScheduledAt) > LateAfter
-	if err := p.db.MarkPublished(ctx, db.PublishResult{ContentID: c.ID, Owner: p.owner, RemoteID: res.RemoteID, RemoteURL: res.URL, At: now, Late: late}); err != nil {
+	// Record the outcome even if the attempt's deadline has just passed.
+	if err := p.db.MarkPublished(context.WithoutCancel(ctx), db.PublishResult{ContentID: c.ID, Owner: p.owner, RemoteID: res.RemoteID, RemoteURL: res.URL, At: now, Late: late}); err != nil {
 		log.Error("record publication", "err", err)
 		return false
 	}
@@ -188,7 +193,7 @@ func (p *Publisher) failed(ctx context.Context, c db.Content, kind string, cause
 		outcome = "retry"
 	}
 	p.failures.WithLabelValues(kind, outcome).Inc()
-	if err := p.db.MarkPublishFailed(ctx, c.ID, p.owner, msg, retryAt, now); err != nil {
+	if err := p.db.MarkPublishFailed(context.WithoutCancel(ctx), c.ID, p.owner, msg, retryAt, now); err != nil {
 		log.Error("record publish failure", "err", err)
 	}
 	log.Warn("publish failed", "err", cause, "retry", retryAt != nil)

@@ -443,3 +443,31 @@ func writeFile(dir, rel string, data []byte) error {
 	}
 	return os.WriteFile(p, data, 0o644)
 }
+
+func TestRetryOfAFailedArticle(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		var acc int64
+		d.GetContext(e.ctx, &acc, d.Rebind(`SELECT account_id FROM sites WHERE id = ?`), e.site.ID)
+		// Failed in the pipeline (its image prompts, three times): never
+		// published, never reviewed.
+		pipeline := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Status: db.ContentFailed, LastError: "model down", Now: t0})
+		d.ExecContext(e.ctx, d.Rebind(`UPDATE content SET attempts = 3, status = 'failed' WHERE id = ?`), pipeline.ID)
+		// Failed at publishing, after five attempts.
+		slot := t0.Add(time.Hour)
+		published := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Status: db.ContentFailed, ApprovedAt: &t0, ScheduledAt: &slot, Now: t0})
+		d.ExecContext(e.ctx, d.Rebind(`UPDATE content SET publish_attempts = 5 WHERE id = ?`), published.ID)
+
+		for _, id := range []int64{pipeline.ID, published.ID} {
+			if err := d.ApplyContentAction(e.ctx, acc, id, db.ActionRetry, "tester", e.clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if c, _ := d.ContentByID(e.ctx, pipeline.ID); c.Status != db.ContentDraft || c.Attempts != 0 || c.ScheduledAt != nil || c.LastError != "" {
+			t.Fatalf("pipeline failure retried: %s attempts %d slot %v error %q; want a fresh draft", c.Status, c.Attempts, c.ScheduledAt, c.LastError)
+		}
+		if c, _ := d.ContentByID(e.ctx, published.ID); c.Status != db.ContentScheduled || c.ScheduledAt == nil || c.PublishAttempts != 0 {
+			t.Fatalf("publishing failure retried: %s %v %d; want scheduled now", c.Status, c.ScheduledAt, c.PublishAttempts)
+		}
+	})
+}
