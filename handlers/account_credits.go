@@ -23,7 +23,7 @@ func (h *app) accountCredits(c echo.Context) error {
 		return err
 	}
 	page, _ := strconv.Atoi(c.QueryParam("page"))
-	page = max(page, 1)
+	page = min(max(page, 1), maxPage)
 	rows, total, err := h.DB.ListLedger(ctx, accountID, ledgerPerPage, (page-1)*ledgerPerPage)
 	if err != nil {
 		return err

@@ -46,7 +46,7 @@ type apiPublishingSettings struct {
 // apiSettingsRefused is the 422 body: the first field's error, and all.
 type apiSettingsRefused struct {
 	apiError
-	Fields map[string]string `json:"fields"`
+	Errors map[string]string `json:"errors"`
 }
 
 func apiPublishingOf(p db.PublishingSettings) apiPublishingSettings {
@@ -77,7 +77,7 @@ func (h *app) apiPublishing(c echo.Context) error {
 // apiPublishingUpdate changes a site's publishing settings. Fields left out
 // keep their values, so a client may send only what changes or the whole
 // object it read. Validation is the settings form's: 422 with the first
-// field's error and all of them under "fields". On success the queue is
+// field's error and all of them under "errors". On success the queue is
 // refilled and the new settings are returned.
 func (h *app) apiPublishingUpdate(c echo.Context) error {
 	s, err := h.site(c)

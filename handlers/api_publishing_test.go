@@ -116,10 +116,10 @@ func TestAPIPublishingSettings(t *testing.T) {
 			var e struct {
 				Error  string            `json:"error"`
 				Field  string            `json:"field"`
-				Fields map[string]string `json:"fields"`
+				Errors map[string]string `json:"errors"`
 			}
 			res.JSON(t, &e)
-			if res.Status != http.StatusUnprocessableEntity || e.Field != tc.field || e.Fields[tc.field] == "" || !strings.HasPrefix(e.Error, tc.field+": ") {
+			if res.Status != http.StatusUnprocessableEntity || e.Field != tc.field || e.Errors[tc.field] == "" || !strings.HasPrefix(e.Error, tc.field+": ") {
 				t.Errorf("%s: %d %+v", tc.name, res.Status, e)
 			}
 		}

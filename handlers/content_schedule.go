@@ -13,6 +13,9 @@ import (
 	"autopress/views"
 )
 
+// maxScheduleYears is how far ahead an article may be scheduled by hand.
+const maxScheduleYears = 2
+
 // scheduleContent puts an approved or scheduled article in the slot the
 // person chose: a datetime-local value read in the site's time zone (with
 // the planner's DST rules), which must be in the future and not another
@@ -28,6 +31,9 @@ func (h *app) scheduleContent(c echo.Context, ct db.Content, s db.Site) error {
 		return &actionRefused{fmt.Sprintf("%q is not a date and time like 2026-03-05T14:30.", raw)}
 	}
 	now := h.Clock.Now()
+	if at.After(now.AddDate(maxScheduleYears, 0, 0)) {
+		return &actionRefused{fmt.Sprintf("%s is more than %d years ahead: choose a nearer time.", views.FormatTime(at, loc), maxScheduleYears)}
+	}
 	u := userOf(c)
 	err := h.DB.ScheduleContentAt(c.Request().Context(), u.AccountID, ct.ID, at, now)
 	switch {

@@ -9,6 +9,7 @@ package handlers
 
 import (
 	"log/slog"
+	"net"
 	"path/filepath"
 
 	"github.com/alexedwards/scs/v2"
@@ -51,6 +52,10 @@ type Deps struct {
 	Targets publishing.Targets
 	// Filler fills publishing queues right after a person's change.
 	Filler *publishing.Filler
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed for
+	// the client's address (login throttling, logs). None: the connection's
+	// own address is used and forwarded headers are ignored.
+	TrustedProxies []*net.IPNet
 }
 
 // app carries the dependencies into the handlers (methods on app).
@@ -59,6 +64,19 @@ type app struct {
 	// loginsByEmail and loginsByIP throttle failed logins.
 	loginsByEmail *accounts.Throttle
 	loginsByIP    *accounts.Throttle
+}
+
+// ipExtractor believes X-Forwarded-For only from the trusted proxies, so a
+// client cannot choose its own address by sending the header.
+func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 // New builds the Echo app with every route and middleware. Clock, Log,
@@ -97,6 +115,7 @@ func New(d Deps) *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = h.handleError
+	e.IPExtractor = ipExtractor(d.TrustedProxies)
 	// scs answers a failed session load itself; route it to the error
 	// handler so the user sees the usual page and the log gets the error.
 	d.Sessions.ErrorFunc = h.sessionStoreError(e)

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -139,4 +140,32 @@ func TestLoginThrottled(t *testing.T) {
 			t.Fatalf("after the window: %d", res.Status)
 		}
 	})
+}
+
+func TestLoginThrottleIgnoresForgedForwardedFor(t *testing.T) {
+	// Only the HTTP layer is under test here: one database is enough.
+	app := handlertest.New(t, dbtest.New(t, db.SQLite))
+	var emails []string
+	for i := 0; i < 6; i++ {
+		emails = append(emails, app.NewUser(t, fmt.Sprintf("u%d@example.com", i), handlertest.Password, false).Email)
+	}
+	c := app.Client(t)
+	token := c.Get(t, "/login").FormValue(t, "_csrf")
+	// 50 failures from one address, spread over users (under the per-email
+	// limit) and each with a different forged X-Forwarded-For: the address
+	// is throttled all the same.
+	for i := 0; i <= 50; i++ {
+		form := url.Values{"_csrf": {token}, "email": {emails[i%len(emails)]}, "password": {"guess"}}
+		req := c.NewRequest(t, http.MethodPost, "/login", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.0.0.%d", i))
+		res := c.Do(t, req)
+		want := http.StatusUnprocessableEntity
+		if i == 50 {
+			want = http.StatusTooManyRequests
+		}
+		if res.Status != want {
+			t.Fatalf("attempt %d: %d, want %d", i+1, res.Status, want)
+		}
+	}
 }

@@ -12,6 +12,10 @@ import (
 // runsPerPage is the run list's page size.
 const runsPerPage = 20
 
+// maxPage bounds page numbers taken from the URL, so the offset they make
+// cannot overflow.
+const maxPage = 1_000_000
+
 // runsList shows all runs of a site, newest first (?page=).
 func (h *app) runsList(c echo.Context) error {
 	s, err := h.site(c)
@@ -20,7 +24,7 @@ func (h *app) runsList(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	page, _ := strconv.Atoi(c.QueryParam("page"))
-	page = max(page, 1)
+	page = min(max(page, 1), maxPage)
 	runs, total, err := h.DB.ListRunsPage(ctx, s.ID, runsPerPage, (page-1)*runsPerPage)
 	if err != nil {
 		return err

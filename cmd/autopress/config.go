@@ -26,6 +26,8 @@ type Config struct {
 	LogLevel      slog.Level
 	LogFormat     string
 	SecureCookies bool
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
+	TrustedProxies []*net.IPNet
 
 	// AI provider (DESIGN.md §3).
 	AIProvider       string // local or openai
@@ -61,6 +63,24 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	c.LogLevel = e.level("LOG_LEVEL", slog.LevelInfo)
 	c.LogFormat = e.oneOf("LOG_FORMAT", "text", "text", "json")
 	c.SecureCookies = e.bool("SECURE_COOKIES", strings.HasPrefix(c.BaseURL, "https://"))
+	for _, v := range strings.Split(e.str("TRUSTED_PROXIES", ""), ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		if !strings.Contains(v, "/") {
+			if strings.Contains(v, ":") {
+				v += "/128"
+			} else {
+				v += "/32"
+			}
+		}
+		_, n, err := net.ParseCIDR(v)
+		if err != nil {
+			e.fail("TRUSTED_PROXIES", fmt.Sprintf("want addresses or CIDR ranges separated by commas, got %q", v))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
 	c.AIProvider = e.oneOf("AI_PROVIDER", "local", "local", "openai")
 	c.LocalAILatency = e.duration("LOCAL_AI_LATENCY", 0)
 	c.OpenAIBaseURL = strings.TrimRight(e.str("OPENAI_BASE_URL", "https://api.openai.com/v1"), "/")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -31,7 +32,7 @@ func TestConfigDefaults(t *testing.T) {
 		AITimeout:     120 * time.Second,
 		AIMaxAttempts: 4,
 	}
-	if c != want {
+	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
 	}
 	if c.Postgres() {
@@ -130,5 +131,18 @@ func TestConfigAI(t *testing.T) {
 	}
 	if _, err := loadConfig(env(map[string]string{"AI_PROVIDER": "openai", "OPENAI_BASE_URL": "nope"})); err == nil || !strings.Contains(err.Error(), "OPENAI_BASE_URL") {
 		t.Errorf("bad OPENAI_BASE_URL not reported: %v", err)
+	}
+}
+
+func TestConfigTrustedProxies(t *testing.T) {
+	c, err := loadConfig(env(map[string]string{"TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16,::1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.TrustedProxies) != 3 || c.TrustedProxies[0].String() != "10.0.0.1/32" || c.TrustedProxies[2].String() != "::1/128" {
+		t.Fatalf("got %v", c.TrustedProxies)
+	}
+	if _, err := loadConfig(env(map[string]string{"TRUSTED_PROXIES": "proxy.local"})); err == nil || !strings.Contains(err.Error(), "TRUSTED_PROXIES") {
+		t.Fatalf("bad TRUSTED_PROXIES: %v", err)
 	}
 }

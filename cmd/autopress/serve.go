@@ -146,6 +146,8 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 		Box:        comp.box,
 		Targets:    comp.targets,
 		Filler:     comp.filler,
+
+		TrustedProxies: a.cfg.TrustedProxies,
 	})
 	return a, nil
 }
