@@ -144,16 +144,6 @@ func isUnique(err error) bool {
 	return false
 }
 
-// constraintName returns the violated constraint's name where the driver
-// tells it (PostgreSQL), or the message (SQLite names the columns).
-func constraintName(err error) string {
-	var pe *pq.Error
-	if errors.As(err, &pe) {
-		return pe.Constraint
-	}
-	return err.Error()
-}
-
 // InTx runs fn in a transaction, committing when it returns nil.
 func (d *DB) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := d.BeginTxx(ctx, nil)

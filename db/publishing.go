@@ -43,6 +43,12 @@ func (p PublishingSettings) Days() []string { return splitList(p.PublishDays) }
 // Slots returns the HH:MM time slots.
 func (p PublishingSettings) Slots() []string { return splitList(p.PublishTimeSlots) }
 
+// Categories returns the category names sent with every article.
+func (p PublishingSettings) Categories() []string { return splitList(p.WPCategories) }
+
+// Tags returns the tag names sent with every article.
+func (p PublishingSettings) Tags() []string { return splitList(p.WPTags) }
+
 func splitList(s string) []string {
 	var out []string
 	for _, v := range strings.Split(s, ",") {

@@ -31,7 +31,7 @@ func parseCreditCostsForm(c echo.Context, stored []db.CreditCost) creditCostsFor
 		updated[s.Operation] = s
 	}
 	var f creditCostsForm
-	for _, op := range credits.Operations {
+	for _, op := range db.Operations {
 		f.Rows = append(f.Rows, views.CreditCostInput{
 			Op:             op,
 			CreditsPerUnit: strings.TrimSpace(c.FormValue("credits_per_unit." + op)),

@@ -25,7 +25,7 @@ type aiBudgetForm struct {
 
 func parseAIBudgetForm(c echo.Context) aiBudgetForm {
 	f := aiBudgetForm{Mode: strings.TrimSpace(c.FormValue("mode")), Shares: map[string]string{}}
-	for _, op := range credits.Operations {
+	for _, op := range db.Operations {
 		f.Shares[op] = strings.TrimSpace(c.FormValue(credits.ShareField(op)))
 	}
 	return f
@@ -119,7 +119,7 @@ func (h *app) aiBudgetView(ctx context.Context, s db.Site, f aiBudgetForm, errs 
 		return views.AIBudgetPage{}, err
 	}
 	v := views.AIBudgetPage{Site: siteInfo(s), Location: s.Location(), Mode: f.Mode, Errors: errs, Preview: pv}
-	for _, op := range credits.Operations {
+	for _, op := range db.Operations {
 		v.Shares = append(v.Shares, views.ShareInput{Op: op, Field: credits.ShareField(op), Value: f.Shares[op],
 			Default: credits.FormatBP(defaults[op])})
 	}
@@ -150,7 +150,7 @@ func (h *app) budgetPreview(ctx context.Context, s db.Site, f aiBudgetForm, defa
 	if cfg.MaxCreditsPerRun > 0 {
 		pv.Base, pv.BaseSource = cfg.MaxCreditsPerRun, "the site's max_credits_per_run"
 	}
-	for _, op := range credits.Operations {
+	for _, op := range db.Operations {
 		if perr[credits.ShareField(op)] != "" {
 			pv.Invalid = append(pv.Invalid, op)
 		}
@@ -166,8 +166,8 @@ func (h *app) budgetPreview(ctx context.Context, s db.Site, f aiBudgetForm, defa
 		pv.SplitTitle = "In force: the global default split"
 		pv.Split = splitSlices(defaults)
 	}
-	budgets := credits.OperationBudgets(f.Mode, shares, defaults, pv.Base, credits.Operations)
-	for _, op := range credits.Operations {
+	budgets := credits.OperationBudgets(f.Mode, shares, defaults, pv.Base, db.Operations)
+	for _, op := range db.Operations {
 		n := budgets[op]
 		if f.Mode == credits.ModeCustom && perr[credits.ShareField(op)] != "" {
 			n = views.BudgetUnknown
@@ -179,8 +179,8 @@ func (h *app) budgetPreview(ctx context.Context, s db.Site, f aiBudgetForm, defa
 
 // splitSlices turns shares into pie slices in pipeline order.
 func splitSlices(shares map[string]int) []views.PieSlice {
-	out := make([]views.PieSlice, 0, len(credits.Operations))
-	for _, op := range credits.Operations {
+	out := make([]views.PieSlice, 0, len(db.Operations))
+	for _, op := range db.Operations {
 		out = append(out, views.PieSlice{Label: views.OperationLabel(op), BP: shares[op], Color: views.OperationColor(op)})
 	}
 	return out
@@ -204,7 +204,7 @@ func (h *app) recentRunSpend(ctx context.Context, siteID int64) ([]views.RunSpen
 			byOp[sp.Operation] = sp
 		}
 		row := views.RunSpendRow{ID: r.ID, Status: r.Status, CreatedAt: r.CreatedAt, Base: r.BudgetBase}
-		for _, op := range credits.Operations {
+		for _, op := range db.Operations {
 			sp, ok := byOp[op]
 			row.Cells = append(row.Cells, views.SpendCell{Spent: sp.Spent, Budget: sp.Budget, Known: ok})
 		}

@@ -135,7 +135,7 @@ func apiShareStrings(raw map[string]json.RawMessage) (map[string]string, map[str
 // sum last) is the error; all of them are under "errors".
 func validationBody(errs map[string]string) apiValidationError {
 	order := []string{credits.FieldMode}
-	for _, op := range credits.Operations {
+	for _, op := range db.Operations {
 		order = append(order, credits.ShareField(op))
 	}
 	var rest []string

@@ -57,7 +57,7 @@ func apiPublishingOf(p db.PublishingSettings) apiPublishingSettings {
 		DailyTarget: p.DailyTarget, WeeklyTarget: p.WeeklyTarget, MonthlyTarget: p.MonthlyTarget, MaxScheduledQueue: p.MaxScheduledQueue,
 		TargetKind: p.TargetKind, WebhookURL: p.WebhookURL, WebhookSecretSet: p.WebhookSecretEnc != "",
 		WPURL: p.WPURL, WPUsername: p.WPUsername, WPAppPasswordSet: p.WPAppPasswordEnc != "",
-		WPCategories: nonNilList(splitComma(p.WPCategories)), WPTags: nonNilList(splitComma(p.WPTags)), UpdatedAt: p.UpdatedAt,
+		WPCategories: nonNilList(p.Categories()), WPTags: nonNilList(p.Tags()), UpdatedAt: p.UpdatedAt,
 	}
 }
 
@@ -137,9 +137,6 @@ func trimAll(vs []string) []string {
 	}
 	return out
 }
-
-// splitComma splits a stored comma-separated list.
-func splitComma(s string) []string { return trimAll(strings.Split(s, ",")) }
 
 // nonNilList makes an empty list encode as [] rather than null.
 func nonNilList(vs []string) []string {

@@ -57,7 +57,7 @@ func FirstStart(ctx context.Context, d *db.DB, log *slog.Logger, adminEmail, adm
 	if err != nil {
 		return fmt.Errorf("accounts: demo site: %w", err)
 	}
-	rows, _ := keywords.ParseLines(strings.Join(DemoKeywords, "\n"))
+	rows := keywords.Parse(strings.Join(DemoKeywords, "\n")).Rows
 	kws := make([]db.NewKeyword, 0, len(rows))
 	for _, r := range rows {
 		kws = append(kws, r.NewKeyword())

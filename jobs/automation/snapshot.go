@@ -112,5 +112,5 @@ func (s *Service) prepareRun(ctx context.Context, site db.Site, r db.Run) (db.Ru
 	return r, nil
 }
 
-// nowish is a helper for events.
+// now is the executor's clock reading.
 func (x *executor) now() time.Time { return x.s.clock.Now() }

@@ -10,6 +10,7 @@ import (
 
 	"autopress/db"
 	"autopress/jobs/ai"
+	"autopress/jobs/files"
 )
 
 // process works one item (or batch): the AI call outside any transaction,
@@ -250,8 +251,12 @@ func (x *executor) image(c db.ItemCommit, promptID int64) error {
 		return fmt.Errorf("%w: empty image", ai.ErrMalformed)
 	}
 	rel := filepath.Join("images", fmt.Sprint(x.run.SiteID), fmt.Sprintf("%d-%d%s", p.ContentID, p.ID, safeExt(img.Ext)))
-	if err := writeFileAtomic(filepath.Join(x.s.cfg.DataDir, rel), img.Data); err != nil {
-		return err
+	path := filepath.Join(x.s.cfg.DataDir, rel)
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return fmt.Errorf("automation: image dir: %w", err)
+	}
+	if err := files.WriteAtomic(path, img.Data); err != nil {
+		return fmt.Errorf("automation: image file: %w", err)
 	}
 	c.Processed, c.Now = 1, x.now()
 	return x.s.db.CommitImage(x.ctx, c, p, db.NewImage{Path: filepath.ToSlash(rel), MIME: img.MIME, Alt: p.Alt, Bytes: int64(len(img.Data))})
@@ -263,27 +268,6 @@ func safeExt(ext string) string {
 		return ext
 	}
 	return ".bin"
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return fmt.Errorf("automation: image dir: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".img-*")
-	if err != nil {
-		return fmt.Errorf("automation: image file: %w", err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("automation: image file: %w", err)
-	}
-	tmp.Close()
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("automation: image file: %w", err)
-	}
-	return nil
 }
 
 func splitLines(s string) []string {

@@ -5,12 +5,9 @@ import (
 	"sort"
 	"unicode"
 	"unicode/utf8"
-)
 
-// Operations are the AI functions that cost credits, in pipeline order. It
-// is the same list as db.Operations (a test keeps them equal); this package
-// keeps its own copy so it stays free of the database.
-var Operations = []string{"clustering", "idea_generation", "content_generation", "image_prompt_extraction", "image_generation"}
+	"autopress/db"
+)
 
 // Field names of share validation errors: the same names serve the page's
 // form inputs and the API's "field" in a 422 body.
@@ -61,9 +58,9 @@ func ValidateShares(mode string, in map[string]string) (map[string]int, map[stri
 // be present; keys that are not operations are errors too. Errors are keyed
 // ShareField(op); nil when everything parsed.
 func ParseShares(in map[string]string) (map[string]int, map[string]string) {
-	shares := make(map[string]int, len(Operations))
+	shares := make(map[string]int, len(db.Operations))
 	errs := map[string]string{}
-	for _, op := range Operations {
+	for _, op := range db.Operations {
 		s, ok := in[op]
 		if !ok {
 			errs[ShareField(op)] = "Missing: give every operation a share (0 is fine)."
@@ -77,7 +74,7 @@ func ParseShares(in map[string]string) (map[string]int, map[string]string) {
 		shares[op] = bp
 	}
 	known := map[string]bool{}
-	for _, op := range Operations {
+	for _, op := range db.Operations {
 		known[op] = true
 	}
 	var unknown []string

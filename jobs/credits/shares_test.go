@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"autopress/db"
 )
 
 // split builds a share input from percentages in pipeline order.
@@ -82,7 +84,7 @@ func TestValidateSharesProperty(t *testing.T) {
 	for i := 0; i < 5000; i++ {
 		in := map[string]string{}
 		sum := 0
-		for _, op := range Operations {
+		for _, op := range db.Operations {
 			bp := r.IntN(10001)
 			if r.IntN(3) == 0 {
 				bp = r.IntN(2500)

@@ -60,12 +60,6 @@ func Normalize(s string) string {
 // clean collapses white space but keeps the user's casing for display.
 func clean(s string) string { return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ") }
 
-// ParseLines parses one keyword per line; blank lines are skipped.
-func ParseLines(text string) ([]Row, []RowError) {
-	res := Parse(text)
-	return res.Rows, res.Errors
-}
-
 // Parse parses pasted lines and returns the full result.
 func Parse(text string) Result {
 	var res Result

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func TestParseLines(t *testing.T) {
+func TestParse(t *testing.T) {
 	res := Parse("  Pour  Over Coffee \n\npour over coffee\nCold brew\r\n" + strings.Repeat("x", MaxLen+1))
 	if len(res.Rows) != 2 || res.Rows[0].Text != "Pour Over Coffee" || res.Rows[0].Norm != "pour over coffee" || res.Duplicates != 1 {
 		t.Fatalf("rows %+v dup %d", res.Rows, res.Duplicates)

@@ -10,7 +10,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -210,7 +209,7 @@ func (p *Publisher) post(ctx context.Context, c db.Content, s db.PublishingSetti
 		at = *c.ScheduledAt
 	}
 	post := targets.Post{ContentID: c.ID, SiteID: c.SiteID, Title: c.Title, Slug: c.Slug, HTML: c.HTML, Excerpt: c.Excerpt,
-		Tags: splitComma(s.WPTags), Categories: splitComma(s.WPCategories), PublishedAt: at.In(site.Location())}
+		Tags: s.Tags(), Categories: s.Categories(), PublishedAt: at.In(site.Location())}
 	imgs, err := p.db.ImagesOf(ctx, c.ID)
 	if err != nil {
 		return post, err
@@ -227,16 +226,6 @@ func (p *Publisher) post(ctx context.Context, c db.Content, s db.PublishingSetti
 		post.Images = append(post.Images, img)
 	}
 	return post, nil
-}
-
-func splitComma(s string) []string {
-	var out []string
-	for _, v := range strings.Split(s, ",") {
-		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // ErrNoSecret means a site's target needs APP_SECRET to decrypt its secret.

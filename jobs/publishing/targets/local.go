@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"autopress/jobs/files"
 )
 
 // Local writes each post as a static page, <Dir>/<siteID>/<slug>/index.html,
@@ -71,7 +73,7 @@ func (l *Local) Publish(ctx context.Context, p Post) (Result, error) {
 			return localImage{}, err
 		}
 		name := imageFilename(img, i, used)
-		if err := writeFileAtomic(filepath.Join(dir, name), img.Data); err != nil {
+		if err := files.WriteAtomic(filepath.Join(dir, name), img.Data); err != nil {
 			return localImage{}, fmt.Errorf("targets: local: image %s: %w", name, err)
 		}
 		return localImage{Src: name, Alt: img.Alt}, nil
@@ -100,7 +102,7 @@ func (l *Local) Publish(ctx context.Context, p Post) (Result, error) {
 	if err := pageTemplate.Execute(&buf, page); err != nil {
 		return Result{}, fmt.Errorf("targets: local: render: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, "index.html"), buf.Bytes()); err != nil {
+	if err := files.WriteAtomic(filepath.Join(dir, "index.html"), buf.Bytes()); err != nil {
 		return Result{}, fmt.Errorf("targets: local: %w", err)
 	}
 	return l.result(p), nil
@@ -141,32 +143,6 @@ func (l *Local) Test(ctx context.Context) error {
 		return fmt.Errorf("the publishing directory %s: %w", l.Dir, err)
 	}
 	return nil
-}
-
-// writeFileAtomic writes data to a hidden temporary file in the same
-// directory, syncs it and renames it over name.
-func writeFileAtomic(name string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(name), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // a no-op once renamed
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, name)
 }
 
 // imageFilename returns a safe, unique file name for an image: the base of
