@@ -63,11 +63,7 @@ func apiPublishingOf(p db.PublishingSettings) apiPublishingSettings {
 
 // apiPublishing returns a site's publishing settings (never its secrets).
 func (h *app) apiPublishing(c echo.Context) error {
-	s, err := h.site(c)
-	if err != nil {
-		return err
-	}
-	p, err := h.DB.GetPublishingSettings(c.Request().Context(), s.ID)
+	_, p, err := h.sitePublishing(c)
 	if err != nil {
 		return err
 	}
@@ -80,15 +76,11 @@ func (h *app) apiPublishing(c echo.Context) error {
 // field's error and all of them under "errors". On success the queue is
 // refilled and the new settings are returned.
 func (h *app) apiPublishingUpdate(c echo.Context) error {
-	s, err := h.site(c)
+	s, saved, err := h.sitePublishing(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	saved, err := h.DB.GetPublishingSettings(ctx, s.ID)
-	if err != nil {
-		return err
-	}
 	req := apiPublishingOf(saved)
 	if err := decodeJSON(c, &req); err != nil {
 		return err

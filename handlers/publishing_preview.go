@@ -18,11 +18,7 @@ const previewSlots = 10
 // slots of the submitted, unsaved schedule (given the slots already taken),
 // or its field errors. It always answers 200 so htmx swaps it in.
 func (h *app) publishingPreview(c echo.Context) error {
-	s, err := h.site(c)
-	if err != nil {
-		return err
-	}
-	saved, err := h.DB.GetPublishingSettings(c.Request().Context(), s.ID)
+	s, saved, err := h.sitePublishing(c)
 	if err != nil {
 		return err
 	}

@@ -20,14 +20,21 @@ const (
 	waitingLimit  = 20  // unscheduled and failed articles listed
 )
 
+// sitePublishing loads the account's site named in the path and its
+// publishing settings.
+func (h *app) sitePublishing(c echo.Context) (db.Site, db.PublishingSettings, error) {
+	s, err := h.site(c)
+	if err != nil {
+		return s, db.PublishingSettings{}, err
+	}
+	p, err := h.DB.GetPublishingSettings(c.Request().Context(), s.ID)
+	return s, p, err
+}
+
 // publishingPage shows a site's publishing settings with the queue, the
 // next slots and what waits or failed.
 func (h *app) publishingPage(c echo.Context) error {
-	s, err := h.site(c)
-	if err != nil {
-		return err
-	}
-	saved, err := h.DB.GetPublishingSettings(c.Request().Context(), s.ID)
+	s, saved, err := h.sitePublishing(c)
 	if err != nil {
 		return err
 	}
@@ -44,15 +51,11 @@ func (h *app) publishingPage(c echo.Context) error {
 // never sent back). On success the queue is refilled at once, so it
 // follows the new settings.
 func (h *app) publishingSave(c echo.Context) error {
-	s, err := h.site(c)
+	s, saved, err := h.sitePublishing(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	saved, err := h.DB.GetPublishingSettings(ctx, s.ID)
-	if err != nil {
-		return err
-	}
 	f, err := parsePublishingForm(c)
 	if err != nil {
 		return err

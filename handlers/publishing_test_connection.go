@@ -25,15 +25,11 @@ const testConnectionTimeout = 20 * time.Second
 // publishingTest tests the site's saved target (credentials and address)
 // and shows the outcome: the partial for htmx, else the whole page.
 func (h *app) publishingTest(c echo.Context) error {
-	s, err := h.site(c)
+	s, saved, err := h.sitePublishing(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	saved, err := h.DB.GetPublishingSettings(ctx, s.ID)
-	if err != nil {
-		return err
-	}
 	res := h.testConnection(ctx, saved)
 	if wantsPartial(c) {
 		return h.render(c, http.StatusOK, views.TestResultPartial(res))
