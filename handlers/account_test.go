@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -101,4 +103,48 @@ func TestAdminAccounts(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestChangePassword(t *testing.T) {
+	app := handlertest.New(t, dbtest.New(t, db.SQLite))
+	ann := app.NewUser(t, "ann@example.com", handlertest.Password, false)
+	// The first start's password file, holding the current password.
+	file := filepath.Join(app.Deps.DataDir, "initial-admin-password")
+	if err := os.WriteFile(file, []byte(handlertest.Password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := app.Client(t)
+	c.Login(t, ann.Email, handlertest.Password)
+	c.Get(t, "/account")
+
+	bad := c.PostForm(t, "/account/password", url.Values{"current_password": {"wrong"}, "new_password": {"short"}, "confirm_password": {"other"}})
+	if bad.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad input: %d", bad.Status)
+	}
+	for _, want := range []string{"not your current password", "at least 10 characters", "two new passwords differ"} {
+		if !strings.Contains(bad.Body, want) {
+			t.Errorf("no %q on the page", want)
+		}
+	}
+	if strings.Contains(bad.Body, handlertest.Password) {
+		t.Fatal("a password was rendered back")
+	}
+
+	const next = "a much better password"
+	res := c.PostForm(t, "/account/password", url.Values{"current_password": {handlertest.Password}, "new_password": {next}, "confirm_password": {next}})
+	if res.Status != http.StatusSeeOther || res.Location() != "/account" {
+		t.Fatalf("change: %d %q", res.Status, res.Location())
+	}
+	if got := c.Follow(t, res).TestID(t, "flash"); got != "Your password was changed." {
+		t.Errorf("flash %q", got)
+	}
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
+		t.Errorf("the initial password file still exists (%v)", err)
+	}
+	fresh := app.Client(t)
+	token := fresh.Get(t, "/login").FormValue(t, "_csrf")
+	if old := fresh.Post(t, "/login", url.Values{"_csrf": {token}, "email": {ann.Email}, "password": {handlertest.Password}}); old.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("the old password still logs in: %d", old.Status)
+	}
+	fresh.Login(t, ann.Email, next)
 }

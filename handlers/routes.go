@@ -81,6 +81,7 @@ func (h *app) accountRoutes(g *echo.Group) {
 	g.GET("", h.account)
 	g.POST("/tokens", h.tokenCreate)
 	g.POST("/tokens/:token/revoke", h.tokenRevoke)
+	g.POST("/password", h.passwordChange)
 	g.GET("/credits", h.accountCredits)
 }
 

@@ -72,6 +72,7 @@ var routeTable = map[string]routeClass{
 	"GET /account":                       page,
 	"POST /account/tokens":               page,
 	"POST /account/tokens/:token/revoke": page,
+	"POST /account/password":             page,
 	"GET /admin/accounts":                adminPage,
 	"GET /api/v1/sites":                  api,
 	"POST /api/v1/sites/:site/keywords":  api,
