@@ -10,7 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"autopress/jobs/accounts"
+	"autopress/handlers/auth"
 	"autopress/views"
 )
 
@@ -22,12 +22,12 @@ func (h *app) passwordChange(c echo.Context) error {
 	u := userOf(c)
 	current, next, confirm := c.FormValue("current_password"), c.FormValue("new_password"), c.FormValue("confirm_password")
 	errs := map[string]string{}
-	if !accounts.CheckPassword(u.PasswordHash, current) {
+	if !auth.CheckPassword(u.PasswordHash, current) {
 		errs["current_password"] = "This is not your current password."
 	}
 	switch {
-	case len([]rune(next)) < accounts.MinPasswordLen:
-		errs["new_password"] = fmt.Sprintf("Use at least %d characters.", accounts.MinPasswordLen)
+	case len([]rune(next)) < auth.MinPasswordLen:
+		errs["new_password"] = fmt.Sprintf("Use at least %d characters.", auth.MinPasswordLen)
 	case len(next) > 72:
 		errs["new_password"] = "Use at most 72 bytes (bcrypt ignores the rest)."
 	case next == current:
@@ -44,7 +44,7 @@ func (h *app) passwordChange(c echo.Context) error {
 		a.PasswordErrors = errs
 		return h.render(c, http.StatusUnprocessableEntity, views.Account(h.page(c, "Account", "account"), a))
 	}
-	hash, err := accounts.HashPassword(next)
+	hash, err := auth.HashPassword(next)
 	if err != nil {
 		return err
 	}

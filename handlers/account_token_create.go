@@ -8,7 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"autopress/db"
-	"autopress/jobs/accounts"
+	"autopress/handlers/auth"
 	"autopress/views"
 )
 
@@ -34,7 +34,7 @@ func (h *app) tokenCreate(c echo.Context) error {
 	}
 
 	u := userOf(c)
-	plain, hash, prefix := accounts.NewAPIToken()
+	plain, hash, prefix := auth.NewAPIToken()
 	if _, err := h.DB.CreateToken(c.Request().Context(), db.APIToken{AccountID: u.AccountID, UserID: u.ID,
 		Name: name, TokenHash: hash, Prefix: prefix, CreatedAt: h.Clock.Now()}); err != nil {
 		return err

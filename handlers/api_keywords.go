@@ -9,7 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"autopress/jobs/keywords"
+	"autopress/handlers/input"
 )
 
 // apiKeywordsRequest is the body of a keyword import: either a list of
@@ -30,7 +30,7 @@ type apiKeyword struct {
 // apiImportRefused is the 422 body of a batch with row errors.
 type apiImportRefused struct {
 	apiError
-	Rows []keywords.RowError `json:"rows"`
+	Rows []input.RowError `json:"rows"`
 }
 
 // apiKeywordsImport imports keywords, all or nothing like the page: 201
@@ -45,14 +45,14 @@ func (h *app) apiKeywordsImport(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	var res keywords.Result
+	var res input.Result
 	switch {
 	case len(req.Keywords) > 0 && req.Text != nil:
 		return unprocessable("keywords", "send either keywords or text, not both")
 	case len(req.Keywords) > 0:
 		res = parseKeywordItems(req.Keywords)
 	case req.Text != nil:
-		res = keywords.Parse(*req.Text)
+		res = input.Parse(*req.Text)
 	}
 	if len(res.Rows) == 0 && len(res.Errors) == 0 {
 		return unprocessable("keywords", `no keywords: send "keywords" (a list) or "text" (one keyword per line)`)
@@ -79,7 +79,7 @@ func (h *app) apiKeywordsImport(c echo.Context) error {
 // import by writing them as CSV and parsing that; a header row goes first
 // so a keyword that is literally "keyword" is not taken for one. Line
 // numbers in the result are the items' positions (1-based).
-func parseKeywordItems(items []apiKeyword) keywords.Result {
+func parseKeywordItems(items []apiKeyword) input.Result {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	w.Write([]string{"keyword", "volume", "difficulty"})
@@ -88,7 +88,7 @@ func parseKeywordItems(items []apiKeyword) keywords.Result {
 	}
 	w.Flush()
 	// Reading from a bytes.Buffer cannot fail.
-	res, _ := keywords.ParseCSV(&buf)
+	res, _ := input.ParseCSV(&buf)
 	for i := range res.Rows {
 		res.Rows[i].Line--
 	}

@@ -19,10 +19,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"autopress/db"
-	"autopress/jobs/accounts"
+	"autopress/db/secretbox"
+	"autopress/handlers/auth"
 	"autopress/jobs/automation"
 	"autopress/jobs/publishing"
-	"autopress/jobs/secretbox"
 )
 
 // Deps is what the web layer needs from the rest of the program.
@@ -62,8 +62,8 @@ type Deps struct {
 type app struct {
 	Deps
 	// loginsByEmail and loginsByIP throttle failed logins.
-	loginsByEmail *accounts.Throttle
-	loginsByIP    *accounts.Throttle
+	loginsByEmail *auth.Throttle
+	loginsByIP    *auth.Throttle
 }
 
 // ipExtractor believes X-Forwarded-For only from the trusted proxies, so a
@@ -108,8 +108,8 @@ func New(d Deps) *echo.Echo {
 		d.Targets.LocalDir = filepath.Join(d.DataDir, "published")
 	}
 	h := &app{Deps: d,
-		loginsByEmail: accounts.NewThrottle(d.Clock, loginFailuresPerEmail, loginWindow),
-		loginsByIP:    accounts.NewThrottle(d.Clock, loginFailuresPerIP, loginWindow),
+		loginsByEmail: auth.NewThrottle(d.Clock, loginFailuresPerEmail, loginWindow),
+		loginsByIP:    auth.NewThrottle(d.Clock, loginFailuresPerIP, loginWindow),
 	}
 	e := echo.New()
 	e.HideBanner = true

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"autopress/db"
-	"autopress/jobs/keywords"
+	"autopress/handlers/input"
 	"autopress/views"
 )
 
@@ -18,7 +18,7 @@ type importCounts struct {
 
 // importBatch stores a parsed batch that has no row errors (the caller
 // checks): new keywords go in, those already on the site are counted.
-func importBatch(ctx context.Context, d *db.DB, siteID int64, res keywords.Result, now time.Time) (importCounts, error) {
+func importBatch(ctx context.Context, d *db.DB, siteID int64, res input.Result, now time.Time) (importCounts, error) {
 	kws := make([]db.NewKeyword, 0, len(res.Rows))
 	for _, r := range res.Rows {
 		kws = append(kws, r.NewKeyword())
@@ -30,7 +30,7 @@ func importBatch(ctx context.Context, d *db.DB, siteID int64, res keywords.Resul
 	return importCounts{Imported: n, AlreadyPresent: len(kws) - n, Duplicates: res.Duplicates}, nil
 }
 
-func viewRowErrors(errs []keywords.RowError) []views.RowError {
+func viewRowErrors(errs []input.RowError) []views.RowError {
 	out := make([]views.RowError, 0, len(errs))
 	for _, e := range errs {
 		out = append(out, views.RowError{Line: e.Line, Input: e.Input, Message: e.Message})

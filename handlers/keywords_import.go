@@ -9,7 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"autopress/db"
-	"autopress/jobs/keywords"
+	"autopress/handlers/input"
 	"autopress/views"
 )
 
@@ -39,7 +39,7 @@ func (h *app) keywordsImport(c echo.Context) error {
 
 // parseKeywordUpload parses the textarea or the CSV file (exactly one of
 // them). formErr is a message about the form as a whole.
-func parseKeywordUpload(c echo.Context, text string) (res keywords.Result, formErr string, err error) {
+func parseKeywordUpload(c echo.Context, text string) (res input.Result, formErr string, err error) {
 	fh, err := c.FormFile("csv")
 	if errors.Is(err, http.ErrMissingFile) || errors.Is(err, http.ErrNotMultipart) {
 		fh, err = nil, nil
@@ -54,14 +54,14 @@ func parseKeywordUpload(c echo.Context, text string) (res keywords.Result, formE
 	case fh == nil && !hasText:
 		return res, "Paste keywords (one per line) or choose a CSV file.", nil
 	case hasText:
-		return keywords.Parse(text), "", nil
+		return input.Parse(text), "", nil
 	}
 	f, err := fh.Open()
 	if err != nil {
 		return res, "", fmt.Errorf("handlers: open upload: %w", err)
 	}
 	defer f.Close()
-	res, err = keywords.ParseCSV(f)
+	res, err = input.ParseCSV(f)
 	if err != nil {
 		return res, "", badRequest("csv", "The CSV file could not be read.")
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"autopress/db"
-	"autopress/jobs/accounts"
+	"autopress/handlers/auth"
 	"autopress/views"
 )
 
@@ -57,7 +57,7 @@ func (h *app) login(c echo.Context) error {
 		return h.render(c, http.StatusTooManyRequests, views.Login(h.page(c, "Log in", ""), form))
 	}
 	u, err := h.authenticate(c.Request().Context(), email, password)
-	if errors.Is(err, accounts.ErrBadCredentials) {
+	if errors.Is(err, auth.ErrBadCredentials) {
 		h.loginsByEmail.Fail(emailKey)
 		h.loginsByIP.Fail(ipKey)
 		form.Error = msgBadLogin
@@ -95,19 +95,19 @@ func (h *app) loginBlocked(emailKey, ipKey string) (time.Duration, bool) {
 }
 
 // authenticate returns the user with this email and password, or
-// accounts.ErrBadCredentials. An unknown email costs one bcrypt comparison
+// auth.ErrBadCredentials. An unknown email costs one bcrypt comparison
 // too, so timing does not tell which emails exist.
 func (h *app) authenticate(ctx context.Context, email, password string) (db.User, error) {
 	u, err := h.DB.UserByEmail(ctx, email)
 	if errors.Is(err, db.ErrNotFound) {
-		accounts.BurnPasswordCheck(password)
-		return db.User{}, accounts.ErrBadCredentials
+		auth.BurnPasswordCheck(password)
+		return db.User{}, auth.ErrBadCredentials
 	}
 	if err != nil {
 		return db.User{}, err
 	}
-	if !accounts.CheckPassword(u.PasswordHash, password) {
-		return db.User{}, accounts.ErrBadCredentials
+	if !auth.CheckPassword(u.PasswordHash, password) {
+		return db.User{}, auth.ErrBadCredentials
 	}
 	return u, nil
 }

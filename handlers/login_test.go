@@ -11,15 +11,15 @@ import (
 
 	"autopress/db"
 	"autopress/db/dbtest"
+	"autopress/handlers/auth"
 	"autopress/handlers/handlertest"
-	"autopress/jobs/accounts"
 )
 
 func TestLogin(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		app := handlertest.New(t, d)
 		// One user the way the product creates them (default bcrypt cost).
-		u, err := accounts.CreateUser(context.Background(), d, "Ann's", "ann@example.com", handlertest.Password, false, app.Clock.Now())
+		u, err := auth.CreateUser(context.Background(), d, "Ann's", "ann@example.com", handlertest.Password, false, app.Clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}

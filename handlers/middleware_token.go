@@ -8,7 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"autopress/db"
-	"autopress/jobs/accounts"
+	"autopress/handlers/auth"
 )
 
 // requireToken authenticates the API: "Authorization: Bearer ap_…" names an
@@ -21,7 +21,7 @@ func (h *app) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 		if !strings.EqualFold(scheme, "Bearer") || token == "" {
 			return &fieldError{Status: http.StatusUnauthorized, Msg: "missing bearer token (Authorization: Bearer ap_…)"}
 		}
-		u, err := h.DB.TokenUser(c.Request().Context(), accounts.HashToken(token), h.Clock.Now())
+		u, err := h.DB.TokenUser(c.Request().Context(), auth.HashToken(token), h.Clock.Now())
 		if errors.Is(err, db.ErrNotFound) {
 			return &fieldError{Status: http.StatusUnauthorized, Msg: "invalid or revoked token"}
 		}

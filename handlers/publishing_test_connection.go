@@ -12,9 +12,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"autopress/db"
+	"autopress/db/secretbox"
 	"autopress/jobs/publishing"
 	"autopress/jobs/publishing/targets"
-	"autopress/jobs/secretbox"
 	"autopress/views"
 )
 

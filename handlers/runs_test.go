@@ -12,14 +12,13 @@ import (
 	"autopress/db"
 	"autopress/db/dbtest"
 	"autopress/handlers/handlertest"
-	"autopress/jobs/accounts"
 )
 
 // importDemo gives the site the demo keywords.
 func importDemo(t *testing.T, app *handlertest.App, site db.Site) {
 	t.Helper()
 	var kws []db.NewKeyword
-	for _, k := range accounts.DemoKeywords {
+	for _, k := range db.DemoKeywords {
 		kws = append(kws, db.NewKeyword{Text: k, Norm: k})
 	}
 	if _, err := app.DB.ImportKeywords(context.Background(), site.ID, kws, app.Clock.Now()); err != nil {
@@ -89,8 +88,8 @@ func TestRunFromTheDashboard(t *testing.T) {
 		if !dash.Has("start-run") || dash.Has("active-run") || !dash.Has("schedule-off") {
 			t.Fatalf("idle dashboard: start %v, active %v\n%s", dash.Has("start-run"), dash.Has("active-run"), dash.Body)
 		}
-		if w := checkWaiting(t, d, dash, site.ID); w[1] != len(accounts.DemoKeywords) {
-			t.Fatalf("waiting keywords %d, want %d", w[1], len(accounts.DemoKeywords))
+		if w := checkWaiting(t, d, dash, site.ID); w[1] != len(db.DemoKeywords) {
+			t.Fatalf("waiting keywords %d, want %d", w[1], len(db.DemoKeywords))
 		}
 
 		// Start: 303 to the run page, which polls while the run is active.
@@ -292,7 +291,7 @@ func TestRunPausingCancelAndLog(t *testing.T) {
 		if got := page.TestID(t, "run-reason"); got != "The run was cancelled." {
 			t.Errorf("reason %q", got)
 		}
-		if !page.Has("remaining") || page.TestID(t, "remaining-1") != fmt.Sprint(len(accounts.DemoKeywords)) {
+		if !page.Has("remaining") || page.TestID(t, "remaining-1") != fmt.Sprint(len(db.DemoKeywords)) {
 			t.Errorf("a cancelled run shows what is still pending:\n%s", page.Body)
 		}
 		wantPolling(t, page, runID, false)

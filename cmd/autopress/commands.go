@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"autopress/db"
-	"autopress/jobs/accounts"
+	"autopress/handlers/auth"
 )
 
 // config loads the configuration and a logger writing to stderr.
@@ -120,7 +120,7 @@ func (c cli) createAdmin(ctx context.Context, args []string) error {
 	generated := false
 	switch *password {
 	case "":
-		*password, generated = accounts.RandomPassword(), true
+		*password, generated = auth.RandomPassword(), true
 	case "-":
 		line, err := bufio.NewReader(c.stdin).ReadString('\n')
 		if err != nil && line == "" {
@@ -137,7 +137,7 @@ func (c cli) createAdmin(ctx context.Context, args []string) error {
 		return err
 	}
 	defer d.Close()
-	u, err := accounts.CreateUser(ctx, d, "", *email, *password, true, time.Now())
+	u, err := auth.CreateUser(ctx, d, "", *email, *password, true, time.Now())
 	if err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func (c cli) createToken(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	plain, hash, prefix := accounts.NewAPIToken()
+	plain, hash, prefix := auth.NewAPIToken()
 	tok, err := d.CreateToken(ctx, db.APIToken{AccountID: u.AccountID, UserID: u.ID, Name: strings.TrimSpace(*name), TokenHash: hash, Prefix: prefix, CreatedAt: time.Now()})
 	if err != nil {
 		return err

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"autopress/db"
-	"autopress/jobs/accounts"
+	"autopress/handlers/auth"
 )
 
 // runCLI runs a command line against a SQLite database in a temp data dir.
@@ -82,7 +82,7 @@ func TestCreateAdminAndToken(t *testing.T) {
 	}
 	d := openTestDB(t, dir)
 	u, err := d.UserByEmail(context.Background(), "boss@example.com")
-	if err != nil || !u.IsAdmin || !accounts.CheckPassword(u.PasswordHash, password) {
+	if err != nil || !u.IsAdmin || !auth.CheckPassword(u.PasswordHash, password) {
 		t.Fatalf("admin %+v, %v: not an admin with the printed password", u, err)
 	}
 
@@ -93,7 +93,7 @@ func TestCreateAdminAndToken(t *testing.T) {
 		t.Errorf("password from stdin: %d %q %q", code, out, errOut)
 	}
 	u2, err := d.UserByEmail(context.Background(), "second@example.com")
-	if err != nil || !accounts.CheckPassword(u2.PasswordHash, "typed-password-123") {
+	if err != nil || !auth.CheckPassword(u2.PasswordHash, "typed-password-123") {
 		t.Errorf("stdin password not stored: %v", err)
 	}
 
@@ -102,10 +102,10 @@ func TestCreateAdminAndToken(t *testing.T) {
 		t.Fatalf("create-token: %d %q", code, errOut)
 	}
 	token := strings.TrimSpace(out)
-	if !strings.HasPrefix(token, accounts.TokenPrefix) || strings.Contains(token, "\n") {
+	if !strings.HasPrefix(token, auth.TokenPrefix) || strings.Contains(token, "\n") {
 		t.Fatalf("stdout must be the token alone, got %q", out)
 	}
-	tu, err := d.TokenUser(context.Background(), accounts.HashToken(token), u.CreatedAt)
+	tu, err := d.TokenUser(context.Background(), auth.HashToken(token), u.CreatedAt)
 	if err != nil || tu.ID != u.ID {
 		t.Fatalf("token resolves to %+v, %v; want user %d", tu, err, u.ID)
 	}

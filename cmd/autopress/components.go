@@ -6,11 +6,11 @@ import (
 	"path/filepath"
 	"time"
 
+	"autopress/db/secretbox"
 	"autopress/jobs"
 	"autopress/jobs/ai"
 	"autopress/jobs/automation"
 	"autopress/jobs/publishing"
-	"autopress/jobs/secretbox"
 )
 
 // components are the background parts of the server, built by newApp.

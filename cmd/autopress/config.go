@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"autopress/jobs/accounts"
+	"autopress/handlers/auth"
 )
 
 // Config is the server's configuration, read from the environment by
@@ -133,8 +133,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if c.AdminPassword != "" && c.AdminEmail == "" {
 		e.fail("ADMIN_PASSWORD", "is set but ADMIN_EMAIL is not")
 	}
-	if c.AdminPassword != "" && len(c.AdminPassword) < accounts.MinPasswordLen {
-		e.fail("ADMIN_PASSWORD", fmt.Sprintf("must be at least %d characters", accounts.MinPasswordLen))
+	if c.AdminPassword != "" && len(c.AdminPassword) < auth.MinPasswordLen {
+		e.fail("ADMIN_PASSWORD", fmt.Sprintf("must be at least %d characters", auth.MinPasswordLen))
 	}
 	return c, e.err()
 }

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"autopress/db"
+	"autopress/handlers/auth"
 	"autopress/jobs"
-	"autopress/jobs/accounts"
 )
 
 const (
@@ -29,7 +29,7 @@ type credentials struct {
 }
 
 // firstStart sets up an empty instance (admin, demo site) through
-// accounts.FirstStart. When no ADMIN_PASSWORD is configured it generates the
+// seedInstance. When no ADMIN_PASSWORD is configured it generates the
 // password here, so it can also be written to DATA_DIR/initial-admin-password
 // (mode 0600) and shown in the start banner; it returns those credentials,
 // or nil when the instance already had users or the password was configured.
@@ -51,15 +51,15 @@ func firstStart(ctx context.Context, d *db.DB, cfg Config, log *slog.Logger, now
 		email = defaultAdminEmail
 	}
 	if cfg.AdminPassword != "" {
-		return nil, accounts.FirstStart(ctx, d, log, email, cfg.AdminPassword, now)
+		return nil, seedInstance(ctx, d, log, email, cfg.AdminPassword, now)
 	}
-	password := accounts.RandomPassword()
-	setupErr := accounts.FirstStart(ctx, d, log, email, password, now)
+	password := auth.RandomPassword()
+	setupErr := seedInstance(ctx, d, log, email, password, now)
 	// Record the password whenever it is the admin's, even if a later step
 	// (the demo site) failed: the next start skips setup and could not tell
 	// it again.
 	u, err := d.UserByEmail(ctx, email)
-	if err != nil || !accounts.CheckPassword(u.PasswordHash, password) {
+	if err != nil || !auth.CheckPassword(u.PasswordHash, password) {
 		if setupErr != nil {
 			return nil, setupErr
 		}
@@ -122,4 +122,21 @@ func setupLock(ctx context.Context, d *db.DB) (unlock func(), err error) {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// seedInstance creates the instance admin with the given email and password
+// and a demo site with sample keywords; the caller checked that no user
+// exists.
+func seedInstance(ctx context.Context, d *db.DB, log *slog.Logger, email, password string, now time.Time) error {
+	u, err := auth.CreateUser(ctx, d, "Demo account", email, password, true, now)
+	if err != nil {
+		return fmt.Errorf("autopress: first admin: %w", err)
+	}
+	log.Info("first start: created the instance admin", "email", u.Email)
+	site, err := d.SeedDemoSite(ctx, u.AccountID, now)
+	if err != nil {
+		return fmt.Errorf("autopress: first start: %w", err)
+	}
+	log.Info("first start: created a demo site", "site_id", site.ID, "keywords", len(db.DemoKeywords))
+	return nil
 }

@@ -12,7 +12,7 @@ import (
 
 	"autopress/db"
 	"autopress/db/dbtest"
-	"autopress/jobs/accounts"
+	"autopress/handlers/auth"
 )
 
 func TestFirstStartWritesGeneratedPasswordOnce(t *testing.T) {
@@ -39,7 +39,7 @@ func TestFirstStartWritesGeneratedPasswordOnce(t *testing.T) {
 		t.Errorf("password file mode %v, want 0600", st.Mode().Perm())
 	}
 	u, err := d.UserByEmail(ctx, defaultAdminEmail)
-	if err != nil || !u.IsAdmin || !accounts.CheckPassword(u.PasswordHash, creds.Password) {
+	if err != nil || !u.IsAdmin || !auth.CheckPassword(u.PasswordHash, creds.Password) {
 		t.Fatalf("admin %+v, %v", u, err)
 	}
 
@@ -66,7 +66,7 @@ func TestFirstStartWithConfiguredPasswordWritesNoFile(t *testing.T) {
 		t.Error("a configured password must not be written to a file")
 	}
 	u, err := d.UserByEmail(ctx, "ops@example.com")
-	if err != nil || !accounts.CheckPassword(u.PasswordHash, "configured-password") {
+	if err != nil || !auth.CheckPassword(u.PasswordHash, "configured-password") {
 		t.Fatalf("admin %+v, %v", u, err)
 	}
 }

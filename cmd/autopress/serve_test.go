@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"autopress/db"
-	"autopress/jobs/accounts"
+	"autopress/handlers/auth"
 )
 
 // lockedBuffer collects what the server prints from several goroutines.
@@ -113,15 +113,15 @@ func TestServeSmoke(t *testing.T) {
 	}
 	defer d.Close()
 	u, err := d.UserByEmail(context.Background(), defaultAdminEmail)
-	if err != nil || !u.IsAdmin || !accounts.CheckPassword(u.PasswordHash, password) {
+	if err != nil || !u.IsAdmin || !auth.CheckPassword(u.PasswordHash, password) {
 		t.Fatalf("admin %+v, %v", u, err)
 	}
 	sites, err := d.ListSites(context.Background(), u.AccountID)
 	if err != nil || len(sites) != 1 {
 		t.Fatalf("sites %+v, %v: want the demo site", sites, err)
 	}
-	if _, n, err := d.ListKeywords(context.Background(), sites[0].ID, "", 1, 0); err != nil || n != len(accounts.DemoKeywords) {
-		t.Errorf("demo site has %d keywords (%v), want %d", n, err, len(accounts.DemoKeywords))
+	if _, n, err := d.ListKeywords(context.Background(), sites[0].ID, "", 1, 0); err != nil || n != len(db.DemoKeywords) {
+		t.Errorf("demo site has %d keywords (%v), want %d", n, err, len(db.DemoKeywords))
 	}
 	lock, err := acquireLockFile(dir + "/autopress.lock")
 	if err != nil {
@@ -204,7 +204,7 @@ func runDemo(t *testing.T, cfg Config, client *http.Client, base string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, hash, prefix := accounts.NewAPIToken()
+	plain, hash, prefix := auth.NewAPIToken()
 	if _, err := d.CreateToken(ctx, db.APIToken{AccountID: u.AccountID, UserID: u.ID, Name: "smoke", TokenHash: hash, Prefix: prefix, CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}

@@ -29,12 +29,12 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"autopress/db"
+	"autopress/db/secretbox"
 	"autopress/handlers"
-	"autopress/jobs/accounts"
+	"autopress/handlers/auth"
 	"autopress/jobs/ai"
 	"autopress/jobs/automation"
 	"autopress/jobs/publishing"
-	"autopress/jobs/secretbox"
 )
 
 // Password is a valid password for test users.
@@ -126,7 +126,7 @@ func New(t testing.TB, d *db.DB, opts ...Option) *App {
 func (a *App) Logs() string { return a.logs.String() }
 
 // NewUser creates an account with its first user and the signup grant,
-// like accounts.CreateUser, but with a cheap bcrypt hash: at the default
+// like auth.CreateUser, but with a cheap bcrypt hash: at the default
 // cost one hash takes about 1.5 s under -race, which would dominate every
 // handler test. Logging in still runs the real bcrypt comparison.
 func (a *App) NewUser(t testing.TB, email, password string, admin bool) db.User {
@@ -180,7 +180,7 @@ func (a *App) NewToken(t testing.TB, u db.User) string {
 // NewTokenRow is NewToken that also returns the stored row (for its id).
 func (a *App) NewTokenRow(t testing.TB, u db.User) (string, db.APIToken) {
 	t.Helper()
-	plain, hash, prefix := accounts.NewAPIToken()
+	plain, hash, prefix := auth.NewAPIToken()
 	row, err := a.DB.CreateToken(context.Background(), db.APIToken{AccountID: u.AccountID, UserID: u.ID,
 		Name: "test", TokenHash: hash, Prefix: prefix, CreatedAt: a.Clock.Now()})
 	if err != nil {

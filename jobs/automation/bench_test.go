@@ -9,7 +9,6 @@ import (
 
 	"autopress/db"
 	"autopress/db/dbtest"
-	"autopress/jobs/accounts"
 	"autopress/jobs/ai"
 )
 
@@ -26,7 +25,7 @@ func BenchmarkDemoRun(b *testing.B) {
 			clock := clockwork.NewFakeClockAt(t0)
 			svc := New(d, ai.NewLocal(0), clock, quiet, Config{DataDir: b.TempDir()})
 			var kws []db.NewKeyword
-			for _, k := range accounts.DemoKeywords {
+			for _, k := range db.DemoKeywords {
 				kws = append(kws, db.NewKeyword{Text: k, Norm: k})
 			}
 			items := 0

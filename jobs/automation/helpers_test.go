@@ -12,7 +12,6 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"autopress/db"
-	"autopress/jobs/accounts"
 	"autopress/jobs/ai"
 )
 
@@ -114,7 +113,7 @@ func newEnv(t *testing.T, d *db.DB) *env {
 		t.Fatal(err)
 	}
 	var kws []db.NewKeyword
-	for _, k := range accounts.DemoKeywords {
+	for _, k := range db.DemoKeywords {
 		kws = append(kws, db.NewKeyword{Text: k, Norm: k})
 	}
 	if _, err := d.ImportKeywords(ctx, site.ID, kws, t0); err != nil {

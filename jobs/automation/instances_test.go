@@ -9,7 +9,6 @@ import (
 
 	"autopress/db"
 	"autopress/db/dbtest"
-	"autopress/jobs/accounts"
 )
 
 // TestTwoInstancesShareRuns starts runs on several sites and lets two
@@ -39,7 +38,7 @@ func TestTwoInstancesShareRuns(t *testing.T) {
 					t.Fatal(err)
 				}
 				var kws []db.NewKeyword
-				for _, k := range accounts.DemoKeywords[i*10 : i*10+10] {
+				for _, k := range db.DemoKeywords[i*10 : i*10+10] {
 					kws = append(kws, db.NewKeyword{Text: k, Norm: k})
 				}
 				if _, err := d.ImportKeywords(e.ctx, s.ID, kws, t0); err != nil {

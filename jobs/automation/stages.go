@@ -1,6 +1,7 @@
 package automation
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -8,9 +9,10 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/natefinch/atomic"
+
 	"autopress/db"
 	"autopress/jobs/ai"
-	"autopress/jobs/files"
 )
 
 // process works one item (or batch): the AI call outside any transaction,
@@ -255,7 +257,7 @@ func (x *executor) image(c db.ItemCommit, promptID int64) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return fmt.Errorf("automation: image dir: %w", err)
 	}
-	if err := files.WriteAtomic(path, img.Data); err != nil {
+	if err := atomic.WriteFile(path, bytes.NewReader(img.Data)); err != nil {
 		return fmt.Errorf("automation: image file: %w", err)
 	}
 	c.Processed, c.Now = 1, x.now()

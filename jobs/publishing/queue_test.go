@@ -19,10 +19,10 @@ import (
 
 	"autopress/db"
 	"autopress/db/dbtest"
+	"autopress/db/secretbox"
 	"autopress/jobs/publishing"
 	"autopress/jobs/publishing/targets"
 	"autopress/jobs/publishing/targets/wpfake"
-	"autopress/jobs/secretbox"
 )
 
 var slugSeq atomic.Int64

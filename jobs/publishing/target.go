@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"autopress/db"
+	"autopress/db/secretbox"
 	"autopress/jobs/publishing/targets"
-	"autopress/jobs/secretbox"
 )
 
 // Targets builds sites' targets: local pages under dir, served at baseURL;

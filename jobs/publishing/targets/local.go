@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"autopress/jobs/files"
+	"github.com/natefinch/atomic"
 )
 
 // Local writes each post as a static page, <Dir>/<siteID>/<slug>/index.html,
@@ -73,7 +73,7 @@ func (l *Local) Publish(ctx context.Context, p Post) (Result, error) {
 			return localImage{}, err
 		}
 		name := imageFilename(img, i, used)
-		if err := files.WriteAtomic(filepath.Join(dir, name), img.Data); err != nil {
+		if err := atomic.WriteFile(filepath.Join(dir, name), bytes.NewReader(img.Data)); err != nil {
 			return localImage{}, fmt.Errorf("targets: local: image %s: %w", name, err)
 		}
 		return localImage{Src: name, Alt: img.Alt}, nil
@@ -102,7 +102,7 @@ func (l *Local) Publish(ctx context.Context, p Post) (Result, error) {
 	if err := pageTemplate.Execute(&buf, page); err != nil {
 		return Result{}, fmt.Errorf("targets: local: render: %w", err)
 	}
-	if err := files.WriteAtomic(filepath.Join(dir, "index.html"), buf.Bytes()); err != nil {
+	if err := atomic.WriteFile(filepath.Join(dir, "index.html"), &buf); err != nil {
 		return Result{}, fmt.Errorf("targets: local: %w", err)
 	}
 	return l.result(p), nil

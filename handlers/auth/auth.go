@@ -1,7 +1,7 @@
-// Package accounts holds the account rules shared by the web handlers and
-// the command line: password hashing, API token minting, first-start setup
-// and the demo site.
-package accounts
+// Package auth holds the rules of authentication shared by the web handlers
+// and the command line: password hashing, API token minting, the login
+// throttle and the creation of users. It knows no HTTP.
+package auth
 
 import (
 	"crypto/rand"
@@ -19,7 +19,7 @@ const MinPasswordLen = 10
 
 // ErrBadCredentials is returned for an unknown email or a wrong password
 // (deliberately the same error for both).
-var ErrBadCredentials = errors.New("accounts: wrong email or password")
+var ErrBadCredentials = errors.New("auth: wrong email or password")
 
 // HashPassword hashes a password with bcrypt.
 func HashPassword(pw string) (string, error) {

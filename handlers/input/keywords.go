@@ -1,6 +1,6 @@
-// Package keywords parses and validates keyword imports (pasted lines or
-// CSV) for stage 1 of the pipeline.
-package keywords
+// Package input parses and checks what people type or upload: keyword
+// imports (pasted lines or CSV).
+package input
 
 import (
 	"bytes"
@@ -50,11 +50,6 @@ type Result struct {
 	Duplicates int // repeated within the batch
 
 	seen map[string]bool
-}
-
-// Normalize lowercases, trims and collapses inner white space: the dedupe key.
-func Normalize(s string) string {
-	return strings.ToLower(strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " "))
 }
 
 // clean collapses white space but keeps the user's casing for display.
@@ -147,7 +142,7 @@ func (res *Result) add(line int, input, text, volume, difficulty string) {
 		fail(fmt.Sprintf("difficulty %q is not a whole number from 0 to 100", difficulty))
 		return
 	}
-	norm := Normalize(text)
+	norm := db.NormalizeKeyword(text)
 	if res.seen == nil {
 		res.seen = map[string]bool{}
 	}
