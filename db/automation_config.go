@@ -69,7 +69,7 @@ func (d *DB) SaveAutomationConfig(ctx context.Context, c AutomationConfig, now t
 	if err != nil {
 		return fmt.Errorf("db: save automation config: %w", err)
 	}
-	return oneRow(res)
+	return oneRow(res, ErrNotFound)
 }
 
 // DueSchedules lists enabled schedules whose next_run_at is at or before now.
@@ -98,14 +98,5 @@ func (d *DB) AdvanceSchedule(ctx context.Context, o ScheduleOutcome) (bool, erro
 	if err != nil {
 		return false, fmt.Errorf("db: advance schedule: %w", err)
 	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
-}
-
-// AutoApprovalEnabled reads the site's auto-approval switch (publishing
-// settings), which gates stage 7.
-func (d *DB) AutoApprovalEnabled(ctx context.Context, siteID int64) (bool, error) {
-	var on bool
-	err := d.GetContext(ctx, &on, d.q(`SELECT auto_approval_enabled FROM publishing_settings WHERE site_id = ?`), siteID)
-	return on, notFound(err)
+	return touched(res)
 }

@@ -164,8 +164,8 @@ func (d *DB) StartScheduledRun(ctx context.Context, r Run, o ScheduleOutcome) (R
 		if err != nil {
 			return fmt.Errorf("db: advance schedule: %w", err)
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return nil
+		if ok, err := touched(res); err != nil || !ok {
+			return err
 		}
 		if err := d.insertRunTx(ctx, tx, &r); err != nil {
 			return err
@@ -188,4 +188,20 @@ func (d *DB) StartScheduledRun(ctx context.Context, r Run, o ScheduleOutcome) (R
 		return r, false, fmt.Errorf("db: start scheduled run: %w", err)
 	}
 	return r, won, nil
+}
+
+// ListRunsPage returns one page of a site's runs, newest first, and the
+// site's total number of runs.
+func (d *DB) ListRunsPage(ctx context.Context, siteID int64, limit, offset int) ([]Run, int, error) {
+	var total int
+	if err := d.GetContext(ctx, &total, d.q(`SELECT COUNT(*) FROM automation_runs WHERE site_id = ?`), siteID); err != nil {
+		return nil, 0, fmt.Errorf("db: count runs: %w", err)
+	}
+	var out []Run
+	err := d.SelectContext(ctx, &out, d.q(`SELECT * FROM automation_runs WHERE site_id = ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`),
+		siteID, limit, offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("db: list runs: %w", err)
+	}
+	return out, total, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"autopress/db"
+	"autopress/db/dbtest"
 	"autopress/jobs/ai"
 )
 
@@ -213,7 +214,7 @@ func (e *env) assertDrained() {
 func (e *env) assertLedger() {
 	e.t.Helper()
 	acc, _ := e.d.AccountByID(e.ctx, e.user.AccountID)
-	sum, _ := e.d.LedgerSum(e.ctx, e.user.AccountID)
+	sum := dbtest.LedgerSum(e.t, e.d, e.user.AccountID)
 	if sum != acc.Credits {
 		e.t.Errorf("ledger sums to %d, balance is %d", sum, acc.Credits)
 	}

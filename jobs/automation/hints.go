@@ -260,7 +260,7 @@ func (s *Service) Forecast(ctx context.Context, site db.Site) (Forecast, error) 
 	if err != nil {
 		return Forecast{}, err
 	}
-	taken, err := s.db.TakenSlots(ctx, site.ID)
+	taken, err := s.db.QueuedSlots(ctx, site.ID)
 	if err != nil {
 		return Forecast{}, err
 	}

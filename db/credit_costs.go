@@ -19,7 +19,7 @@ func (d *DB) SaveCreditCosts(ctx context.Context, costs []CreditCost, now time.T
 			if err != nil {
 				return fmt.Errorf("db: save credit costs: %w", err)
 			}
-			if err := oneRow(res); err != nil {
+			if err := oneRow(res, ErrNotFound); err != nil {
 				return fmt.Errorf("db: save credit costs: %s: %w", c.Operation, err)
 			}
 		}
@@ -35,4 +35,28 @@ func DefaultShares(costs []CreditCost) map[string]int {
 		out[c.Operation] = c.DefaultShareBP
 	}
 	return out
+}
+
+// Operations are the AI functions that cost credits, in pipeline order.
+var Operations = []string{"clustering", "idea_generation", "content_generation", "image_prompt_extraction", "image_generation"}
+
+// operationOrder sorts rows by operation in pipeline order.
+const operationOrder = `CASE operation WHEN 'clustering' THEN 1 WHEN 'idea_generation' THEN 2
+	WHEN 'content_generation' THEN 3 WHEN 'image_prompt_extraction' THEN 4 ELSE 5 END`
+
+// CreditCost is the price of one AI function.
+type CreditCost struct {
+	Operation      string    `db:"operation" json:"operation"`
+	CreditsPerUnit int64     `db:"credits_per_unit" json:"credits_per_unit"`
+	Unit           string    `db:"unit" json:"unit"`
+	DefaultShareBP int       `db:"default_share_bp" json:"default_share_bp"`
+	Active         bool      `db:"active" json:"active"`
+	UpdatedAt      time.Time `db:"updated_at" json:"updated_at"`
+}
+
+// CreditCosts lists the global costs.
+func (d *DB) CreditCosts(ctx context.Context) ([]CreditCost, error) {
+	var out []CreditCost
+	err := d.SelectContext(ctx, &out, `SELECT * FROM credit_costs ORDER BY `+operationOrder)
+	return out, err
 }

@@ -5,147 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 )
-
-// MaxItemAttempts is how many failed attempts (across runs) make an item
-// failed for good.
-const MaxItemAttempts = 3
-
-// stageQueue describes where a stage finds its pending items.
-type stageQueue struct {
-	table   string
-	where   string
-	attempt bool // the table tracks last_attempt_run_id
-}
-
-var stageQueues = [8]stageQueue{
-	1: {"keywords", "status = 'new'", true},
-	2: {"clusters", "status = 'new'", true},
-	3: {"ideas", "status = 'new'", false},
-	4: {"tasks", "status = 'queued'", true},
-	5: {"content", "status = 'draft' AND prompts_extracted_at IS NULL", true},
-	6: {"image_prompts", "status = 'pending'", true},
-	7: {"content", "status = 'review'", false},
-}
-
-// PendingCounts counts each stage's pending items for a site (index 1–7).
-func (d *DB) PendingCounts(ctx context.Context, siteID int64) ([8]int, error) {
-	var out [8]int
-	var parts []string
-	args := []any{}
-	for stage := 1; stage <= 7; stage++ {
-		q := stageQueues[stage]
-		parts = append(parts, fmt.Sprintf("SELECT %d AS stage, COUNT(*) AS n FROM %s WHERE site_id = ? AND %s", stage, q.table, q.where))
-		args = append(args, siteID)
-	}
-	rows := []struct {
-		Stage int `db:"stage"`
-		N     int `db:"n"`
-	}{}
-	if err := d.SelectContext(ctx, &rows, d.q(strings.Join(parts, " UNION ALL ")), args...); err != nil {
-		return out, fmt.Errorf("db: pending counts: %w", err)
-	}
-	for _, r := range rows {
-		out[r.Stage] = r.N
-	}
-	return out, nil
-}
-
-func (d *DB) pendingWhere(stage int, siteID, runID int64) (string, []any) {
-	q := stageQueues[stage]
-	where, args := "site_id = ? AND "+q.where, []any{siteID}
-	if q.attempt && runID > 0 {
-		// An item that already failed in this run waits for the next run.
-		where += " AND (last_attempt_run_id IS NULL OR last_attempt_run_id <> ?)"
-		args = append(args, runID)
-	}
-	return where, args
-}
-
-// CountPending counts a stage's items that this run may still take.
-func (d *DB) CountPending(ctx context.Context, stage int, siteID, runID int64) (int, error) {
-	where, args := d.pendingWhere(stage, siteID, runID)
-	var n int
-	err := d.GetContext(ctx, &n, d.q(`SELECT COUNT(*) FROM `+stageQueues[stage].table+` WHERE `+where), args...)
-	return n, err
-}
-
-// PendingIDs returns up to limit ids of a stage's pending items, oldest
-// first (created_at, id).
-func (d *DB) PendingIDs(ctx context.Context, stage int, siteID, runID int64, limit int) ([]int64, error) {
-	where, args := d.pendingWhere(stage, siteID, runID)
-	var ids []int64
-	err := d.SelectContext(ctx, &ids, d.q(`SELECT id FROM `+stageQueues[stage].table+` WHERE `+where+` ORDER BY created_at, id LIMIT ?`), append(args, limit)...)
-	return ids, err
-}
-
-// KeywordsByIDs loads keywords in the given order.
-func (d *DB) KeywordsByIDs(ctx context.Context, ids []int64) ([]Keyword, error) {
-	var out []Keyword
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	q, args, err := sqlx.In(`SELECT * FROM keywords WHERE id IN (?) ORDER BY created_at, id`, ids)
-	if err != nil {
-		return nil, err
-	}
-	err = d.SelectContext(ctx, &out, d.q(q), args...)
-	return out, err
-}
-
-// ClusterWithKeywords loads a cluster and the texts of its keywords.
-func (d *DB) ClusterWithKeywords(ctx context.Context, id int64) (Cluster, []string, error) {
-	var c Cluster
-	if err := d.GetContext(ctx, &c, d.q(`SELECT * FROM clusters WHERE id = ?`), id); err != nil {
-		return c, nil, notFound(err)
-	}
-	var kws []string
-	err := d.SelectContext(ctx, &kws, d.q(`SELECT keyword FROM keywords WHERE cluster_id = ? ORDER BY created_at, id`), id)
-	return c, kws, err
-}
-
-// IdeasByIDs loads ideas.
-func (d *DB) IdeasByIDs(ctx context.Context, ids []int64) ([]Idea, error) {
-	var out []Idea
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	q, args, err := sqlx.In(`SELECT * FROM ideas WHERE id IN (?) ORDER BY created_at, id`, ids)
-	if err != nil {
-		return nil, err
-	}
-	err = d.SelectContext(ctx, &out, d.q(q), args...)
-	return out, err
-}
-
-// TaskWithIdea loads a writing task and its idea.
-func (d *DB) TaskWithIdea(ctx context.Context, id int64) (Task, Idea, error) {
-	var t Task
-	var i Idea
-	if err := d.GetContext(ctx, &t, d.q(`SELECT * FROM tasks WHERE id = ?`), id); err != nil {
-		return t, i, notFound(err)
-	}
-	err := d.GetContext(ctx, &i, d.q(`SELECT * FROM ideas WHERE id = ?`), t.IdeaID)
-	return t, i, notFound(err)
-}
-
-// ContentByID loads an article without account scoping (executors).
-func (d *DB) ContentByID(ctx context.Context, id int64) (Content, error) {
-	var c Content
-	err := d.GetContext(ctx, &c, d.q(`SELECT * FROM content WHERE id = ?`), id)
-	return c, notFound(err)
-}
-
-// ImagePromptByID loads an image prompt.
-func (d *DB) ImagePromptByID(ctx context.Context, id int64) (ImagePrompt, error) {
-	var p ImagePrompt
-	err := d.GetContext(ctx, &p, d.q(`SELECT * FROM image_prompts WHERE id = ?`), id)
-	return p, notFound(err)
-}
 
 // ItemCommit is the bookkeeping every item transaction carries: which run
 // and stage, the counters to add, the hold to settle and the log lines.
@@ -209,8 +72,8 @@ func cas(ctx context.Context, tx *sqlx.Tx, query string, args ...any) error {
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return ErrConflict
+	if err := oneRow(res, ErrConflict); err != nil {
+		return err
 	}
 	return nil
 }
