@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -37,12 +38,42 @@ func DefaultShares(costs []CreditCost) map[string]int {
 	return out
 }
 
-// Operations are the AI functions that cost credits, in pipeline order.
-var Operations = []string{"clustering", "idea_generation", "content_generation", "image_prompt_extraction", "image_generation"}
+// The AI functions that cost credits (credit operations).
+const (
+	OpClustering            = "clustering"
+	OpIdeaGeneration        = "idea_generation"
+	OpContentGeneration     = "content_generation"
+	OpImagePromptExtraction = "image_prompt_extraction"
+	OpImageGeneration       = "image_generation"
+)
+
+// Operations are the credit operations of the stages, in pipeline order.
+var Operations = stageOperations()
+
+func stageOperations() []string {
+	var ops []string
+	for _, st := range Stages {
+		if st.Operation != "" {
+			ops = append(ops, st.Operation)
+		}
+	}
+	return ops
+}
 
 // operationOrder sorts rows by operation in pipeline order.
-const operationOrder = `CASE operation WHEN 'clustering' THEN 1 WHEN 'idea_generation' THEN 2
-	WHEN 'content_generation' THEN 3 WHEN 'image_prompt_extraction' THEN 4 ELSE 5 END`
+var operationOrder = orderBy("operation", Operations)
+
+// orderBy is an ORDER BY expression that sorts column by its position in
+// values (values are the package's own constants, never user input).
+func orderBy(column string, values []string) string {
+	var b strings.Builder
+	b.WriteString("CASE " + column)
+	for i, v := range values {
+		fmt.Fprintf(&b, " WHEN '%s' THEN %d", v, i+1)
+	}
+	fmt.Fprintf(&b, " ELSE %d END", len(values)+1)
+	return b.String()
+}
 
 // CreditCost is the price of one AI function.
 type CreditCost struct {

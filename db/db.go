@@ -19,6 +19,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -212,4 +213,19 @@ func touched(res sql.Result) (bool, error) {
 		return false, fmt.Errorf("db: rows affected: %w", err)
 	}
 	return n == 1, nil
+}
+
+// bestEffortTimeout bounds a best-effort write.
+const bestEffortTimeout = 5 * time.Second
+
+// BestEffort runs a write whose failure must not stop its caller (a log
+// event, a lease release, a refund the sweep would redo): with its own
+// bounded context, detached from the caller's cancellation, and logging
+// what it dropped.
+func BestEffort(ctx context.Context, log *slog.Logger, what string, write func(ctx context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bestEffortTimeout)
+	defer cancel()
+	if err := write(ctx); err != nil {
+		log.WarnContext(ctx, "dropped a best-effort write", "write", what, "err", err)
+	}
 }

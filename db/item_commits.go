@@ -55,7 +55,7 @@ func (d *DB) commitItemCounted(ctx context.Context, c *ItemCommit, body func(tx 
 		}
 		for _, e := range c.Events {
 			e.RunID, e.At = c.RunID, c.Now
-			if e.Stage == 0 {
+			if e.Stage < 1 { // unset: the commit's stage
 				e.Stage = c.Stage
 			}
 			if err := d.addEventTx(ctx, tx, e); err != nil {
@@ -257,6 +257,16 @@ func (d *DB) imageFinishedTx(ctx context.Context, tx *sqlx.Tx, contentID int64, 
 	return nil
 }
 
+// promptFailedForGood finishes the article of an image prompt that failed
+// for good: the article goes on without that image.
+func promptFailedForGood(ctx context.Context, d *DB, tx *sqlx.Tx, promptID int64, now time.Time) error {
+	var contentID int64
+	if err := tx.GetContext(ctx, &contentID, d.q(`SELECT content_id FROM image_prompts WHERE id = ?`), promptID); err != nil {
+		return fmt.Errorf("db: prompt's article: %w", err)
+	}
+	return d.imageFinishedTx(ctx, tx, contentID, now)
+}
+
 // NewImage is stage 6's output (the file is already written).
 type NewImage struct {
 	Path  string
@@ -311,47 +321,35 @@ type ItemFailure struct {
 	Refund *Refund
 }
 
-// failTable maps a stage to its table and "failed for good" status.
-var failTable = [8]struct{ table, failed string }{
-	1: {"keywords", "failed"},
-	2: {"clusters", "failed"},
-	4: {"tasks", "failed"},
-	5: {"content", "failed"},
-	6: {"image_prompts", "failed"},
-}
-
 // CommitItemFailure records a failed attempt: the item's attempts and last
 // error, failed for good after MaxItemAttempts (an image prompt that fails
 // for good still counts as finished for its article), the stage's failed
 // counter, the refund of its hold and the log event.
 func (d *DB) CommitItemFailure(ctx context.Context, c ItemCommit, f ItemFailure) (failedForGood int, err error) {
-	ft := failTable[f.Stage]
-	if ft.table == "" {
+	st, ok := StageNumbered(f.Stage)
+	if !ok || st.Failed == "" {
 		return 0, fmt.Errorf("db: stage %d has no failing items", f.Stage)
 	}
 	err = d.commitItem(ctx, c, func(tx *sqlx.Tx) error {
 		failedForGood = 0
 		for _, id := range f.IDs {
 			var status string
-			err := tx.GetContext(ctx, &status, d.q(`UPDATE `+ft.table+` SET attempts = attempts + 1, last_error = ?, last_attempt_run_id = ?, updated_at = ?,
-				status = CASE WHEN attempts + 1 >= ? THEN '`+ft.failed+`' ELSE status END
-				WHERE id = ? AND `+stageQueues[f.Stage].where+` RETURNING status`), f.Message, c.RunID, c.Now, MaxItemAttempts, id)
+			err := tx.GetContext(ctx, &status, d.q(`UPDATE `+st.Table+` SET attempts = attempts + 1, last_error = ?, last_attempt_run_id = ?, updated_at = ?,
+				status = CASE WHEN attempts + 1 >= ? THEN ? ELSE status END
+				WHERE id = ? AND `+st.Pending+` RETURNING status`), f.Message, c.RunID, c.Now, MaxItemAttempts, st.Failed, id)
 			if errors.Is(err, sql.ErrNoRows) {
 				return ErrConflict
 			}
 			if err != nil {
 				return fmt.Errorf("db: record failure: %w", err)
 			}
-			if status == ft.failed {
-				failedForGood++
-				if f.Stage == 6 {
-					var contentID int64
-					if err := tx.GetContext(ctx, &contentID, d.q(`SELECT content_id FROM image_prompts WHERE id = ?`), id); err != nil {
-						return err
-					}
-					if err := d.imageFinishedTx(ctx, tx, contentID, c.Now); err != nil {
-						return err
-					}
+			if status != st.Failed {
+				continue
+			}
+			failedForGood++
+			if st.failedForGood != nil {
+				if err := st.failedForGood(ctx, d, tx, id, c.Now); err != nil {
+					return err
 				}
 			}
 		}

@@ -36,7 +36,7 @@ func TestAccountCreditsLedger(t *testing.T) {
 		}
 
 		// A charge of a run shows its operation, site and run.
-		r, err := app.Deps.Runs.Start(ctx, ann.AccountID, site.ID, "test")
+		r, err := app.Deps.Runs.Start(ctx, site, "test")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -143,7 +143,7 @@ func (e *env) config(f func(c *db.AutomationConfig)) {
 
 func (e *env) start() db.Run {
 	e.t.Helper()
-	r, err := e.svc.Start(e.ctx, e.user.AccountID, e.site.ID, "tester")
+	r, err := e.svc.Start(e.ctx, e.site, "tester")
 	if err != nil {
 		e.t.Fatal(err)
 	}
