@@ -73,9 +73,8 @@ func (h *app) login(c echo.Context) error {
 		return err
 	}
 	h.Sessions.Put(ctx, sessUserID, u.ID)
-	if err := h.DB.TouchLogin(ctx, u.ID, h.Clock.Now()); err != nil {
-		h.Log.WarnContext(ctx, "recording the login failed", "error", err, "user_id", u.ID)
-	}
+	now := h.Clock.Now()
+	db.BestEffort(ctx, h.Log, "record the login", func(ctx context.Context) error { return h.DB.TouchLogin(ctx, u.ID, now) })
 	if next == "" {
 		next = "/sites"
 	}

@@ -29,7 +29,7 @@ type Config struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
 	TrustedProxies []*net.IPNet
 
-	// AI provider (DESIGN.md §3).
+	// AI provider (README: Configuration).
 	AIProvider       string // local or openai
 	LocalAILatency   time.Duration
 	OpenAIBaseURL    string
