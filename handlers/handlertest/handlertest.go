@@ -35,6 +35,7 @@ import (
 	"autopress/jobs/ai"
 	"autopress/jobs/automation"
 	"autopress/jobs/publishing"
+	"autopress/jobs/publishing/egress"
 )
 
 // Password is a valid password for test users.
@@ -102,8 +103,11 @@ func New(t testing.TB, d *db.DB, opts ...Option) *App {
 		AIProvider: "local",
 		BaseURL:    "http://autopress.test",
 		Box:        box,
-		Targets:    publishing.Targets{LocalDir: filepath.Join(dataDir, "published"), BaseURL: "http://autopress.test", Box: box},
-		Filler:     publishing.NewFiller(d, cfg.clock, log),
+		// The fake WordPress and webhook servers of the tests listen on
+		// loopback, which the default client refuses.
+		Targets: publishing.Targets{LocalDir: filepath.Join(dataDir, "published"), BaseURL: "http://autopress.test", Box: box,
+			Client: egress.NewClient(egress.Options{AllowPrivate: true})},
+		Filler: publishing.NewFiller(d, cfg.clock, log),
 	}
 	for _, f := range cfg.deps {
 		f(&deps)
