@@ -61,9 +61,10 @@ type Deps struct {
 // app carries the dependencies into the handlers (methods on app).
 type app struct {
 	Deps
-	// loginsByEmail and loginsByIP throttle failed logins.
-	loginsByEmail *auth.Throttle
-	loginsByIP    *auth.Throttle
+	// loginsByPair and loginsByAddress slow down failed logins per
+	// (email, client address) and per client address.
+	loginsByPair    *auth.Throttle
+	loginsByAddress *auth.Throttle
 }
 
 // ipExtractor believes X-Forwarded-For only from the trusted proxies, so a
@@ -108,8 +109,8 @@ func New(d Deps) *echo.Echo {
 		d.Targets.LocalDir = filepath.Join(d.DataDir, "published")
 	}
 	h := &app{Deps: d,
-		loginsByEmail: auth.NewThrottle(d.Clock, loginFailuresPerEmail, loginWindow),
-		loginsByIP:    auth.NewThrottle(d.Clock, loginFailuresPerIP, loginWindow),
+		loginsByPair:    auth.NewThrottle(d.Clock, loginPairPolicy),
+		loginsByAddress: auth.NewThrottle(d.Clock, loginAddressPolicy),
 	}
 	e := echo.New()
 	e.HideBanner = true
