@@ -35,10 +35,14 @@ type Deps struct {
 	DataDir string
 	// Secure marks cookies Secure (the server is reached over https).
 	Secure bool
-	// Registry receives the HTTP metrics and is served at /metrics. Nil means
-	// a fresh registry with the Go and process collectors; pass one to share
-	// it with the background jobs' metrics.
+	// Registry receives the HTTP metrics. Nil means a fresh registry with
+	// the Go and process collectors; pass one to share it with the
+	// background jobs' metrics.
 	Registry *prometheus.Registry
+	// MetricsToken, when set, serves Registry at /metrics to requests
+	// bearing it. Empty: no /metrics route (the registry may still be
+	// served elsewhere with MetricsHandler).
+	MetricsToken string
 
 	// Runs starts, pauses, resumes and cancels automation runs.
 	Runs *automation.Service

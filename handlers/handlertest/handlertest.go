@@ -41,6 +41,9 @@ import (
 // Password is a valid password for test users.
 const Password = "correct horse battery"
 
+// MetricsToken is the bearer token /metrics wants in the app under test.
+const MetricsToken = "handlertest-metrics-token"
+
 // Start is the fake clock's initial time.
 var Start = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
@@ -108,6 +111,8 @@ func New(t testing.TB, d *db.DB, opts ...Option) *App {
 		Targets: publishing.Targets{LocalDir: filepath.Join(dataDir, "published"), BaseURL: "http://autopress.test", Box: box,
 			Client: egress.NewClient(egress.Options{AllowPrivate: true})},
 		Filler: publishing.NewFiller(d, cfg.clock, log),
+
+		MetricsToken: MetricsToken,
 	}
 	for _, f := range cfg.deps {
 		f(&deps)
