@@ -144,13 +144,13 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 		a.stopWorkers = append(a.stopWorkers, func(context.Context) { store.StopCleanup() })
 	}
 	a.web = handlers.New(handlers.Deps{
-		DB:       a.db,
-		Sessions: sessions,
-		Clock:    a.clock,
-		Log:      log,
-		DataDir:  a.cfg.DataDir,
-		Secure:   a.cfg.SecureCookies,
-		Registry: a.metrics,
+		DB:           a.db,
+		Sessions:     sessions,
+		Clock:        a.clock,
+		Log:          log,
+		DataDir:      a.cfg.DataDir,
+		Secure:       a.cfg.SecureCookies,
+		Registry:     a.metrics,
 		MetricsToken: a.cfg.mainMetricsToken(),
 
 		Runs:       comp.runs,

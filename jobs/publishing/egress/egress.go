@@ -137,23 +137,23 @@ var special = []struct {
 	prefix netip.Prefix
 	kind   string
 }{
-	{netip.MustParsePrefix("0.0.0.0/8"), KindUnspecified},      // "this network"
-	{netip.MustParsePrefix("100.64.0.0/10"), KindPrivate},      // carrier-grade NAT, often internal
-	{netip.MustParsePrefix("192.0.0.0/24"), KindReserved},      // IETF protocol assignments
-	{netip.MustParsePrefix("192.0.2.0/24"), KindReserved},      // documentation
-	{netip.MustParsePrefix("198.18.0.0/15"), KindReserved},     // benchmarking
-	{netip.MustParsePrefix("198.51.100.0/24"), KindReserved},   // documentation
-	{netip.MustParsePrefix("203.0.113.0/24"), KindReserved},    // documentation
-	{netip.MustParsePrefix("240.0.0.0/4"), KindReserved},       // reserved, and the broadcast address
-	{netip.MustParsePrefix("::/96"), KindReserved},             // IPv4-compatible (deprecated)
-	{netip.MustParsePrefix("64:ff9b:1::/48"), KindPrivate},     // local-use NAT64
-	{netip.MustParsePrefix("100::/64"), KindReserved},          // discard
-	{netip.MustParsePrefix("2001:db8::/32"), KindReserved},     // documentation
-	{netip.MustParsePrefix("2001:10::/28"), KindReserved},      // ORCHID
-	{netip.MustParsePrefix("fec0::/10"), KindPrivate},          // site-local (deprecated)
-	{netip.MustParsePrefix("3fff::/20"), KindReserved},         // documentation
-	{netip.MustParsePrefix("5f00::/16"), KindReserved},         // segment routing
-	{netip.MustParsePrefix("ff00::/8"), KindMulticast},         // all IPv6 multicast
+	{netip.MustParsePrefix("0.0.0.0/8"), KindUnspecified},       // "this network"
+	{netip.MustParsePrefix("100.64.0.0/10"), KindPrivate},       // carrier-grade NAT, often internal
+	{netip.MustParsePrefix("192.0.0.0/24"), KindReserved},       // IETF protocol assignments
+	{netip.MustParsePrefix("192.0.2.0/24"), KindReserved},       // documentation
+	{netip.MustParsePrefix("198.18.0.0/15"), KindReserved},      // benchmarking
+	{netip.MustParsePrefix("198.51.100.0/24"), KindReserved},    // documentation
+	{netip.MustParsePrefix("203.0.113.0/24"), KindReserved},     // documentation
+	{netip.MustParsePrefix("240.0.0.0/4"), KindReserved},        // reserved, and the broadcast address
+	{netip.MustParsePrefix("::/96"), KindReserved},              // IPv4-compatible (deprecated)
+	{netip.MustParsePrefix("64:ff9b:1::/48"), KindPrivate},      // local-use NAT64
+	{netip.MustParsePrefix("100::/64"), KindReserved},           // discard
+	{netip.MustParsePrefix("2001:db8::/32"), KindReserved},      // documentation
+	{netip.MustParsePrefix("2001:10::/28"), KindReserved},       // ORCHID
+	{netip.MustParsePrefix("fec0::/10"), KindPrivate},           // site-local (deprecated)
+	{netip.MustParsePrefix("3fff::/20"), KindReserved},          // documentation
+	{netip.MustParsePrefix("5f00::/16"), KindReserved},          // segment routing
+	{netip.MustParsePrefix("ff00::/8"), KindMulticast},          // all IPv6 multicast
 	{netip.MustParsePrefix("255.255.255.255/32"), KindReserved}, // broadcast
 }
 

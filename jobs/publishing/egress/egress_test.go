@@ -128,10 +128,10 @@ func TestCheck(t *testing.T) {
 		{"127.0.0.1", KindLoopback},
 		{"127.255.255.254", KindLoopback},
 		{"::1", KindLoopback},
-		{"::ffff:127.0.0.1", KindLoopback},  // IPv4-mapped
-		{"2002:7f00:1::1", KindLoopback},    // 6to4 of 127.0.0.1
-		{"64:ff9b::a00:1", KindPrivate},     // NAT64 of 10.0.0.1
-		{"64:ff9b::808:808", ""},            // NAT64 of 8.8.8.8
+		{"::ffff:127.0.0.1", KindLoopback}, // IPv4-mapped
+		{"2002:7f00:1::1", KindLoopback},   // 6to4 of 127.0.0.1
+		{"64:ff9b::a00:1", KindPrivate},    // NAT64 of 10.0.0.1
+		{"64:ff9b::808:808", ""},           // NAT64 of 8.8.8.8
 		{"10.0.0.1", KindPrivate},
 		{"172.16.0.1", KindPrivate},
 		{"172.32.0.1", ""},
