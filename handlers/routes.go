@@ -16,7 +16,7 @@ func (h *app) routes(e *echo.Echo) {
 	h.contentRoutes(e.Group("/content", h.requireUser))
 	h.accountRoutes(e.Group("/account", h.requireUser))
 	h.adminRoutes(e.Group("/admin", h.requireUser, h.requireAdmin))
-	h.apiRoutes(e.Group("/api/v1", h.requireToken))
+	h.apiRoutes(e.Group("/api/v1", h.requireToken, h.checkJSON))
 }
 
 // publicRoutes need no session.
