@@ -81,6 +81,12 @@ func TestEveryRouteRefusesHostileText(t *testing.T) {
 				!strings.Contains(res.TestID(t, "error-message"), h.says) {
 				t.Errorf("%s, %s: %d %q", key, h.name, res.Status, res.Body)
 			}
+			// Handlers read the query like the form: it is checked too.
+			req = c.NewRequest(t, method, path+"?probe="+url.QueryEscape(h.value), nil)
+			req.Header.Set("X-CSRF-Token", c.CSRFToken(t))
+			if res := c.Do(t, req); res.Status != http.StatusUnprocessableEntity {
+				t.Errorf("%s, %s in the query: %d", key, h.name, res.Status)
+			}
 		}
 		if strings.HasPrefix(path, "/api/") {
 			for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin1", ""} {

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -21,7 +23,8 @@ var multilineFields = map[string]bool{
 	"text": true, // keywords, one per line (the page's textarea, the API's "text")
 }
 
-// checkForm refuses a form whose values are not text any field accepts
+// checkForm refuses a form (the body's fields and the query's, which
+// handlers read alike) whose values are not text any field accepts
 // (input.Text: invalid UTF-8, NUL and other control characters, bidi
 // overrides, a single-line value over input.MaxLine characters), before a
 // handler sees it: 422 naming the field. It covers every form, fields a
@@ -30,15 +33,15 @@ var multilineFields = map[string]bool{
 func (h *app) checkForm(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		if r.Method == http.MethodGet || r.Method == http.MethodHead || isAPI(c) || !hasFormBody(r) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead || isAPI(c) {
 			return next(c)
 		}
 		form, err := c.FormParams()
 		if err != nil {
 			return badRequest("", "The form could not be read.")
 		}
-		for name, values := range form {
-			for _, v := range values {
+		for _, name := range slices.Sorted(maps.Keys(form)) {
+			for _, v := range form[name] {
 				if err := (input.Text{Multiline: multilineFields[name]}).Check(v); err != nil {
 					return unprocessable(name, fmt.Sprintf("The field %q was refused: %s", name, err))
 				}
@@ -46,12 +49,6 @@ func (h *app) checkForm(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
-}
-
-// hasFormBody reports a URL-encoded or multipart body.
-func hasFormBody(r *http.Request) bool {
-	mt, _, _ := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
-	return mt == echo.MIMEApplicationForm || mt == echo.MIMEMultipartForm
 }
 
 // checkJSON guards the API's request bodies: a body not declared as JSON
