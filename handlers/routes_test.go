@@ -106,7 +106,7 @@ var publicStatus = map[string]int{
 	"POST /login":   http.StatusUnprocessableEntity,
 	"GET /healthz":  http.StatusOK,
 	"GET /readyz":   http.StatusOK,
-	"GET /metrics":  http.StatusOK,
+	"GET /metrics":  http.StatusUnauthorized, // a bearer token is required
 	"GET /static/*": http.StatusOK,
 	// No page has been published under that name.
 	"GET /p/*": http.StatusNotFound,
