@@ -3,8 +3,6 @@ package handlers_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -15,42 +13,17 @@ import (
 	"autopress/handlers/handlertest"
 )
 
-// budgetBrowser finds Chromium, skipping the test without one (failing
-// instead when REQUIRE_BROWSER=1, as in CI).
-func budgetBrowser(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("REQUIRE_BROWSER") == "1" {
-		t.Fatal("REQUIRE_BROWSER=1 but no Chromium was found")
-	}
-	t.Skip("*** no Chromium: browser test SKIPPED ***")
-	return ""
-}
-
 // TestAIBudgetLiveSumInBrowser drives the AI budget page in Chromium:
 // typing a share or moving a slider updates the sum and the pie through
 // htmx without reloading the page, and a slider and its number input
 // follow each other (static/app.js; the CSP allows no inline script).
 func TestAIBudgetLiveSumInBrowser(t *testing.T) {
-	chrome := budgetBrowser(t)
+	bctx := browserTab(t)
 	d := dbtest.New(t, db.SQLite)
 	app := handlertest.New(t, d)
 	ann := app.NewUser(t, "ann@example.com", handlertest.Password, false)
 	site := app.NewSite(t, ann, "Coffee")
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-quic", true), chromedp.UserDataDir(t.TempDir()))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
 	ctx, cancel := context.WithTimeout(bctx, time.Minute)
 	defer cancel()
 

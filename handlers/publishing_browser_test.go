@@ -2,8 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strconv"
 	"testing"
 	"time"
@@ -15,44 +13,12 @@ import (
 	"autopress/handlers/handlertest"
 )
 
-// browser starts a headless Chromium for the test, or skips it when there is
-// none (REQUIRE_BROWSER=1, as in CI, makes that a failure).
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	exe := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			exe = p
-			break
-		}
-	}
-	if exe == "" {
-		if os.Getenv("REQUIRE_BROWSER") == "1" {
-			t.Fatal("REQUIRE_BROWSER=1 but no Chromium was found")
-		}
-		t.Skip("*** no Chromium found: browser test SKIPPED ***")
-	}
-	// No timeout on this first context: it would end the browser.
-	ctx, cancel := chromedp.NewContext(context.Background(), chromedp.WithAllocatorOptions(
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()),
-	))
-	t.Cleanup(cancel)
-	// Start the browser on this context, so that later steps may run under
-	// contexts with deadlines.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	return ctx
-}
-
 // TestPublishingPageInBrowser checks what only a browser shows: fields
 // hidden by the chosen mode and target (CSS :has, no script), and the slot
 // preview that htmx refreshes as the form changes, all under the page's
 // Content-Security-Policy.
 func TestPublishingPageInBrowser(t *testing.T) {
-	ctx := browser(t)
+	ctx := browserTab(t)
 	d := dbtest.New(t, db.SQLite)
 	app := handlertest.New(t, d)
 	ann := app.NewUser(t, "ann@example.com", handlertest.Password, false)
