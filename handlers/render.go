@@ -46,6 +46,16 @@ func (h *app) page(c echo.Context, title, nav string) views.Page {
 	p := views.Page{Title: title, Nav: nav, CSRF: csrfToken(c), Flash: h.popFlash(c)}
 	if u, ok := c.Get(ctxUser).(db.User); ok {
 		p.User = &views.User{Email: u.Email, Admin: u.IsAdmin}
+		if nav == "sites" {
+			// The switcher is a convenience: a page still renders without it.
+			sites, err := h.DB.ListSites(c.Request().Context(), u.AccountID)
+			if err != nil {
+				h.Log.Warn("list sites for the switcher", "err", err)
+			}
+			for _, s := range sites {
+				p.Sites = append(p.Sites, siteInfo(s))
+			}
+		}
 	}
 	return p
 }

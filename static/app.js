@@ -1,6 +1,31 @@
 // autopress's own script: small behaviours on top of plain HTML forms.
 (function () {
   "use strict";
+  // Styles that only make sense with this script (the folding menu) key on
+  // this class; without scripts every link stays visible.
+  document.documentElement.classList.add("js");
+
+  // The Menu button folds the header's sections on small screens.
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest && ev.target.closest(".menu-toggle");
+    if (!btn) {
+      return;
+    }
+    var bar = btn.closest("nav");
+    var open = !bar.classList.contains("open");
+    bar.classList.toggle("open", open);
+    btn.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+
+  // The current page's link in a site's bar is scrolled into view (on a
+  // phone the links scroll sideways in one row).
+  document.addEventListener("DOMContentLoaded", function () {
+    var cur = document.querySelector(".sitenav [aria-current=page]");
+    var box = cur && cur.closest(".sitenav");
+    if (box && box.scrollWidth > box.clientWidth) {
+      box.scrollLeft = cur.offsetLeft - (box.clientWidth - cur.offsetWidth) / 2;
+    }
+  });
   // A form (or its submit button) with data-confirm asks before submitting.
   // It lives here rather than in an inline onclick so the pages can keep a
   // Content-Security-Policy without 'unsafe-inline' scripts.

@@ -19,6 +19,8 @@ type Page struct {
 	// Nav names the active top-level section: "sites", "account", "admin".
 	Nav   string
 	Flash Flash
+	// Sites are the account's sites, for the site switcher (site pages only).
+	Sites []SiteInfo
 }
 
 // User is the signed-in person, as the navigation shows them.

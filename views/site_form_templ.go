@@ -63,7 +63,7 @@ func SiteFormPage(p Page, f SiteForm) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = siteNav(SiteInfo{ID: f.ID, Name: f.Name}, "edit").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = siteNav(p, SiteInfo{ID: f.ID, Name: f.Name}, "edit").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
