@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -102,14 +103,14 @@ func (h *app) automationPage(ctx context.Context, s db.Site, values, errs map[st
 		a.NextRun = views.FormatTimePtr(f.Config.NextRunAt, s.Location())
 	}
 	for _, hint := range f.Hints {
-		a.Hints[hint.Field] = append(a.Hints[hint.Field], hint.Text)
+		a.Hints[hint.Field] = append(a.Hints[hint.Field], plainHint(hint.Text))
 	}
 	for st := 1; st <= 7; st++ {
 		se := f.Estimate.Stages[st]
 		a.Stages = append(a.Stages, views.SettingsStage{Number: st, Name: automation.StageNames[st], Input: automation.StageInputs[st],
 			EnabledField: stageToggleFields[st], LimitField: stageLimitFields[st], LimitUnit: stageLimitUnits[st],
 			Pending: se.Pending, Items: se.Items, Credits: se.Credits, PerRun: countOrInfinity(se.PerRun),
-			RunsNeeded: countOrInfinity(se.RunsNeeded), CutBy: se.CutBy})
+			RunsNeeded: countOrInfinity(se.RunsNeeded), CutBy: cutByWords[se.CutBy]})
 	}
 	return a, nil
 }
@@ -121,3 +122,27 @@ func countOrInfinity(n int) string {
 	}
 	return strconv.Itoa(n)
 }
+
+// cutByWords say what keeps a stage from taking everything next run.
+var cutByWords = map[string]string{
+	automation.CutLimit:   "its limit per run",
+	automation.CutBudget:  "its AI budget",
+	automation.CutRunCap:  "the credits per run",
+	automation.CutBalance: "the account balance",
+}
+
+// hintWords replaces the field and operation names the hints are written
+// with (the API keeps them) by what the page calls them.
+var hintWords = func() *strings.Replacer {
+	var pairs []string
+	for st := 1; st <= 7; st++ {
+		pairs = append(pairs, automation.StageLimitField[st], "the limit of “"+automation.StageNames[st]+"”")
+		if op := automation.StageOperation[st]; op != "" {
+			pairs = append(pairs, op, strings.ToLower(views.OperationLabel(op)))
+		}
+	}
+	return strings.NewReplacer(append(pairs, "max_credits_per_run", "the credits per run")...)
+}()
+
+// plainHint is a settings hint in the page's words.
+func plainHint(text string) string { return hintWords.Replace(text) }

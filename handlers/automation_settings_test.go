@@ -123,12 +123,13 @@ func TestAutomationSettingsForm(t *testing.T) {
 			t.Errorf("the page does not show the saved toggles")
 		}
 
-		// The hints name what disagrees.
+		// The hints name what disagrees, in the page's words (the API keeps
+		// the field names).
 		hints := strings.Join(page.TestIDs("hint"), "\n")
 		for _, want := range []string{
 			"stage 5 disabled: drafts will wait",
-			"max_tasks_per_run (10) exceeds what max_ideas_per_run (2) feeds each run",
-			"max_approvals_per_run (50) is more than the publishing schedule absorbs before the next run (~15 slots on mon–fri 09:00/14:00/18:00 until the next weekly run)",
+			"the limit of “Tasks → articles” (10) exceeds what the limit of “Ideas → tasks” (2) feeds each run",
+			"the limit of “Review → approved” (50) is more than the publishing schedule absorbs before the next run (~15 slots on mon–fri 09:00/14:00/18:00 until the next weekly run)",
 		} {
 			if !strings.Contains(hints, want) {
 				t.Errorf("hints lack %q:\n%s", want, hints)
@@ -206,7 +207,7 @@ func TestSettingsEstimateMatchesTheRun(t *testing.T) {
 		}
 		page := c.Get(t, path)
 		// content_generation: 150 of 300 → 7 articles; images: 90 → 11 of 14.
-		for id, want := range map[string]string{"estimate-4-pending": "8", "estimate-4-items": "7", "estimate-4-cut": "cut by budget", "estimate-4-runs": "2",
+		for id, want := range map[string]string{"estimate-4-pending": "8", "estimate-4-items": "7", "estimate-4-cut": "cut by its AI budget", "estimate-4-runs": "2",
 			"estimate-6-items": "11", "estimate-credits-total": "242"} {
 			if got := page.TestID(t, id); got != want {
 				t.Errorf("%s = %q, want %q", id, got, want)

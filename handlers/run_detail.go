@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -61,8 +62,8 @@ func (h *app) runView(ctx context.Context, r db.Run) (views.RunDetail, error) {
 			continue
 		}
 		d.Stages = append(d.Stages, views.RunStage{Number: sr.Stage, Name: automation.StageNames[sr.Stage], Enabled: snap.Enabled[sr.Stage],
-			State: sr.State, Expected: sr.Expected, Processed: sr.Processed, Failed: sr.Failed, Skipped: sr.Skipped, Credits: sr.CreditsUsed,
-			LimitReached: sr.LimitReached, StopReason: sr.StopReason, StopDetail: sr.StopDetail,
+			State: stageStateWords(sr.State), Expected: sr.Expected, Processed: sr.Processed, Failed: sr.Failed, Skipped: sr.Skipped, Credits: sr.CreditsUsed,
+			LimitReached: sr.LimitReached, StopReason: stopReasonWords(sr.StopReason), StopDetail: sr.StopDetail,
 			Started: views.FormatTimePtr(sr.StartedAt, loc), Finished: views.FormatTimePtr(sr.FinishedAt, loc),
 			Progress: int(automation.StageFraction(sr) * 100)})
 	}
@@ -112,4 +113,39 @@ func runTimes(r db.Run, loc *time.Location) []views.TimeRow {
 		}
 	}
 	return rows
+}
+
+// stopReasonWords names a stage's stop reason in a few words (the API
+// keeps the code).
+func stopReasonWords(code string) string {
+	switch code {
+	case automation.ReasonCompleted:
+		return "all done"
+	case automation.ReasonLimitReached:
+		return "limit reached"
+	case automation.ReasonBudgetExhausted:
+		return "AI budget used up"
+	case automation.ReasonInsufficientCredits:
+		return "out of credits"
+	case automation.ReasonFailed:
+		return "failed"
+	case automation.ReasonCancelled:
+		return "cancelled"
+	}
+	return strings.ReplaceAll(code, "_", " ")
+}
+
+// stageStateWords names a stage's state in a run.
+func stageStateWords(state string) string {
+	switch state {
+	case "done":
+		return "done"
+	case "skipped":
+		return "skipped"
+	case "running":
+		return "working"
+	case "pending", "":
+		return "waiting"
+	}
+	return strings.ReplaceAll(state, "_", " ")
 }

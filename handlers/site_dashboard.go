@@ -128,9 +128,6 @@ var stageHelp = [8]string{"",
 	"Approves reviewed articles when auto-approval is on; otherwise they wait for a person.",
 }
 
-// stageTitles are the dashboard's short stage names.
-var stageTitles = [8]string{"", "Clustering", "Ideas", "Tasks", "Writing", "Image prompts", "Images", "Approval"}
-
 // pipelineStages lists the seven stages (DESIGN.md §1) with the items
 // waiting in front of each, exactly as a run would count them
 // (db.PendingCounts: stage 5 counts only drafts whose prompts are not
@@ -138,7 +135,7 @@ var stageTitles = [8]string{"", "Clustering", "Ideas", "Tasks", "Writing", "Imag
 func pipelineStages(pending [8]int, cfg db.AutomationConfig, autoApprove bool) []views.StageCount {
 	out := make([]views.StageCount, 0, 7)
 	for st := 1; st <= 7; st++ {
-		sc := views.StageCount{Number: st, Name: stageTitles[st], Input: automation.StageInputs[st], Waiting: pending[st], Help: stageHelp[st]}
+		sc := views.StageCount{Number: st, Name: automation.StageNames[st], Input: automation.StageInputs[st], Waiting: pending[st], Help: stageHelp[st]}
 		switch {
 		case !cfg.StageEnabled(st):
 			sc.Disabled, sc.DisabledWhy = true, "stage disabled"

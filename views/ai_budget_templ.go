@@ -110,7 +110,7 @@ func spendText(c SpendCell) string {
 var budgetModes = []struct{ Value, Label, Help string }{
 	{"global", "Global", "Use the default split the instance admin sets for every site."},
 	{"custom", "Custom", "Use this site's own split below; the five shares must add up to exactly 100%."},
-	{"off", "Off", "No budget per AI function: a run spends until its credit cap (max_credits_per_run) or the account balance runs out."},
+	{"off", "Off", "No budget per AI function: a run spends until its cap on credits (set on the Automation page) or the account balance runs out."},
 }
 
 // AIBudget is a site's AI budget page: mode, the custom shares with a
@@ -161,7 +161,7 @@ func AIBudget(p Page, b AIBudgetPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "</h1><p>How a run's credits are split across the AI functions. A function's budget in a run is floor(base × share ÷ 100%), where the base is the run's credit cap or, without one, the account balance when the run starts.</p></hgroup><form method=\"post\" action=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "</h1><p>How a run's credits are split across the AI functions. Each function may spend its share of the base, rounded down to whole credits; the base is the run's cap on credits or, without one, the account balance when the run starts.</p></hgroup><form method=\"post\" action=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
