@@ -25,7 +25,7 @@ func TestAccountTokens(t *testing.T) {
 		c.Login(t, ann.Email, handlertest.Password)
 
 		page := c.Get(t, "/account")
-		if page.TestID(t, "account-email") != ann.Email || page.TestID(t, "credits") != fmt.Sprint(db.SignupGrant) || !page.Has("tokens-empty") {
+		if page.TestID(t, "account-email") != ann.Email || page.TestID(t, "credits") != "10,000" || !page.Has("tokens-empty") {
 			t.Fatalf("account page:\n%s", page.Body)
 		}
 		if page.Has("nav-admin") {

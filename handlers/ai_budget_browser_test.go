@@ -61,14 +61,21 @@ func TestAIBudgetLiveSumInBrowser(t *testing.T) {
 		chromedp.Submit(`input[name=password]`),
 		chromedp.WaitVisible(`[data-testid=logout]`),
 		chromedp.Navigate(fmt.Sprintf("%s/sites/%d/ai-budget", app.URL, site.ID)),
-		chromedp.WaitVisible(`[data-testid=budget-sum]`))
+		chromedp.WaitVisible(`[data-testid=shares-unused]`))
+	// In global mode the shares are locked; choosing Custom unlocks them.
+	if got := eval(`String(document.querySelector("[data-testid=custom-shares]").disabled)`); got != "true" {
+		t.Errorf("custom shares in global mode: disabled=%s", got)
+	}
+	do(chromedp.Click(`[data-testid=mode-custom]`))
 	waitText(`[data-testid=budget-sum]`, "Sum: 100% ✓")
+	if got := eval(`String(document.querySelector("[data-testid=custom-shares]").disabled)`); got != "false" {
+		t.Errorf("custom shares in custom mode: disabled=%s", got)
+	}
 	// A marker that a reload would wipe.
 	eval(`window.noReload = "still here"; ""`)
 
 	// Typing in a number: the sum and the pie follow, the slider too.
-	do(chromedp.Click(`[data-testid=mode-custom]`),
-		chromedp.SetValue(`#share-content_generation`, ""),
+	do(chromedp.SetValue(`#share-content_generation`, ""),
 		chromedp.SendKeys(`#share-content_generation`, "39.99"))
 	waitText(`[data-testid=budget-sum]`, "Sum: 99.99% — must be exactly 100%")
 	waitText(`[data-testid=split-title]`, "This site's split")

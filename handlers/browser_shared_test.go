@@ -49,7 +49,7 @@ func chromiumPath() string {
 }
 
 // browserTab opens a new tab of the shared browser for the test and closes
-// it when the test ends. Without Chromium the test is skipped loudly, or
+// it when the test ends. The tab is a laptop's size (1280×900). Without Chromium the test is skipped loudly, or
 // fails when REQUIRE_BROWSER=1 (as in CI).
 func browserTab(t *testing.T) context.Context {
 	t.Helper()
@@ -72,7 +72,7 @@ func browserTab(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	// The tab's target exists from its first action on; later steps may
 	// then run under contexts with deadlines.
-	if err := chromedp.Do(tab); err != nil {
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(1280, 900)); err != nil {
 		t.Fatalf("open a tab: %v", err)
 	}
 	return tab

@@ -17,6 +17,18 @@
     btn.setAttribute("aria-expanded", open ? "true" : "false");
   });
 
+  // The AI budget's custom shares can be edited only in custom mode.
+  document.addEventListener("change", function (ev) {
+    var el = ev.target;
+    if (el.name !== "mode" || el.type !== "radio") {
+      return;
+    }
+    var shares = el.form && el.form.querySelector("fieldset.custom-shares");
+    if (shares) {
+      shares.disabled = el.value !== "custom";
+    }
+  });
+
   // The current page's link in a site's bar is scrolled into view (on a
   // phone the links scroll sideways in one row).
   document.addEventListener("DOMContentLoaded", function () {
