@@ -5,6 +5,15 @@
   // this class; without scripts every link stays visible.
   document.documentElement.classList.add("js");
 
+  // The browser's time zone, for the pages of users who leave their zone to
+  // the browser (the server reads this cookie).
+  try {
+    var tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (tz && document.cookie.indexOf("autopress_tz=" + encodeURIComponent(tz)) < 0) {
+      document.cookie = "autopress_tz=" + encodeURIComponent(tz) + "; path=/; max-age=31536000; SameSite=Lax";
+    }
+  } catch (e) { /* no Intl: the pages stay in UTC */ }
+
   // The Menu button folds the header's sections on small screens.
   document.addEventListener("click", function (ev) {
     var btn = ev.target.closest && ev.target.closest(".menu-toggle");

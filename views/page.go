@@ -22,6 +22,12 @@ type Page struct {
 	Flash Flash
 	// Sites are the account's sites, for the site switcher (site pages only).
 	Sites []SiteInfo
+	// Location is the signed-in user's time zone, for the account and
+	// admin pages (site pages use the site's); Zone names it in words.
+	Location *time.Location
+	Zone     string
+	// Now is when the page was made, for relative times ("in 3 h").
+	Now time.Time
 }
 
 // User is the signed-in person, as the navigation shows them.
