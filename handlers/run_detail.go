@@ -64,7 +64,7 @@ func (h *app) runView(ctx context.Context, r db.Run) (views.RunDetail, error) {
 		d.Stages = append(d.Stages, views.RunStage{Number: sr.Stage, Name: automation.StageNames[sr.Stage], Enabled: snap.Enabled[sr.Stage],
 			State: stageStateWords(sr.State), Expected: sr.Expected, Processed: sr.Processed, Failed: sr.Failed, Skipped: sr.Skipped, Credits: sr.CreditsUsed,
 			LimitReached: sr.LimitReached, StopReason: stopReasonWords(sr.StopReason), StopDetail: sr.StopDetail,
-			Started: views.FormatTimePtr(sr.StartedAt, loc), Finished: views.FormatTimePtr(sr.FinishedAt, loc),
+			Started: views.FormatSecondsPtr(sr.StartedAt, loc), Finished: views.FormatSecondsPtr(sr.FinishedAt, loc),
 			Progress: int(automation.StageFraction(sr) * 100)})
 	}
 	if !r.Active() {
@@ -92,15 +92,16 @@ func (h *app) runView(ctx context.Context, r db.Run) (views.RunDetail, error) {
 	}
 	d.EventsTotal = total
 	for _, e := range events {
-		d.Events = append(d.Events, views.LogEvent{At: views.FormatTime(e.At, loc), Level: e.Level, Stage: e.Stage, Actor: e.Actor, Message: e.Message})
+		d.Events = append(d.Events, views.LogEvent{At: views.FormatSeconds(e.At, loc), Level: e.Level, Stage: e.Stage, Actor: e.Actor, Message: e.Message})
 	}
 	d.Times = runTimes(r, loc)
 	return d, nil
 }
 
-// runTimes lists the run's timestamps that are set, in loc.
+// runTimes lists the run's timestamps that are set, in loc, to the second
+// (a short run is created, started and finished within one minute).
 func runTimes(r db.Run, loc *time.Location) []views.TimeRow {
-	rows := []views.TimeRow{{Label: "Created", Value: views.FormatTime(r.CreatedAt, loc)}}
+	rows := []views.TimeRow{{Label: "Created", Value: views.FormatSeconds(r.CreatedAt, loc)}}
 	for _, t := range []struct {
 		label string
 		at    *time.Time
@@ -109,7 +110,7 @@ func runTimes(r db.Run, loc *time.Location) []views.TimeRow {
 		{"Cancelled", r.CancelledAt}, {"Finished", r.CompletedAt},
 	} {
 		if t.at != nil {
-			rows = append(rows, views.TimeRow{Label: t.label, Value: views.FormatTime(*t.at, loc)})
+			rows = append(rows, views.TimeRow{Label: t.label, Value: views.FormatSeconds(*t.at, loc)})
 		}
 	}
 	return rows

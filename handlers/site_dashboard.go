@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -56,7 +57,7 @@ func (h *app) dashboard(ctx context.Context, s db.Site) (views.Dashboard, error)
 		return views.Dashboard{}, err
 	}
 	d := views.Dashboard{Site: siteInfo(s), Stages: pipelineStages(pending, cfg, autoApprove), Images: pc.Images,
-		Schedule: scheduleInfo(cfg, s)}
+		Schedule: scheduleInfo(cfg, s, h.Clock.Now())}
 	for _, n := range pc.Keywords {
 		d.Keywords += n
 	}
@@ -91,9 +92,9 @@ func (h *app) dashboard(ctx context.Context, s db.Site) (views.Dashboard, error)
 
 // scheduleInfo describes the site's schedule and its last scheduled attempt
 // in the site's time zone.
-func scheduleInfo(cfg db.AutomationConfig, s db.Site) views.ScheduleInfo {
+func scheduleInfo(cfg db.AutomationConfig, s db.Site, now time.Time) views.ScheduleInfo {
 	loc := s.Location()
-	info := views.ScheduleInfo{Enabled: cfg.Enabled, NextRun: views.FormatTimePtr(cfg.NextRunAt, loc),
+	info := views.ScheduleInfo{Enabled: cfg.Enabled, NextRun: views.FormatTimePtr(cfg.NextRunAt, loc), NextRunIn: views.RelativePtr(cfg.NextRunAt, now),
 		LastAt: views.FormatTimePtr(cfg.LastScheduledAt, loc), LastOutcome: cfg.LastScheduledOutcome, LastDetail: cfg.LastScheduledDetail}
 	switch cfg.Frequency {
 	case automation.Weekly:
