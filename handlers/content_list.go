@@ -37,7 +37,7 @@ func (h *app) contentList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := h.page(c, "Content · "+s.Name, "sites")
+	p := h.page(c, "Articles · "+s.Name, "sites")
 	return h.renderPage(c, http.StatusOK, views.Content(p, k), views.ContentList(p.CSRF, k))
 }
 
