@@ -299,7 +299,7 @@ func TestPublishingPreview(t *testing.T) {
 		wantSlots(res, "Mon 2026-03-02 09:00 CET", "Mon 2026-03-02 14:00 CET", "Mon 2026-03-02 18:00 CET",
 			"Tue 2026-03-03 09:00 CET", "Tue 2026-03-03 14:00 CET", "Tue 2026-03-03 18:00 CET",
 			"Wed 2026-03-04 09:00 CET", "Wed 2026-03-04 14:00 CET", "Wed 2026-03-04 18:00 CET", "Thu 2026-03-05 09:00 CET")
-		if got := res.TestID(t, "capacity-week"); got != "The schedule gives 15 slots a week; target 15." {
+		if got := res.TestID(t, "capacity-week"); got != "The schedule gives 15 slots a week; goal 15." {
 			t.Errorf("capacity %q", got)
 		}
 
@@ -310,7 +310,7 @@ func TestPublishingPreview(t *testing.T) {
 		wantSlots(res, "Mon 2026-03-02 09:15 CET", "Mon 2026-03-02 09:30 CET", "Mon 2026-03-02 09:45 CET", "Mon 2026-03-02 10:00 CET",
 			"Tue 2026-03-03 09:00 CET", "Tue 2026-03-03 09:15 CET", "Tue 2026-03-03 09:30 CET", "Tue 2026-03-03 09:45 CET", "Tue 2026-03-03 10:00 CET",
 			"Wed 2026-03-04 09:00 CET")
-		if got := res.TestID(t, "capacity-week"); got != "The schedule gives 25 slots a week; target 30." {
+		if got := res.TestID(t, "capacity-week"); got != "The schedule gives 25 slots a week; goal 30." {
 			t.Errorf("stagger capacity %q", got)
 		}
 		if e.settings(t).SchedulingMode != "time_slots" {
