@@ -14,7 +14,7 @@ RACE     ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && echo -race)
 TEMPL    := $(GO) tool templ generate
 
 .DEFAULT_GOAL := help
-.PHONY: help run build test generate lint bench clean
+.PHONY: help run build test generate lint bench clean screenshots
 
 help: ## list the targets
 	@echo "Usage: make TARGET"
@@ -48,6 +48,9 @@ generate: ## regenerate the templ components (*_templ.go)
 lint: ## gofmt must report nothing; go vet
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+screenshots: ## refresh the screenshots in docs/img from the browser crawl (needs Chromium)
+	AUTOPRESS_SCREENSHOTS=$(CURDIR)/docs/img REQUIRE_BROWSER=1 $(GO) test -count=1 -run '^TestBrowserCrawl$$' ./handlers/
 
 bench: ## run the benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...
