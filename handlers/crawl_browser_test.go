@@ -67,6 +67,16 @@ func seedCrawl(t *testing.T) crawlSite {
 		t.Fatal(err)
 	}
 	empty := app.NewSite(t, ann, "Garden notes")
+	// The empty site's settings disagree with themselves, so its automation
+	// page shows the hints (and a cap on credits per run, the budget's base).
+	ec, err := d.GetAutomationConfig(ctx, empty.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ec.Stage5Enabled, ec.MaxIdeasPerRun, ec.MaxTasksPerRun, ec.MaxCreditsPerRun = false, 2, 10, 500
+	if err := d.SaveAutomationConfig(ctx, ec, app.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
 	ps, err := d.GetPublishingSettings(ctx, site.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -126,6 +136,7 @@ func (s crawlSite) pages() []crawlPage {
 		{name: "empty-content", path: empty + "/content"},
 		{name: "empty-publishing", path: empty + "/publishing"},
 		{name: "empty-ai-budget", path: empty + "/ai-budget"},
+		{name: "empty-automation", path: empty + "/automation"},
 		{name: "account", path: "/account"},
 		{name: "credits", path: "/account/credits"},
 		{name: "admin-accounts", path: "/admin/accounts"},
