@@ -241,11 +241,14 @@ const axeRunJS = `axe.run(document, {resultTypes: ["violations"]}).then(function
 // scrolls on a phone can be reached with the keyboard and has a name, the
 // console stays free of errors, axe-core finds nothing serious or critical,
 // and no visible text shows a snake_case name. With AUTOPRESS_SCREENSHOTS
-// set to a directory it writes screenshots of the main pages there.
+// set to a directory it writes screenshots of the main pages there (of
+// every page with AUTOPRESS_SCREENSHOTS_ALL=1).
 func TestBrowserCrawl(t *testing.T) {
 	tab := browserTab(t)
 	s := seedCrawl(t)
 	shots := os.Getenv("AUTOPRESS_SCREENSHOTS")
+	// AUTOPRESS_SCREENSHOTS_ALL=1 shoots every page, not only the main ones.
+	all := os.Getenv("AUTOPRESS_SCREENSHOTS_ALL") == "1"
 	if shots != "" {
 		if err := os.MkdirAll(shots, 0o755); err != nil {
 			t.Fatal(err)
@@ -332,7 +335,7 @@ func TestBrowserCrawl(t *testing.T) {
 		for _, f := range found {
 			t.Errorf("%s: axe %s (%s): %s: %s", where, f.ID, f.Impact, f.Help, strings.Join(f.Nodes, "; "))
 		}
-		if shots != "" && p.shot && (!dark || p.name == "dashboard") {
+		if shots != "" && (p.shot || all) && (!dark || p.name == "dashboard" || all) {
 			png, err := chromedp.Run(ctx, screenshotTop(width, shotHeight))
 			if err != nil {
 				t.Fatalf("%s: screenshot: %v", where, err)
