@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -180,12 +181,14 @@ type pageReport struct {
 	// Snake are words_with_underscores in visible text (or in a field's
 	// visible label, placeholder or title) outside code samples.
 	Snake []string `json:"snake"`
+	// Title is the document's title.
+	Title string `json:"title"`
 }
 
 // inspectJS measures the page; see pageReport.
 const inspectJS = `(function () {
 	var vw = document.documentElement.clientWidth;
-	var out = {width: 0, clipped: [], unreachable: [], snake: []};
+	var out = {width: 0, clipped: [], unreachable: [], snake: [], title: document.title};
 	if (document.documentElement.scrollWidth > vw) out.width = document.documentElement.scrollWidth;
 	function name(el) {
 		return (el.getAttribute("data-testid") || el.className || el.tagName).toString();
@@ -322,6 +325,9 @@ func TestBrowserCrawl(t *testing.T) {
 		for _, c := range rep.Unreachable {
 			t.Errorf("%s: table %s scrolls in a box without tabindex=0 and a label", where, c)
 		}
+		if !strings.HasSuffix(rep.Title, " · autopress") {
+			t.Errorf("%s: title %q does not name autopress", where, rep.Title)
+		}
 		for _, w := range rep.Snake {
 			t.Errorf("%s: snake_case in visible text: %s", where, w)
 		}
@@ -378,5 +384,63 @@ func TestBrowserCrawl(t *testing.T) {
 				check(p, w, dark)
 			}
 		}
+	}
+}
+
+// TestBrowserPhoneHeader: on a phone the header's sections fold behind the
+// Menu button, the site switcher lists the account's sites, and the site's
+// navigation marks the current page.
+func TestBrowserPhoneHeader(t *testing.T) {
+	tab := browserTab(t)
+	d := dbtest.New(t, db.SQLite)
+	app := handlertest.New(t, d)
+	ann := app.NewUser(t, "ann@example.com", handlertest.Password, false)
+	site := app.NewSite(t, ann, "Coffee")
+	app.NewSite(t, ann, "Garden")
+	ctx, cancel := context.WithTimeout(tab, 30*time.Second)
+	defer cancel()
+	visible := func(sel string) bool {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(function () { var el = document.querySelector(`+strconv.Quote(sel)+`);
+			return !!el && el.checkVisibility(); })()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(app.URL+"/login"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), ann.Email),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), handlertest.Password),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="logout"]`)),
+		chromedp.EmulateViewport(375, 800),
+		chromedp.Navigate(fmt.Sprintf("%s/sites/%d/runs", app.URL, site.ID)),
+		chromedp.WaitReady(chromedp.CSS(`[data-testid="sitebar"]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if visible(`[data-testid="logout"]`) || !visible(`[data-testid="menu-toggle"]`) {
+		t.Fatal("on a phone Log out shows without the menu, or there is no Menu button")
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid="menu-toggle"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="logout"]`))); err != nil {
+		t.Fatalf("the Menu button does not open the menu: %v", err)
+	}
+	expanded, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="menu-toggle"]').getAttribute("aria-expanded")`))
+	if err != nil || expanded != "true" {
+		t.Errorf("aria-expanded %q after opening the menu (%v)", expanded, err)
+	}
+	current, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('.sitenav [aria-current="page"]').textContent`))
+	if err != nil || current != "Runs" {
+		t.Errorf("the site navigation marks %q as current (%v)", current, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid="site-switcher"] summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="site-switcher"] ul`))); err != nil {
+		t.Fatalf("the site switcher does not open: %v", err)
+	}
+	sites, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-testid="site-switcher"] li a')).map(function (a) { return a.textContent; })`))
+	if err != nil || strings.Join(sites, ",") != "Coffee,Garden,All sites,Add a site" {
+		t.Errorf("site switcher lists %q (%v)", sites, err)
 	}
 }
