@@ -11,6 +11,7 @@ import (
 	"autopress/db"
 	"autopress/db/dbtest"
 	"autopress/handlers/handlertest"
+	"autopress/jobs/publishing/targets/wpfake"
 )
 
 // TestPublishingPageInBrowser checks what only a browser shows: fields
@@ -91,6 +92,20 @@ func TestPublishingPageInBrowser(t *testing.T) {
 	run("WordPress shows its fields",
 		chromedp.Click(chromedp.CSS(`[data-testid="target-wordpress"]`)),
 		displayed(".for-wordpress", true), displayed(".for-local", false), displayed(".for-webhook", false),
+		displayed(".for-remote", true),
+	)
+	// Test connection tries the values typed in the form, before saving,
+	// and answers in place (htmx), without leaving the page.
+	wp := wpfake.New()
+	defer wp.Close()
+	run("test the unsaved WordPress settings",
+		chromedp.Evaluate[chromedp.Void](`window.notReloaded = true`),
+		chromedp.SendKeys(chromedp.CSS(`input[name="wp_url"]`), wp.URL),
+		chromedp.SendKeys(chromedp.CSS(`input[name="wp_username"]`), wpfake.DefaultUsername),
+		chromedp.SendKeys(chromedp.CSS(`input[name="wp_app_password"]`), wpfake.DefaultPassword),
+		chromedp.Click(chromedp.CSS(`[data-testid="test-connection"]`)),
+		chromedp.Poll[chromedp.Void](`(document.querySelector('[data-testid="test-result"]') || {}).textContent?.startsWith("Connected: WordPress accepted") && window.notReloaded === true`,
+			chromedp.WithPollingTimeout(10*time.Second)),
 	)
 	c, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -101,7 +116,7 @@ func TestPublishingPageInBrowser(t *testing.T) {
 	if len(violations) > 0 {
 		t.Errorf("Content-Security-Policy violations: %v", violations)
 	}
-	if p, _ := d.GetPublishingSettings(context.Background(), site.ID); p.SchedulingMode != "time_slots" {
+	if p, _ := d.GetPublishingSettings(context.Background(), site.ID); p.SchedulingMode != "time_slots" || p.TargetKind != "local" {
 		t.Error("editing the form saved it")
 	}
 }
