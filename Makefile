@@ -19,7 +19,7 @@ RACE     ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && echo -race)
 TEMPL    := $(GO) tool templ generate
 
 .DEFAULT_GOAL := help
-.PHONY: help run build test generate lint bench clean
+.PHONY: help run build test generate lint bench clean screenshots
 
 help: ## list the targets
 	@echo "Usage: make TARGET"
@@ -71,6 +71,9 @@ $(VULNDB):
 	$(GO) run golang.org/x/vulndb/cmd/indexdb@$(VULNDB_VERSION) \
 		-vulns "$$($(GO) env GOMODCACHE)/golang.org/x/vulndb@$(VULNDB_VERSION)/data/osv" -out $@.tmp
 	mv $@.tmp $@
+
+screenshots: ## refresh the screenshots in docs/img from the browser crawl (needs Chromium)
+	AUTOPRESS_SCREENSHOTS=$(CURDIR)/docs/img REQUIRE_BROWSER=1 $(GO) test -count=1 -run '^TestBrowserCrawl$$' ./handlers/
 
 bench: ## run the benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -64,9 +64,9 @@ var publishingLabels = map[string]string{
 	"stagger_start_time":       "From",
 	"stagger_end_time":         "Until",
 	"stagger_interval_minutes": "Every (minutes)",
-	"daily_target":             "Per day",
-	"weekly_target":            "Per week",
-	"monthly_target":           "Per month",
+	"daily_target":             "Goal per day",
+	"weekly_target":            "Goal per week",
+	"monthly_target":           "Goal per month",
 	"max_scheduled_queue":      "Queue limit",
 }
 

@@ -86,6 +86,7 @@ func (h *app) accountRoutes(g *echo.Group) {
 	g.POST("/tokens", h.tokenCreate)
 	g.POST("/tokens/:token/revoke", h.tokenRevoke)
 	g.POST("/password", h.passwordChange)
+	g.POST("/timezone", h.timezoneSave)
 	g.GET("/credits", h.accountCredits)
 }
 

@@ -73,6 +73,7 @@ var routeTable = map[string]routeClass{
 	"POST /account/tokens":               page,
 	"POST /account/tokens/:token/revoke": page,
 	"POST /account/password":             page,
+	"POST /account/timezone":             page,
 	"GET /admin/accounts":                adminPage,
 	"GET /api/v1/sites":                  api,
 	"POST /api/v1/sites/:site/keywords":  api,
