@@ -302,13 +302,22 @@ func TestLocalLatencyAndCancel(t *testing.T) {
 
 	slow := NewLocal(time.Hour)
 	calls := map[string]func(context.Context) error{
-		"cluster": func(ctx context.Context) error { _, err := slow.ClusterKeywords(ctx, Site{Name: "s"}, sampleKeywords); return err },
-		"ideas":   func(ctx context.Context) error { _, err := slow.GenerateIdeas(ctx, Site{Name: "s"}, "c", nil, 3); return err },
+		"cluster": func(ctx context.Context) error {
+			_, err := slow.ClusterKeywords(ctx, Site{Name: "s"}, sampleKeywords)
+			return err
+		},
+		"ideas": func(ctx context.Context) error {
+			_, err := slow.GenerateIdeas(ctx, Site{Name: "s"}, "c", nil, 3)
+			return err
+		},
 		"article": func(ctx context.Context) error {
 			_, err := slow.WriteArticle(ctx, Site{Name: "s"}, ArticleRequest{Idea: Idea{Title: "t"}})
 			return err
 		},
-		"prompts": func(ctx context.Context) error { _, err := slow.ExtractImagePrompts(ctx, Site{}, Article{}, 3); return err },
+		"prompts": func(ctx context.Context) error {
+			_, err := slow.ExtractImagePrompts(ctx, Site{}, Article{}, 3)
+			return err
+		},
 		"image": func(ctx context.Context) error {
 			_, err := slow.GenerateImage(ctx, Site{}, ImagePrompt{Prompt: "x"})
 			return err

@@ -62,8 +62,8 @@ var (
 		})),
 	})}
 	articleFormat = responseFormat{name: schemaArticle, schema: object(map[string]any{
-		"title":   str("article title, plain text"),
-		"html":    str("article body as an HTML fragment: p, h2, h3, ul, ol, li, strong, em, a; no h1, no scripts, no styles"),
+		"title":            str("article title, plain text"),
+		"html":             str("article body as an HTML fragment: p, h2, h3, ul, ol, li, strong, em, a; no h1, no scripts, no styles"),
 		"excerpt":          str("plain-text summary of about 30 words"),
 		"seo_title":        str("title for search results, plain text, at most 60 characters"),
 		"meta_description": str("summary for search results, plain text, at most 160 characters"),

@@ -219,7 +219,10 @@ func TestOpenAIMalformed(t *testing.T) {
 	ctx := t.Context()
 	cluster := func() error { _, err := o.ClusterKeywords(ctx, Site{Name: "s"}, []Keyword{{1, "a"}}); return err }
 	ideas := func() error { _, err := o.GenerateIdeas(ctx, Site{Name: "s"}, "c", nil, 2); return err }
-	article := func() error { _, err := o.WriteArticle(ctx, Site{Name: "s"}, ArticleRequest{Idea: Idea{Title: "t"}}); return err }
+	article := func() error {
+		_, err := o.WriteArticle(ctx, Site{Name: "s"}, ArticleRequest{Idea: Idea{Title: "t"}})
+		return err
+	}
 	prompts := func() error { _, err := o.ExtractImagePrompts(ctx, Site{}, Article{Title: "t"}, 2); return err }
 	image := func() error { _, err := o.GenerateImage(ctx, Site{}, ImagePrompt{Prompt: "p"}); return err }
 	long := "Sure! Here is your JSON: " + strings.Repeat("x", 400)
