@@ -13,7 +13,6 @@ import (
 
 // Policies are safe for concurrent use once built; build them once.
 var (
-	ugcPolicy    = sync.OnceValue(bluemonday.UGCPolicy)
 	strictPolicy = sync.OnceValue(bluemonday.StrictPolicy)
 	// articlePolicy is the UGC policy without rel="nofollow": the only
 	// links an article keeps are the site's own (SanitizeArticle), which
@@ -24,13 +23,6 @@ var (
 		return p
 	})
 )
-
-// Sanitize makes untrusted HTML safe to store and show, with bluemonday's UGC
-// policy (scripts, event handlers, iframes and javascript: URLs removed;
-// ordinary formatting kept).
-func Sanitize(s string) string {
-	return strings.TrimSpace(ugcPolicy().Sanitize(s))
-}
 
 // LinkPolicy says which links an article may keep: links to Allowed (the
 // site's published articles), at most Max of them, and links to its own

@@ -8,17 +8,18 @@ import (
 	"golang.org/x/net/html"
 )
 
-func TestSanitize(t *testing.T) {
+func TestSanitizeArticleBasics(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{`<h2>Title</h2><p>Text <strong>bold</strong> <a href="https://example.com">link</a></p>`,
-			`<h2>Title</h2><p>Text <strong>bold</strong> <a href="https://example.com" rel="nofollow">link</a></p>`},
+			`<h2>Title</h2><p>Text <strong>bold</strong> link</p>`},
 		{`<p onclick="x()">hi</p><script>alert(1)</script>`, `<p>hi</p>`},
 		{`<a href="javascript:alert(1)">x</a>`, `x`},
 		{`<iframe src="https://evil"></iframe><style>p{}</style>ok`, `ok`},
+		{`<div lang="pt-BR"><p>Olá &amp; adeus</p></div>`, `<div lang="pt-BR"><p>Olá &amp; adeus</p></div>`},
 	}
 	for _, tt := range tests {
-		if got := Sanitize(tt.in); got != tt.want {
-			t.Errorf("Sanitize(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+		if got := SanitizeArticle(tt.in, LinkPolicy{}); got != tt.want {
+			t.Errorf("SanitizeArticle(%q)\n got %q\nwant %q", tt.in, got, tt.want)
 		}
 	}
 }
