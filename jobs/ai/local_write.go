@@ -109,11 +109,17 @@ func (l *Local) WriteArticle(ctx context.Context, s Site, req ArticleRequest) (A
 	}
 	topic := kws[0]
 	rng := rand.New(rand.NewPCG(hashOf(s.Name, p.Language, idea.Title, idea.Summary), hashOf(kws...)))
+	// A replacer per keyword pair: building one costs more than using it.
+	replacers := map[[2]string]*strings.Replacer{}
 	fill := func(t, kw, kw2 string) string {
-		return html.EscapeString(strings.NewReplacer(
-			"{KW}", upperFirst(kw), "{kw}", kw, "{kw2}", kw2,
-			"{topic}", topic, "{site}", siteName(s.Name, ph), "{list}", listOf(kws, 4, ph.and),
-		).Replace(t))
+		r, ok := replacers[[2]string{kw, kw2}]
+		if !ok {
+			r = strings.NewReplacer(
+				"{KW}", upperFirst(kw), "{kw}", kw, "{kw2}", kw2,
+				"{topic}", topic, "{site}", siteName(s.Name, ph), "{list}", listOf(kws, 4, ph.and))
+			replacers[[2]string{kw, kw2}] = r
+		}
+		return html.EscapeString(r.Replace(t))
 	}
 
 	// Sentences repeat (a small bank, a few keywords): count each once.
