@@ -61,11 +61,12 @@ func linksOf(fragment string) []string {
 	return out
 }
 
-// TestLocalHonoursTheProfile writes articles for random profiles in every
-// language: the word count is always within the range (counted from the
+// TestLocalHonoursTheProfile writes eight articles for random profiles in
+// every language: the word count is always within the range (counted from the
 // HTML itself), the HTML carries the language tag, the parts the profile
 // asks for are there and no more internal links than it allows.
 func TestLocalHonoursTheProfile(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	keywordSets := [][]string{
 		nil,
@@ -79,7 +80,7 @@ func TestLocalHonoursTheProfile(t *testing.T) {
 		all = append(all, Link{Title: fmt.Sprintf("Published article %d", i), URL: fmt.Sprintf("https://blog.example/p/1/article-%d/", i)})
 	}
 	l := NewLocal(0)
-	for i := range 240 {
+	for i := range 8 * len(Languages) {
 		lang := Languages[i%len(Languages)].Value
 		minW := MinArticleWords + rng.IntN(MaxArticleWords-MinWordsSpread-MinArticleWords+1)
 		maxW := minW + MinWordsSpread + rng.IntN(MaxArticleWords-minW-MinWordsSpread+1)
