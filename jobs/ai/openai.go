@@ -193,8 +193,9 @@ func (o *OpenAI) GenerateIdeas(ctx context.Context, s Site, cluster string, keyw
 // idea's; SEO fields that are too long are cut at a word boundary.
 func (o *OpenAI) WriteArticle(ctx context.Context, s Site, req ArticleRequest) (Article, error) {
 	var ans articleAnswer
+	profile := s.Profile.orDefault()
 	in := articleInput{Site: s.Name, Title: req.Idea.Title, Summary: req.Idea.Summary, Keywords: nonNil(req.Keywords),
-		InternalLinks: []linkInput{}, MaxInternalLinks: max(s.Profile.MaxLinks, 0)}
+		InternalLinks: []linkInput{}, MaxInternalLinks: max(profile.MaxLinks, 0)}
 	if in.MaxInternalLinks > 0 {
 		for _, l := range req.Links {
 			in.InternalLinks = append(in.InternalLinks, linkInput(l))
@@ -207,7 +208,7 @@ func (o *OpenAI) WriteArticle(ctx context.Context, s Site, req ArticleRequest) (
 	if plainText(title) == "" {
 		title = req.Idea.Title
 	}
-	a, err := finishArticle(s, req.LinkPolicy(s.Profile), draft{Title: title, HTML: *ans.HTML, Excerpt: *ans.Excerpt,
+	a, err := finishArticle(s, req.LinkPolicy(profile), draft{Title: title, HTML: *ans.HTML, Excerpt: *ans.Excerpt,
 		SEOTitle: ans.SEOTitle, MetaDescription: ans.MetaDescription})
 	if err != nil {
 		return Article{}, fmt.Errorf("ai: openai %s: %w", opArticle, err)
@@ -245,7 +246,7 @@ func (o *OpenAI) ExtractImagePrompts(ctx context.Context, s Site, a Article, max
 }
 
 // GenerateImage implements Provider with the Images API, asking for base64
-// data. The format comes from the answer's output_format, else from the bytes
+// data; the prompt carries the profile's style (imagePrompt). The format comes from the answer's output_format, else from the bytes
 // themselves; anything that is not a known image format is malformed.
 func (o *OpenAI) GenerateImage(ctx context.Context, s Site, p ImagePrompt) (Image, error) {
 	if o.cfg.ImageModel == "" {
