@@ -117,6 +117,8 @@ type Content struct {
 	Slug               string     `db:"slug"`
 	HTML               string     `db:"html"`
 	Excerpt            string     `db:"excerpt"`
+	SEOTitle           string     `db:"seo_title"`
+	MetaDescription    string     `db:"meta_description"`
 	Keywords           string     `db:"keywords"`
 	WordCount          int        `db:"word_count"`
 	Status             string     `db:"status"`
@@ -237,4 +239,22 @@ func (d *DB) ListContent(ctx context.Context, siteID int64, status string, limit
 	var out []Content
 	err := d.SelectContext(ctx, &out, d.q(`SELECT * FROM content WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`), append(args, limit, offset)...)
 	return out, total, err
+}
+
+// PublishedLink is a published article an article may link to.
+type PublishedLink struct {
+	Title string `db:"title"`
+	URL   string `db:"remote_url"`
+}
+
+// PublishedLinks lists up to limit of a site's published articles that
+// have a public URL, newest first.
+func (d *DB) PublishedLinks(ctx context.Context, siteID int64, limit int) ([]PublishedLink, error) {
+	var out []PublishedLink
+	err := d.SelectContext(ctx, &out, d.q(`SELECT title, remote_url FROM content WHERE site_id = ? AND status = 'published'
+		AND remote_url <> '' ORDER BY published_at DESC, id DESC LIMIT ?`), siteID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("db: published links: %w", err)
+	}
+	return out, nil
 }

@@ -168,12 +168,14 @@ func (d *DB) CommitTasks(ctx context.Context, c ItemCommit, ideas []Idea) error 
 
 // NewArticle is stage 4's output.
 type NewArticle struct {
-	Title     string
-	Slug      string
-	HTML      string
-	Excerpt   string
-	Keywords  string
-	WordCount int
+	Title           string
+	Slug            string
+	HTML            string
+	Excerpt         string
+	SEOTitle        string
+	MetaDescription string
+	Keywords        string
+	WordCount       int
 }
 
 // CommitArticle stores a task's article as a draft and marks the task done.
@@ -201,8 +203,9 @@ func (d *DB) CommitArticle(ctx context.Context, c ItemCommit, taskID int64, a Ne
 			}
 		}
 		var err error
-		id, err = insertID(ctx, tx, d.q(`INSERT INTO content (site_id, task_id, run_id, title, slug, html, excerpt, keywords, word_count, status, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?)`), c.SiteID, taskID, c.RunID, a.Title, a.Slug, a.HTML, a.Excerpt, a.Keywords, a.WordCount, c.Now, c.Now)
+		id, err = insertID(ctx, tx, d.q(`INSERT INTO content (site_id, task_id, run_id, title, slug, html, excerpt, seo_title, meta_description,
+			keywords, word_count, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?)`),
+			c.SiteID, taskID, c.RunID, a.Title, a.Slug, a.HTML, a.Excerpt, a.SEOTitle, a.MetaDescription, a.Keywords, a.WordCount, c.Now, c.Now)
 		if err != nil {
 			return fmt.Errorf("db: insert content: %w", err)
 		}

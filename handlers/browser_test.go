@@ -30,7 +30,7 @@ type gatedAI struct {
 	writingOnce sync.Once
 }
 
-func (g *gatedAI) ClusterKeywords(ctx context.Context, site string, kws []ai.Keyword) ([]ai.Cluster, error) {
+func (g *gatedAI) ClusterKeywords(ctx context.Context, site ai.Site, kws []ai.Keyword) ([]ai.Cluster, error) {
 	select {
 	case <-g.clusterGate:
 	case <-ctx.Done():
@@ -39,14 +39,14 @@ func (g *gatedAI) ClusterKeywords(ctx context.Context, site string, kws []ai.Key
 	return g.Provider.ClusterKeywords(ctx, site, kws)
 }
 
-func (g *gatedAI) WriteArticle(ctx context.Context, site string, idea ai.Idea, keywords []string) (ai.Article, error) {
+func (g *gatedAI) WriteArticle(ctx context.Context, site ai.Site, req ai.ArticleRequest) (ai.Article, error) {
 	g.writingOnce.Do(func() { close(g.writing) })
 	select {
 	case <-g.writeGate:
 	case <-ctx.Done():
 		return ai.Article{}, ctx.Err()
 	}
-	return g.Provider.WriteArticle(ctx, site, idea, keywords)
+	return g.Provider.WriteArticle(ctx, site, req)
 }
 
 // TestBrowserRunProgress drives a real browser: log in through the form,

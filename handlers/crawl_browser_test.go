@@ -123,6 +123,7 @@ func (s crawlSite) pages() []crawlPage {
 		{name: "runs", path: site + "/runs"},
 		{name: "run", path: fmt.Sprintf("/runs/%d", s.runID), shot: true},
 		{name: "automation", path: site + "/automation", shot: true},
+		{name: "writing", path: site + "/writing"},
 		{name: "content", path: site + "/content", shot: true},
 		{name: "content-published", path: site + "/content?status=published"},
 		{name: "article", path: fmt.Sprintf("/content/%d", s.article)},

@@ -20,7 +20,9 @@ import (
 // multilineFields are the form and JSON fields that hold several lines
 // (textareas): the only ones where line breaks and tabs are text.
 var multilineFields = map[string]bool{
-	"text": true, // keywords, one per line (the page's textarea, the API's "text")
+	"text":        true, // keywords, one per line (the page's textarea, the API's "text")
+	"brand_voice": true, // a writing profile's house rules
+	"avoid":       true, // a writing profile's words to avoid, one per line
 }
 
 // checkForm refuses a form (the body's fields and the query's, which

@@ -55,6 +55,8 @@ func (h *app) siteRoutes(g *echo.Group) {
 	g.POST("/:site/runs", h.runStart)
 	g.GET("/:site/automation", h.automationSettings)
 	g.POST("/:site/automation", h.automationSave)
+	g.GET("/:site/writing", h.writingPage)
+	g.POST("/:site/writing", h.writingSave)
 	g.GET("/:site/content", h.contentList)
 	g.GET("/:site/publishing", h.publishingPage)
 	g.POST("/:site/publishing", h.publishingSave)
@@ -112,6 +114,8 @@ func (h *app) apiRoutes(g *echo.Group) {
 	for verb := range runTransitions {
 		g.POST("/runs/:run/"+verb, h.apiRunAction(verb))
 	}
+	g.GET("/sites/:site/writing", h.apiWritingGet)
+	g.PUT("/sites/:site/writing", h.apiWritingPut)
 	g.GET("/sites/:site/publishing", h.apiPublishing)
 	g.PUT("/sites/:site/publishing", h.apiPublishingUpdate)
 }

@@ -98,6 +98,12 @@ var routeTable = map[string]routeClass{
 	"POST /api/v1/runs/:run/cancel":             api,
 	"GET /api/v1/sites/:site/publishing":        api,
 	"PUT /api/v1/sites/:site/publishing":        api,
+
+	// Writing profile.
+	"GET /sites/:site/writing":        page,
+	"POST /sites/:site/writing":       page,
+	"GET /api/v1/sites/:site/writing": api,
+	"PUT /api/v1/sites/:site/writing": api,
 }
 
 // publicStatus is what an anonymous visitor gets from each public route.

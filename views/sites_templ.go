@@ -370,6 +370,7 @@ func siteNav(p Page, s SiteInfo, active string) templ.Component {
 var siteLinks = []struct{ Key, Path, Label string }{
 	{"dashboard", "", "Dashboard"},
 	{"keywords", "/keywords", "Keywords"},
+	{"writing", "/writing", "Writing"},
 	{"automation", "/automation", "Automation"},
 	{"ai-budget", "/ai-budget", "AI budget"},
 	{"runs", "/runs", "Runs"},

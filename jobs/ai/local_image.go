@@ -13,8 +13,10 @@ import (
 
 // ExtractImagePrompts makes one prompt per h2 heading of the article, in
 // order, up to max ("Illustration for: <heading> — <title>"); an article
-// without headings gets one prompt for its title. max <= 0 gives none.
-func (l *Local) ExtractImagePrompts(ctx context.Context, a Article, max int) ([]ImagePrompt, error) {
+// without headings gets one prompt for its title. The alt texts are the
+// headings (or the title), so they are in the article's language. max <= 0
+// gives none.
+func (l *Local) ExtractImagePrompts(ctx context.Context, _ Site, a Article, max int) ([]ImagePrompt, error) {
 	if err := l.wait(ctx); err != nil {
 		return nil, err
 	}
@@ -81,8 +83,9 @@ const (
 // GenerateImage draws an SVG from the prompt: a two-colour gradient and a few
 // translucent circles, rectangles and triangles whose colours, places and
 // sizes come from a hash of the prompt, with the prompt as the SVG's <title>
-// and a caption. The same prompt always gives the same bytes.
-func (l *Local) GenerateImage(ctx context.Context, p ImagePrompt) (Image, error) {
+// and a caption. The same prompt always gives the same bytes; the profile
+// does not change the drawing (an image carries no words to translate).
+func (l *Local) GenerateImage(ctx context.Context, _ Site, p ImagePrompt) (Image, error) {
 	if err := l.wait(ctx); err != nil {
 		return Image{}, err
 	}

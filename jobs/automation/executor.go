@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"autopress/db"
+	"autopress/jobs/ai"
 )
 
 // Why an executor stops (its context's cause).
@@ -22,10 +23,13 @@ var (
 
 // executor works one run while it holds the run's lease.
 type executor struct {
-	s      *Service
-	run    db.Run
-	site   db.Site
-	snap   Snapshot
+	s    *Service
+	run  db.Run
+	site db.Site
+	snap Snapshot
+	// brief is who the run's AI calls work for (the site, its writing
+	// profile).
+	brief  ai.Site
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 	stopAF func() bool
@@ -70,9 +74,14 @@ func (s *Service) claim(parent context.Context, runID int64) (*executor, error) 
 		s.release(parent, r.ID)
 		return nil, err
 	}
+	brief, err := s.brief(parent, site, snap)
+	if err != nil {
+		s.release(parent, r.ID)
+		return nil, err
+	}
 	s.noteClaim(parent, r, takeover, now)
 	ctx, cancel := context.WithCancelCause(context.WithoutCancel(parent))
-	x := &executor{s: s, run: r, site: site, snap: snap, ctx: ctx, cancel: cancel, pokeCh: make(chan struct{}, 1)}
+	x := &executor{s: s, run: r, site: site, snap: snap, brief: brief, ctx: ctx, cancel: cancel, pokeCh: make(chan struct{}, 1)}
 	x.stopAF = context.AfterFunc(parent, func() { cancel(errShutdown) })
 	x.status.Store(r.Status)
 	s.mu.Lock()

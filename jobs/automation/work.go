@@ -86,7 +86,7 @@ func (x *executor) cluster(c db.ItemCommit, it workItem) error {
 		in[i] = ai.Keyword{ID: k.ID, Text: k.Keyword}
 		inBatch[k.ID] = true
 	}
-	out, err := x.s.ai.ClusterKeywords(x.ctx, x.site.Name, in)
+	out, err := x.s.ai.ClusterKeywords(x.ctx, x.brief, in)
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func (x *executor) ideas(c db.ItemCommit, it workItem) error {
 		return err
 	}
 	n := min(x.s.cfg.IdeasPerCluster, max(1, len(kws)))
-	out, err := x.s.ai.GenerateIdeas(x.ctx, x.site.Name, cl.Name, kws, n)
+	out, err := x.s.ai.GenerateIdeas(x.ctx, x.brief, cl.Name, kws, n)
 	if err != nil {
 		return err
 	}
@@ -161,19 +161,23 @@ func (x *executor) tasks(c db.ItemCommit, it workItem) error {
 	return x.s.db.CommitTasks(x.ctx, c, ideas)
 }
 
-// article is Writing: one AI call per writing task.
+// article is Writing: one AI call per writing task, written to the run's
+// writing profile with the site's published articles as link targets.
 func (x *executor) article(c db.ItemCommit, it workItem) error {
 	taskID := it.ids[0]
 	t, idea, err := x.s.db.TaskWithIdea(x.ctx, taskID)
 	if err != nil {
 		return err
 	}
-	kws := splitLines(idea.Keywords)
-	a, err := x.s.ai.WriteArticle(x.ctx, x.site.Name, ai.Idea{Title: idea.Title, Summary: idea.Summary}, kws)
+	req, err := x.articleRequest(idea)
 	if err != nil {
 		return err
 	}
-	html := ai.Sanitize(a.HTML)
+	a, err := x.s.ai.WriteArticle(x.ctx, x.brief, req)
+	if err != nil {
+		return err
+	}
+	html := ai.SanitizeArticle(a.HTML, req.LinkPolicy(x.brief.Profile))
 	if strings.TrimSpace(html) == "" {
 		return fmt.Errorf("%w: empty article", ai.ErrMalformed)
 	}
@@ -184,7 +188,7 @@ func (x *executor) article(c db.ItemCommit, it workItem) error {
 	c.Processed, c.Now = 1, x.now()
 	c.Events = []db.Event{{Message: fmt.Sprintf("Wrote %q (%d words)", title, a.WordCount)}}
 	_, err = x.s.db.CommitArticle(x.ctx, c, taskID, db.NewArticle{Title: title, Slug: Slugify(title), HTML: html,
-		Excerpt: a.Excerpt, Keywords: idea.Keywords, WordCount: a.WordCount})
+		Excerpt: a.Excerpt, SEOTitle: a.SEOTitle, MetaDescription: a.MetaDescription, Keywords: idea.Keywords, WordCount: a.WordCount})
 	return err
 }
 
@@ -195,7 +199,7 @@ func (x *executor) prompts(c db.ItemCommit, it workItem) error {
 	if err != nil {
 		return err
 	}
-	out, err := x.s.ai.ExtractImagePrompts(x.ctx, ai.Article{Title: content.Title, HTML: content.HTML, Excerpt: content.Excerpt, WordCount: content.WordCount}, x.s.cfg.ImagesPerArticle)
+	out, err := x.s.ai.ExtractImagePrompts(x.ctx, x.brief, ai.Article{Title: content.Title, HTML: content.HTML, Excerpt: content.Excerpt, WordCount: content.WordCount}, x.s.cfg.ImagesPerArticle)
 	if err != nil {
 		return err
 	}
@@ -218,7 +222,7 @@ func (x *executor) image(c db.ItemCommit, it workItem) error {
 	if err != nil {
 		return err
 	}
-	img, err := x.s.ai.GenerateImage(x.ctx, ai.ImagePrompt{Prompt: p.Prompt, Alt: p.Alt})
+	img, err := x.s.ai.GenerateImage(x.ctx, x.brief, ai.ImagePrompt{Prompt: p.Prompt, Alt: p.Alt})
 	if err != nil {
 		return err
 	}
