@@ -75,7 +75,7 @@ func (d *DB) UserByID(ctx context.Context, id int64) (User, error) {
 
 // SetPassword replaces a user's password hash.
 func (d *DB) SetPassword(ctx context.Context, userID int64, hash string) error {
-	res, err := d.ExecContext(ctx, d.q(`UPDATE users SET password_hash = ? WHERE id = ?`), hash, userID)
+	res, err := d.exec(ctx, d.q(`UPDATE users SET password_hash = ? WHERE id = ?`), hash, userID)
 	if err != nil {
 		return fmt.Errorf("db: set password: %w", err)
 	}
@@ -84,7 +84,7 @@ func (d *DB) SetPassword(ctx context.Context, userID int64, hash string) error {
 
 // TouchLogin records a successful login.
 func (d *DB) TouchLogin(ctx context.Context, userID int64, now time.Time) error {
-	_, err := d.ExecContext(ctx, d.q(`UPDATE users SET last_login_at = ? WHERE id = ?`), T(now), userID)
+	_, err := d.exec(ctx, d.q(`UPDATE users SET last_login_at = ? WHERE id = ?`), T(now), userID)
 	return err
 }
 

@@ -58,8 +58,10 @@ func (d *DB) ClaimRun(ctx context.Context, runID int64, owner string, now time.T
 // ErrLeaseLost when the run is no longer active or leased to owner.
 func (d *DB) RenewLease(ctx context.Context, runID int64, owner string, now time.Time, ttl time.Duration) (string, error) {
 	var status string
-	err := d.GetContext(ctx, &status, d.q(`UPDATE automation_runs SET lease_expires_at = ?
-		WHERE id = ? AND lease_owner = ? AND status IN ('running','paused') RETURNING status`), T(now.Add(ttl)), runID, owner)
+	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &status, d.q(`UPDATE automation_runs SET lease_expires_at = ?
+			WHERE id = ? AND lease_owner = ? AND status IN ('running','paused') RETURNING status`), T(now.Add(ttl)), runID, owner)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", ErrLeaseLost
 	}
@@ -71,7 +73,7 @@ func (d *DB) RenewLease(ctx context.Context, runID int64, owner string, now time
 
 // ReleaseLease gives the lease up (after draining a paused run).
 func (d *DB) ReleaseLease(ctx context.Context, runID int64, owner string, now time.Time) error {
-	_, err := d.ExecContext(ctx, d.q(`UPDATE automation_runs SET lease_owner = '', lease_expires_at = NULL, updated_at = ? WHERE id = ? AND lease_owner = ?`),
+	_, err := d.exec(ctx, d.q(`UPDATE automation_runs SET lease_owner = '', lease_expires_at = NULL, updated_at = ? WHERE id = ? AND lease_owner = ?`),
 		T(now), runID, owner)
 	return err
 }

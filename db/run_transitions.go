@@ -56,11 +56,12 @@ func (d *DB) transition(ctx context.Context, t Transition, verb, set string, set
 		err := tx.GetContext(ctx, &r, d.q(`UPDATE automation_runs SET `+set+`, updated_at = ?
 			WHERE id = ? AND account_id = ? AND status IN (`+from+`) RETURNING *`), args...)
 		if errors.Is(err, sql.ErrNoRows) {
-			cur, gerr := d.GetRun(ctx, t.AccountID, t.RunID)
-			if gerr != nil {
-				return gerr
+			// Read in the transaction: the status that refused the change.
+			var status string
+			if err := tx.GetContext(ctx, &status, d.q(`SELECT status FROM automation_runs WHERE id = ? AND account_id = ?`), t.RunID, t.AccountID); err != nil {
+				return notFound(err)
 			}
-			return &TransitionError{Status: cur.Status, Want: verb}
+			return &TransitionError{Status: status, Want: verb}
 		}
 		if err != nil {
 			return fmt.Errorf("db: %s run: %w", verb, err)
@@ -113,7 +114,7 @@ func (d *DB) FailRunUnowned(ctx context.Context, runID int64, reason, detail str
 // still paused; released=false means it was resumed meanwhile and the
 // caller carries on.
 func (d *DB) ReleaseIfPaused(ctx context.Context, runID int64, owner string, now time.Time) (bool, error) {
-	res, err := d.ExecContext(ctx, d.q(`UPDATE automation_runs SET lease_owner = '', lease_expires_at = NULL, updated_at = ?
+	res, err := d.exec(ctx, d.q(`UPDATE automation_runs SET lease_owner = '', lease_expires_at = NULL, updated_at = ?
 		WHERE id = ? AND lease_owner = ? AND status = 'paused'`), T(now), runID, owner)
 	if err != nil {
 		return false, fmt.Errorf("db: release lease: %w", err)

@@ -49,7 +49,7 @@ func TestBrowserRunProgress(t *testing.T) {
 	clock := clockwork.NewRealClock()
 	app := handlertest.New(t, d, handlertest.WithDeps(func(deps *handlers.Deps) {
 		deps.Clock = clock
-		deps.Runs = automation.New(deps.DB, ai.NewLocal(100*time.Millisecond), clock, deps.Log, automation.Config{DataDir: deps.DataDir})
+		deps.Runs = automation.New(deps.DB, ai.NewLocal(100*time.Millisecond), clock, deps.Log, automation.Config{})
 	}))
 	loopCtx, stopLoop := context.WithCancel(context.Background())
 	loopDone := make(chan struct{})

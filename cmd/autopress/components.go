@@ -53,7 +53,7 @@ func (a *app) buildComponents() (components, error) {
 	if c.box, err = secretbox.New(a.cfg.AppSecret); err != nil {
 		return c, fmt.Errorf("autopress: secrets: %w", err)
 	}
-	c.runs = automation.New(a.db, c.provider, a.clock, a.log, automation.Config{DataDir: a.cfg.DataDir, Registerer: a.metrics})
+	c.runs = automation.New(a.db, c.provider, a.clock, a.log, automation.Config{Registerer: a.metrics})
 	// Webhook and WordPress requests go through the egress guard, which
 	// refuses internal addresses unless PUBLISH_ALLOW_PRIVATE is set.
 	c.targets = publishing.Targets{LocalDir: filepath.Join(a.cfg.DataDir, "published"), BaseURL: a.cfg.BaseURL, Box: c.box,
@@ -62,7 +62,7 @@ func (a *app) buildComponents() (components, error) {
 		a.log.Warn("PUBLISH_ALLOW_PRIVATE is set: publishing targets and their connection tests may reach this server's network, cloud metadata included")
 	}
 	c.filler = publishing.NewFiller(a.db, a.clock, a.log)
-	c.pub = publishing.NewPublisher(a.db, a.clock, a.log, c.targets.For, publishing.PublisherConfig{DataDir: a.cfg.DataDir, Registerer: a.metrics})
+	c.pub = publishing.NewPublisher(a.db, a.clock, a.log, c.targets.For, publishing.PublisherConfig{Registerer: a.metrics})
 
 	a.jobs = append(a.jobs,
 		// Due schedules: once per tick across instances.

@@ -37,7 +37,8 @@ type Config struct {
 	CatchUpWindow    time.Duration // 6h
 	IdeasPerCluster  int           // 3
 	ImagesPerArticle int           // 2
-	DataDir          string        // images are written under DataDir/images
+	// Blobs keeps the generated images' bytes (nil: the database's store).
+	Blobs db.BlobStore
 	// Registerer receives the executor's metrics (nil: none).
 	Registerer prometheus.Registerer
 	// OnStop, when set, is told the run's id each time one of this
@@ -69,9 +70,6 @@ func (c *Config) defaults() {
 	} else if c.ImagesPerArticle == 0 {
 		c.ImagesPerArticle = 2
 	}
-	if c.DataDir == "" {
-		c.DataDir = os.TempDir()
-	}
 }
 
 // Service owns this instance's executors.
@@ -96,6 +94,9 @@ type Service struct {
 // New builds the service. owner identifies this instance in leases.
 func New(d *db.DB, provider ai.Provider, clock clockwork.Clock, log *slog.Logger, cfg Config) *Service {
 	cfg.defaults()
+	if cfg.Blobs == nil {
+		cfg.Blobs = d.Blobs()
+	}
 	b := make([]byte, 4)
 	rand.Read(b)
 	host, _ := os.Hostname()
