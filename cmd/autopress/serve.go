@@ -124,6 +124,9 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 	if a.db, err = openMigrated(ctx, a.cfg); err != nil {
 		return nil, err
 	}
+	if err := moveImageFilesIn(ctx, a.db, a.cfg.DataDir, log, a.clock.Now()); err != nil {
+		return nil, err
+	}
 	if a.firstAdmin, err = firstStart(ctx, a.db, a.cfg, log, a.clock.Now()); err != nil {
 		return nil, err
 	}
