@@ -37,9 +37,15 @@ func (d *DB) PauseRun(ctx context.Context, t Transition) (Run, error) {
 	return d.transition(ctx, t, "pause", `status = 'paused', paused_at = ?`, []any{T(t.Now)}, `'running'`, "Paused")
 }
 
-// ResumeRun moves paused → running; the lease is untouched.
+// ResumeRun moves paused → running. A live lease is untouched (the
+// executor still draining carries on); one that expired is released, so
+// the executor that claims the run next is not counted as a takeover: its
+// predecessor was gone before the resume.
 func (d *DB) ResumeRun(ctx context.Context, t Transition) (Run, error) {
-	return d.transition(ctx, t, "resume", `status = 'running', resumed_at = ?`, []any{T(t.Now)}, `'paused'`, "Resumed")
+	now := T(t.Now)
+	return d.transition(ctx, t, "resume", `status = 'running', resumed_at = ?,
+		lease_owner = CASE WHEN lease_expires_at IS NULL OR lease_expires_at < ? THEN '' ELSE lease_owner END,
+		lease_expires_at = CASE WHEN lease_expires_at < ? THEN NULL ELSE lease_expires_at END`, []any{now, now, now}, `'paused'`, "Resumed")
 }
 
 // CancelRun moves running|paused → cancelled and frees the site at once.
