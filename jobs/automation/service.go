@@ -32,7 +32,7 @@ type Config struct {
 	RenewEvery       time.Duration // LeaseTTL/3
 	WatchEvery       time.Duration // 2s (at most RenewEvery): how often an executor re-reads its run's status
 	LostAfter        time.Duration // LeaseTTL*2/3 without a successful renewal (the database answering errors): stop
-	PollEvery        time.Duration // 5s: how often idle instances look for claimable runs
+	PollEvery        time.Duration // 5s (at most LeaseTTL/2): how often idle instances look for claimable runs
 	MaxTakeovers     int           // 5
 	CatchUpWindow    time.Duration // 6h
 	IdeasPerCluster  int           // 3
@@ -57,7 +57,7 @@ func (c *Config) defaults() {
 	def(&c.RenewEvery, c.LeaseTTL/3)
 	def(&c.WatchEvery, min(2*time.Second, c.RenewEvery))
 	def(&c.LostAfter, c.LeaseTTL*2/3)
-	def(&c.PollEvery, 5*time.Second)
+	def(&c.PollEvery, min(5*time.Second, c.LeaseTTL/2))
 	def(&c.CatchUpWindow, DefaultCatchUpWindow)
 	if c.MaxTakeovers <= 0 {
 		c.MaxTakeovers = 5
