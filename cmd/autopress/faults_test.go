@@ -785,7 +785,10 @@ func TestFaultParallelTransitions(t *testing.T) {
 					t.Errorf("request %d: %d, want 200 or 409", i, code)
 				}
 			}
-			t.Logf("%s: 50 parallel pause/resume: p99 %s, max %s", dialect, p99(took), slices.Max(took))
+			sorted := slices.Clone(took)
+			slices.Sort(sorted)
+			t.Logf("%s: 50 parallel pause/resume: p50 %s, p90 %s, p99 %s (race detector %v)", dialect,
+				sorted[len(sorted)/2].Round(time.Millisecond), sorted[len(sorted)*9/10].Round(time.Millisecond), p99(took).Round(time.Millisecond), raceEnabled)
 			if r := e.run(id); r.Status == db.RunPaused {
 				if code, _, v := e.api(p, http.MethodPost, fmt.Sprintf("/api/v1/runs/%d/resume", id)); code != http.StatusOK {
 					t.Fatalf("final resume: %d %v", code, v)
