@@ -22,7 +22,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -72,11 +71,8 @@ func autopressBinary(t *testing.T) string {
 		if raceEnabled {
 			args = append(args, "-race")
 		}
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(goTool); err != nil {
-			goTool = "go"
-		}
-		out, err := exec.Command(goTool, append(args, ".")...).CombinedOutput()
+		// The go command of PATH, under the same GOTOOLCHAIN as the tests.
+		out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
 		if err != nil {
 			built.err = fmt.Errorf("go build: %v\n%s", err, out)
 		}
