@@ -80,7 +80,7 @@ func (d *DB) ScheduleContentAt(ctx context.Context, accountID, contentID int64, 
 	if !at.After(now) {
 		return ErrSlotInPast
 	}
-	res, err := d.ExecContext(ctx, d.q(`UPDATE content SET status = 'scheduled', scheduled_at = ?, next_attempt_at = NULL,
+	res, err := d.exec(ctx, d.q(`UPDATE content SET status = 'scheduled', scheduled_at = ?, next_attempt_at = NULL,
 		publish_attempts = 0, unscheduled_reason = '', last_error = '', updated_at = ?
 		WHERE id = ? AND site_id IN (SELECT id FROM sites WHERE account_id = ?) AND status IN ('approved','scheduled')`),
 		at, now, contentID, accountID)
@@ -172,7 +172,7 @@ func (d *DB) ApplyContentAction(ctx context.Context, accountID, contentID int64,
 		// that failed in the pipeline (image prompts; never published) goes
 		// back to draft for the next run — never straight to publishing,
 		// which would skip its review.
-		res, err := d.ExecContext(ctx, d.q(`UPDATE content SET status = 'draft', attempts = 0, last_attempt_run_id = NULL, last_error = '',
+		res, err := d.exec(ctx, d.q(`UPDATE content SET status = 'draft', attempts = 0, last_attempt_run_id = NULL, last_error = '',
 			scheduled_at = NULL, next_attempt_at = NULL, updated_at = ?
 			WHERE id = ? AND site_id IN (SELECT id FROM sites WHERE account_id = ?) AND status = 'failed' AND publish_attempts = 0`), now, contentID, accountID)
 		if err != nil {
@@ -189,7 +189,7 @@ func (d *DB) ApplyContentAction(ctx context.Context, accountID, contentID int64,
 		return fmt.Errorf("db: unknown content action %q", action)
 	}
 	args = append(args, now, contentID, accountID)
-	res, err := d.ExecContext(ctx, d.q(`UPDATE content SET `+set+`, updated_at = ?
+	res, err := d.exec(ctx, d.q(`UPDATE content SET `+set+`, updated_at = ?
 		WHERE id = ? AND site_id IN (SELECT id FROM sites WHERE account_id = ?) AND status IN (`+from+`)`), args...)
 	if err != nil {
 		if isUnique(err) {

@@ -104,7 +104,9 @@ func (d *DB) ClaimDue(ctx context.Context, owner string, now, claimUntil time.Ti
 		skip = " FOR UPDATE SKIP LOCKED"
 	}
 	var out []Content
-	err := d.SelectContext(ctx, &out, d.q(`UPDATE content SET
+	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
+		out = nil
+		return tx.SelectContext(ctx, &out, d.q(`UPDATE content SET
 		outcome_unknown = CASE WHEN status = 'publishing' THEN TRUE ELSE outcome_unknown END,
 		status = 'publishing', claim_owner = ?, claim_expires_at = ?, publish_attempts = publish_attempts + 1, updated_at = ?
 		WHERE id IN (SELECT id FROM content WHERE
@@ -113,6 +115,7 @@ func (d *DB) ClaimDue(ctx context.Context, owner string, now, claimUntil time.Ti
 			ORDER BY scheduled_at, id LIMIT ?`+skip+`)
 		AND ((status = 'scheduled' AND scheduled_at <= ?) OR (status = 'publishing' AND claim_expires_at < ?))
 		RETURNING *`), owner, T(claimUntil), now, now, now, now, limit, now, now)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("db: claim due content: %w", err)
 	}
@@ -131,7 +134,7 @@ type PublishResult struct {
 
 // MarkPublished records a publication made under owner's claim.
 func (d *DB) MarkPublished(ctx context.Context, r PublishResult) error {
-	res, err := d.ExecContext(ctx, d.q(`UPDATE content SET status = 'published', published_at = ?, remote_id = ?, remote_url = ?, late = ?,
+	res, err := d.exec(ctx, d.q(`UPDATE content SET status = 'published', published_at = ?, remote_id = ?, remote_url = ?, late = ?,
 		claim_owner = '', claim_expires_at = NULL, outcome_unknown = FALSE, last_error = '', updated_at = ?
 		WHERE id = ? AND status = 'publishing' AND claim_owner = ?`), T(r.At), r.RemoteID, r.RemoteURL, r.Late, T(r.At), r.ContentID, r.Owner)
 	if err != nil {
@@ -150,7 +153,7 @@ func (d *DB) MarkPublishFailed(ctx context.Context, contentID int64, owner, msg 
 	if retryAt == nil {
 		status = ContentFailed
 	}
-	res, err := d.ExecContext(ctx, d.q(`UPDATE content SET status = ?, next_attempt_at = ?, last_error = ?, claim_owner = '', claim_expires_at = NULL,
+	res, err := d.exec(ctx, d.q(`UPDATE content SET status = ?, next_attempt_at = ?, last_error = ?, claim_owner = '', claim_expires_at = NULL,
 		outcome_unknown = FALSE, updated_at = ? WHERE id = ? AND status = 'publishing' AND claim_owner = ?`), status, NT(retryAt), msg, T(now), contentID, owner)
 	if err != nil {
 		return fmt.Errorf("db: mark publish failed: %w", err)

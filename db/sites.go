@@ -57,7 +57,7 @@ func (d *DB) CreateSite(ctx context.Context, s Site, now time.Time) (Site, error
 
 // UpdateSite changes a site's name, URL and time zone (scoped by account).
 func (d *DB) UpdateSite(ctx context.Context, s Site, now time.Time) error {
-	res, err := d.ExecContext(ctx, d.q(`UPDATE sites SET name = ?, url = ?, timezone = ?, updated_at = ? WHERE id = ? AND account_id = ?`),
+	res, err := d.exec(ctx, d.q(`UPDATE sites SET name = ?, url = ?, timezone = ?, updated_at = ? WHERE id = ? AND account_id = ?`),
 		s.Name, s.URL, s.Timezone, T(now), s.ID, s.AccountID)
 	if err != nil {
 		return fmt.Errorf("db: update site: %w", err)

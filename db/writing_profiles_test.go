@@ -87,10 +87,10 @@ func TestWritingProfileMigration(t *testing.T) {
 				t.Fatal(err)
 			}
 			var accountID, siteID int64
-			if err := d.GetContext(ctx, &accountID, d.Rebind(`INSERT INTO accounts (name, created_at) VALUES ('Old', ?) RETURNING id`), wpNow); err != nil {
+			if err := dbtest.Get(ctx, d, &accountID, (`INSERT INTO accounts (name, created_at) VALUES ('Old', ?) RETURNING id`), wpNow); err != nil {
 				t.Fatal(err)
 			}
-			if err := d.GetContext(ctx, &siteID, d.Rebind(`INSERT INTO sites (account_id, name, url, created_at, updated_at) VALUES (?, 'Old site', 'https://old.example', ?, ?) RETURNING id`),
+			if err := dbtest.Get(ctx, d, &siteID, (`INSERT INTO sites (account_id, name, url, created_at, updated_at) VALUES (?, 'Old site', 'https://old.example', ?, ?) RETURNING id`),
 				accountID, wpNow, wpNow); err != nil {
 				t.Fatal(err)
 			}

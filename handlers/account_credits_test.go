@@ -94,7 +94,7 @@ func TestAccountCreditsLedger(t *testing.T) {
 		}
 
 		// An empty ledger says so.
-		if _, err := d.ExecContext(ctx, d.Rebind(`DELETE FROM credit_transactions WHERE account_id = ?`), bob.AccountID); err != nil {
+		if _, err := dbtest.Exec(ctx, d, d.Rebind(`DELETE FROM credit_transactions WHERE account_id = ?`), bob.AccountID); err != nil {
 			t.Fatal(err)
 		}
 		if !cb.Get(t, "/account/credits").Has("ledger-empty") {

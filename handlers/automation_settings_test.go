@@ -167,11 +167,11 @@ func queueTasks(t *testing.T, app *handlertest.App, siteID int64, n int) {
 	d, now := app.DB, app.Clock.Now()
 	for i := 0; i < n; i++ {
 		var ideaID int64
-		if err := d.GetContext(context.Background(), &ideaID, d.Rebind(`INSERT INTO ideas (site_id, title, status, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?) RETURNING id`),
+		if err := dbtest.Get(context.Background(), d, &ideaID, d.Rebind(`INSERT INTO ideas (site_id, title, status, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?) RETURNING id`),
 			siteID, fmt.Sprintf("Brewing guide %d", i), now, now); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := d.ExecContext(context.Background(), d.Rebind(`INSERT INTO tasks (site_id, idea_id, title, status, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?)`),
+		if _, err := dbtest.Exec(context.Background(), d, d.Rebind(`INSERT INTO tasks (site_id, idea_id, title, status, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?)`),
 			siteID, ideaID, fmt.Sprintf("Brewing guide %d", i), now, now); err != nil {
 			t.Fatal(err)
 		}

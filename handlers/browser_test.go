@@ -63,7 +63,7 @@ func TestBrowserRunProgress(t *testing.T) {
 	gate := &gatedAI{Provider: ai.NewLocal(0), clusterGate: make(chan struct{}), writeGate: make(chan struct{}), writing: make(chan struct{})}
 	app := handlertest.New(t, d, handlertest.WithDeps(func(deps *handlers.Deps) {
 		deps.Clock = clock
-		deps.Runs = automation.New(deps.DB, gate, clock, deps.Log, automation.Config{DataDir: deps.DataDir})
+		deps.Runs = automation.New(deps.DB, gate, clock, deps.Log, automation.Config{})
 	}))
 	loopCtx, stopLoop := context.WithCancel(context.Background())
 	loopDone := make(chan struct{})

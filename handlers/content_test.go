@@ -159,7 +159,7 @@ func TestContentActions(t *testing.T) {
 		}
 
 		// Publish now: due at once, published by the publisher's next tick.
-		pub := publishing.NewPublisher(d, clock, e.app.Deps.Log, e.app.Deps.Targets.For, publishing.PublisherConfig{DataDir: e.app.Deps.DataDir})
+		pub := publishing.NewPublisher(d, clock, e.app.Deps.Log, e.app.Deps.Targets.For, publishing.PublisherConfig{})
 		page = act(t, e, c3.ID, "publish-now", list, nil)
 		if got := page.TestID(t, "flash"); got != "Publishing now “Espresso”: the publisher takes it within a minute." {
 			t.Errorf("publish now flash %q", got)
@@ -185,7 +185,7 @@ func TestContentActions(t *testing.T) {
 		// Retry an article whose publishing failed: back in the queue, due now.
 		clock.Advance(time.Second)
 		failed := newArticle(db.ContentFailed, "Latte")
-		if _, err := d.ExecContext(context.Background(), d.Rebind(`UPDATE content SET publish_attempts = 5 WHERE id = ?`), failed.ID); err != nil {
+		if _, err := dbtest.Exec(context.Background(), d, d.Rebind(`UPDATE content SET publish_attempts = 5 WHERE id = ?`), failed.ID); err != nil {
 			t.Fatal(err)
 		}
 		page = e.c.Get(t, fmt.Sprintf("/sites/%d/publishing", e.site.ID))
@@ -294,9 +294,9 @@ func TestContentImagesAndPublishedPages(t *testing.T) {
 		now := e.app.Clock.Now()
 		a := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Status: db.ContentReview, Title: "Moka pot", Now: now})
 		other := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Status: db.ContentReview, Now: now})
-		svg := dbtest.InsertImage(t, d, e.app.Deps.DataDir, a, "cover.svg", "image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><circle r="4"/></svg>`))
-		png := dbtest.InsertImage(t, d, e.app.Deps.DataDir, a, "detail.png", "image/png", []byte("\x89PNG\r\n\x1a\nrest"))
-		otherImg := dbtest.InsertImage(t, d, e.app.Deps.DataDir, other, "o.png", "image/png", []byte("\x89PNG\r\n\x1a\nother"))
+		svg := dbtest.InsertImage(t, d, a, "cover.svg", "image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><circle r="4"/></svg>`))
+		png := dbtest.InsertImage(t, d, a, "detail.png", "image/png", []byte("\x89PNG\r\n\x1a\nrest"))
+		otherImg := dbtest.InsertImage(t, d, other, "o.png", "image/png", []byte("\x89PNG\r\n\x1a\nother"))
 
 		prev := e.c.Get(t, fmt.Sprintf("/content/%d", a.ID))
 		if got := len(prev.TestIDs("article-image")); got != 2 {
@@ -331,7 +331,7 @@ func TestContentImagesAndPublishedPages(t *testing.T) {
 		// Published through the local target, with its images, under /p/.
 		e.saveSettings(t, func(p *db.PublishingSettings) { p.SchedulingMode = "immediate" })
 		act(t, e, a.ID, "approve", fmt.Sprintf("/content/%d", a.ID), nil)
-		pub := publishing.NewPublisher(d, e.app.Clock, e.app.Deps.Log, e.app.Deps.Targets.For, publishing.PublisherConfig{DataDir: e.app.Deps.DataDir})
+		pub := publishing.NewPublisher(d, e.app.Clock, e.app.Deps.Log, e.app.Deps.Targets.For, publishing.PublisherConfig{})
 		if n, err := pub.Tick(ctx); err != nil || n != 1 {
 			t.Fatalf("publish: %d %v", n, err)
 		}

@@ -97,7 +97,7 @@ func seedCrawl(t *testing.T) crawlSite {
 		t.Fatal(err)
 	}
 	app.Clock.Advance(26 * time.Hour)
-	pub := publishing.NewPublisher(d, app.Clock, app.Deps.Log, app.Deps.Targets.For, publishing.PublisherConfig{DataDir: app.Deps.DataDir})
+	pub := publishing.NewPublisher(d, app.Clock, app.Deps.Log, app.Deps.Targets.For, publishing.PublisherConfig{})
 	if n, err := pub.Tick(ctx); err != nil || n == 0 {
 		t.Fatalf("publish the first slots: %d published, %v", n, err)
 	}

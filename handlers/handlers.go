@@ -33,6 +33,8 @@ type Deps struct {
 	Clock   clockwork.Clock
 	Log     *slog.Logger
 	DataDir string
+	// Blobs holds the generated images' bytes (nil: the database's store).
+	Blobs db.BlobStore
 	// Secure marks cookies Secure (the server is reached over https).
 	Secure bool
 	// Registry receives the HTTP metrics. Nil means a fresh registry with
@@ -96,6 +98,9 @@ func New(d Deps) *echo.Echo {
 	}
 	if d.Log == nil {
 		d.Log = slog.Default()
+	}
+	if d.Blobs == nil {
+		d.Blobs = d.DB.Blobs()
 	}
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()

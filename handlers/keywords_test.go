@@ -170,7 +170,7 @@ func TestKeywordsPagingAndRequeue(t *testing.T) {
 		}
 
 		// Keywords the AI gave up on can be moved back to new.
-		if _, err := d.ExecContext(ctx, d.Rebind(`UPDATE keywords SET status = 'unclustered', attempts = 3 WHERE site_id = ? AND keyword IN ('keyword 001', 'keyword 002', 'keyword 003')`), site.ID); err != nil {
+		if _, err := dbtest.Exec(ctx, d, d.Rebind(`UPDATE keywords SET status = 'unclustered', attempts = 3 WHERE site_id = ? AND keyword IN ('keyword 001', 'keyword 002', 'keyword 003')`), site.ID); err != nil {
 			t.Fatal(err)
 		}
 		page := c.Get(t, path)

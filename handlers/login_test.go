@@ -82,7 +82,7 @@ func TestDeletedUserIsLoggedOut(t *testing.T) {
 		u := app.NewUser(t, "ann@example.com", handlertest.Password, false)
 		c := app.Client(t)
 		c.Login(t, u.Email, handlertest.Password)
-		if _, err := d.ExecContext(context.Background(), d.Rebind(`DELETE FROM users WHERE id = ?`), u.ID); err != nil {
+		if _, err := dbtest.Exec(context.Background(), d, d.Rebind(`DELETE FROM users WHERE id = ?`), u.ID); err != nil {
 			t.Fatal(err)
 		}
 		if res := c.Get(t, "/sites"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location(), "/login") {

@@ -139,7 +139,7 @@ func routeParams(t *testing.T, app *handlertest.App, o owner) map[string]string 
 		t.Fatalf("start the owner's run: %v", err)
 	}
 	content := dbtest.InsertContent(t, app.DB, dbtest.Content{SiteID: o.site.ID, Now: app.Clock.Now()})
-	image := dbtest.InsertImage(t, app.DB, app.Deps.DataDir, content, "cover.svg", "image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`))
+	image := dbtest.InsertImage(t, app.DB, content, "cover.svg", "image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`))
 	return map[string]string{
 		"site":    fmt.Sprint(o.site.ID),
 		"token":   fmt.Sprint(o.token.ID),

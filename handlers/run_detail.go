@@ -50,7 +50,7 @@ func (h *app) runView(ctx context.Context, r db.Run) (views.RunDetail, error) {
 	if err != nil {
 		return views.RunDetail{}, err
 	}
-	d := views.RunDetail{Site: siteInfo(site), ID: r.ID, Status: r.Status, StatusLabel: runStatusLabel(r), Active: r.Active(),
+	d := views.RunDetail{Site: siteInfo(site), ID: r.ID, Status: r.Status, StatusLabel: runStatusLabel(r, h.Clock.Now()), Active: r.Active(),
 		Trigger: r.TriggerType, CreatedBy: r.CreatedBy, StageNumber: r.CurrentStage, HasStage: rep.HasStage, StageName: rep.Current.Name,
 		Progress: rep.Progress, Buttons: runButtons(r),
 		ReasonCode: r.StoppedReason, Reason: automation.ReasonText(r.StoppedReason), Detail: r.StoppedDetail, Error: r.Error,

@@ -74,7 +74,7 @@ func (h *app) dashboard(ctx context.Context, s db.Site) (views.Dashboard, error)
 		if err != nil {
 			return views.Dashboard{}, err
 		}
-		d.Run = &views.RunPanel{ID: active.ID, Status: active.Status, StatusLabel: runStatusLabel(active),
+		d.Run = &views.RunPanel{ID: active.ID, Status: active.Status, StatusLabel: runStatusLabel(active, h.Clock.Now()),
 			StageNumber: active.CurrentStage, HasStage: rep.HasStage, StageName: rep.Current.Name, Progress: rep.Progress, Buttons: runButtons(active)}
 	}
 	runs, err := h.DB.ListRuns(ctx, s.ID, recentRuns)

@@ -53,7 +53,7 @@ func (a *app) buildComponents() (components, error) {
 	if c.box, err = secretbox.New(a.cfg.AppSecret); err != nil {
 		return c, fmt.Errorf("autopress: secrets: %w", err)
 	}
-	c.runs = automation.New(a.db, c.provider, a.clock, a.log, automation.Config{DataDir: a.cfg.DataDir, Registerer: a.metrics})
+	c.runs = automation.New(a.db, c.provider, a.clock, a.log, automation.Config{LeaseTTL: a.cfg.RunLeaseTTL, Registerer: a.metrics})
 	// Webhook and WordPress requests go through the egress guard, which
 	// refuses internal addresses unless PUBLISH_ALLOW_PRIVATE is set.
 	c.targets = publishing.Targets{LocalDir: filepath.Join(a.cfg.DataDir, "published"), BaseURL: a.cfg.BaseURL, Box: c.box,
@@ -62,7 +62,7 @@ func (a *app) buildComponents() (components, error) {
 		a.log.Warn("PUBLISH_ALLOW_PRIVATE is set: publishing targets and their connection tests may reach this server's network, cloud metadata included")
 	}
 	c.filler = publishing.NewFiller(a.db, a.clock, a.log)
-	c.pub = publishing.NewPublisher(a.db, a.clock, a.log, c.targets.For, publishing.PublisherConfig{DataDir: a.cfg.DataDir, Registerer: a.metrics})
+	c.pub = publishing.NewPublisher(a.db, a.clock, a.log, c.targets.For, publishing.PublisherConfig{Registerer: a.metrics})
 
 	a.jobs = append(a.jobs,
 		// Due schedules: once per tick across instances.
@@ -81,6 +81,12 @@ func (a *app) buildComponents() (components, error) {
 	// The run poller runs on every instance, outside any lock: leases
 	// decide who executes a run.
 	a.startWorkers = append(a.startWorkers, func(ctx context.Context) error {
+		if !a.cfg.Postgres() {
+			// The lock file proves no other process works these runs.
+			if err := c.runs.TakeOverAfterRestart(ctx); err != nil {
+				return err
+			}
+		}
 		go c.runs.Loop(ctx)
 		return nil
 	})

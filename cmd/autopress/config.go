@@ -47,6 +47,11 @@ type Config struct {
 	AIRequestsPerMin int
 	AITimeout        time.Duration
 	AIMaxAttempts    int
+
+	// RunLeaseTTL is how long a run's lease lasts without renewal (renewed
+	// every third of it); also how long an executor rides out an
+	// unreachable database.
+	RunLeaseTTL time.Duration
 }
 
 // Postgres reports whether DATABASE_URL selects PostgreSQL.
@@ -104,6 +109,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	c.AIRequestsPerMin = e.int("AI_REQUESTS_PER_MINUTE", 0)
 	c.AITimeout = e.duration("AI_TIMEOUT", 120*time.Second)
 	c.AIMaxAttempts = e.int("AI_MAX_ATTEMPTS", 4)
+	c.RunLeaseTTL = e.duration("RUN_LEASE_TTL", 30*time.Second)
 	if c.AIProvider == "openai" {
 		if u, err := url.Parse(c.OpenAIBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			e.fail("OPENAI_BASE_URL", fmt.Sprintf("want an absolute http(s) URL such as https://api.openai.com/v1, got %q", c.OpenAIBaseURL))
@@ -117,6 +123,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.AIMaxAttempts < 1 || c.AIMaxAttempts > 20 {
 		e.fail("AI_MAX_ATTEMPTS", "must be between 1 and 20")
+	}
+	if c.RunLeaseTTL < 3*time.Second || c.RunLeaseTTL > 10*time.Minute {
+		e.fail("RUN_LEASE_TTL", "must be between 3s and 10m")
 	}
 
 	switch {

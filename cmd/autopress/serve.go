@@ -124,6 +124,9 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 	if a.db, err = openMigrated(ctx, a.cfg); err != nil {
 		return nil, err
 	}
+	if err := moveImageFilesIn(ctx, a.db, a.cfg.DataDir, log, a.clock.Now()); err != nil {
+		return nil, err
+	}
 	if a.firstAdmin, err = firstStart(ctx, a.db, a.cfg, log, a.clock.Now()); err != nil {
 		return nil, err
 	}
@@ -139,10 +142,10 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 	}
 
 	sessions := handlers.NewSessions(a.db, a.cfg.SecureCookies)
-	if store, ok := sessions.Store.(interface{ StopCleanup() }); ok {
-		// The store sweeps expired sessions in a goroutine of its own.
-		a.stopWorkers = append(a.stopWorkers, func(context.Context) { store.StopCleanup() })
-	}
+	a.jobs = append(a.jobs, jobs.Job{Name: "sessions-cleanup", Every: 5 * time.Minute, Singleton: true, Run: func(ctx context.Context) error {
+		_, err := a.db.Sessions().DeleteExpired(ctx, a.clock.Now())
+		return err
+	}})
 	a.web = handlers.New(handlers.Deps{
 		DB:           a.db,
 		Sessions:     sessions,

@@ -137,7 +137,7 @@ func New(t testing.TB, d *db.DB, opts ...Option) *App {
 		Clock:      cfg.clock,
 		Log:        log,
 		DataDir:    dataDir,
-		Runs:       automation.New(d, ai.NewLocal(0), cfg.clock, log, automation.Config{DataDir: dataDir, OnStop: stops.stop}),
+		Runs:       automation.New(d, ai.NewLocal(0), cfg.clock, log, automation.Config{OnStop: stops.stop}),
 		AIProvider: "local",
 		BaseURL:    "http://autopress.test",
 		Box:        box,

@@ -126,7 +126,7 @@ func newEnv(t *testing.T, d *db.DB) *env {
 }
 
 func (e *env) newService() *Service {
-	return New(e.d, e.ai, e.clock, quiet, Config{DataDir: e.t.TempDir()})
+	return New(e.d, e.ai, e.clock, quiet, Config{})
 }
 
 func (e *env) config(f func(c *db.AutomationConfig)) {

@@ -107,7 +107,7 @@ func TestPollFailsUnreadableRun(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		r := e.start()
-		if _, err := d.ExecContext(e.ctx, d.Rebind(`UPDATE automation_runs SET initial_snapshot = '{"pending": "not a list"' WHERE id = ?`), r.ID); err != nil {
+		if _, err := dbtest.Exec(e.ctx, d, d.Rebind(`UPDATE automation_runs SET initial_snapshot = '{"pending": "not a list"' WHERE id = ?`), r.ID); err != nil {
 			t.Fatal(err)
 		}
 		for i := 0; i < 3; i++ {

@@ -1,15 +1,11 @@
 package automation
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"path"
 	"regexp"
 	"strings"
-
-	"github.com/natefinch/atomic"
 
 	"autopress/db"
 	"autopress/jobs/ai"
@@ -214,8 +210,9 @@ func (x *executor) prompts(c db.ItemCommit, it workItem) error {
 	return x.s.db.CommitImagePrompts(x.ctx, c, contentID, ps)
 }
 
-// image is Images: one AI call per prompt; the file is written before the
-// commit under a name fixed by the prompt, so a retry overwrites it.
+// image is Images: one AI call per prompt. The bytes go to the blob store
+// under a key fixed by the prompt (a retry overwrites them); the database's
+// store writes them in the item's commit.
 func (x *executor) image(c db.ItemCommit, it workItem) error {
 	promptID := it.ids[0]
 	p, err := x.s.db.ImagePromptByID(x.ctx, promptID)
@@ -229,16 +226,13 @@ func (x *executor) image(c db.ItemCommit, it workItem) error {
 	if len(img.Data) == 0 {
 		return fmt.Errorf("%w: empty image", ai.ErrMalformed)
 	}
-	rel := filepath.Join("images", fmt.Sprint(x.run.SiteID), fmt.Sprintf("%d-%d%s", p.ContentID, p.ID, safeExt(img.Ext)))
-	path := filepath.Join(x.s.cfg.DataDir, rel)
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return fmt.Errorf("automation: image dir: %w", err)
-	}
-	if err := atomic.WriteFile(path, bytes.NewReader(img.Data)); err != nil {
-		return fmt.Errorf("automation: image file: %w", err)
+	key := path.Join("images", fmt.Sprint(x.run.SiteID), fmt.Sprintf("%d-%d%s", p.ContentID, p.ID, safeExt(img.Ext)))
+	blob, err := x.s.cfg.Blobs.Put(x.ctx, key, img.Data)
+	if err != nil {
+		return fmt.Errorf("automation: store image: %w", err)
 	}
 	c.Processed, c.Now = 1, x.now()
-	return x.s.db.CommitImage(x.ctx, c, p, db.NewImage{Path: filepath.ToSlash(rel), MIME: img.MIME, Alt: p.Alt, Bytes: int64(len(img.Data))})
+	return x.s.db.CommitImage(x.ctx, c, p, db.NewImage{Path: key, MIME: img.MIME, Alt: p.Alt, Bytes: int64(len(img.Data)), Blob: blob})
 }
 
 // approve is Approval (free): articles in review are approved, a batch per

@@ -40,7 +40,7 @@ func (e *env) publish(n int) []string {
 	for i := range n {
 		u := fmt.Sprintf("https://coffee.example.com/p/%d/old-%d/", e.site.ID, i)
 		at := t0.Add(-time.Duration(n-i) * time.Hour)
-		if _, err := e.d.ExecContext(e.ctx, e.d.Rebind(`INSERT INTO content (site_id, title, slug, html, status, published_at, remote_url, created_at, updated_at)
+		if _, err := dbtest.Exec(e.ctx, e.d, (`INSERT INTO content (site_id, title, slug, html, status, published_at, remote_url, created_at, updated_at)
 			VALUES (?, ?, ?, '<p>old</p>', 'published', ?, ?, ?, ?)`), e.site.ID, fmt.Sprintf("Old article %d", i), fmt.Sprintf("old-%d", i), at, u, at, at); err != nil {
 			e.t.Fatal(err)
 		}

@@ -9,7 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
-	"path/filepath"
+	"path"
 	"sync"
 	"time"
 
@@ -30,7 +30,8 @@ type PublisherConfig struct {
 	ClaimTTL    time.Duration // 10m: a claim older than this means the outcome is unknown
 	Batch       int           // 20 items per tick
 	Concurrency int           // 4 publications at once
-	DataDir     string        // where images live (DATA_DIR)
+	// Blobs holds the images' bytes (nil: the database's store).
+	Blobs db.BlobStore
 	// Registerer receives the publisher's metrics (nil: none).
 	Registerer prometheus.Registerer
 }
@@ -67,6 +68,9 @@ func NewPublisher(d *db.DB, clock clockwork.Clock, log *slog.Logger, target Targ
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 4
+	}
+	if cfg.Blobs == nil {
+		cfg.Blobs = d.Blobs()
 	}
 	b := make([]byte, 4)
 	rand.Read(b)
@@ -215,17 +219,31 @@ func (p *Publisher) post(ctx context.Context, c db.Content, s db.PublishingSetti
 		return post, err
 	}
 	for _, im := range imgs {
-		data, err := os.ReadFile(filepath.Join(p.cfg.DataDir, filepath.FromSlash(im.Path)))
+		data, err := p.imageData(ctx, im)
 		if err != nil {
-			return post, fmt.Errorf("image %d: %w", im.ID, err)
+			return post, err
 		}
-		img := targets.Image{Filename: filepath.Base(im.Path), MIME: im.MIME, Data: data, Alt: im.Alt}
+		img := targets.Image{Filename: path.Base(im.Path), MIME: im.MIME, Data: data, Alt: im.Alt}
 		if post.FeaturedImage == nil {
 			post.FeaturedImage = &img
 		}
 		post.Images = append(post.Images, img)
 	}
 	return post, nil
+}
+
+// imageData is how the publisher and its targets get an image's bytes:
+// from the blob store, which every instance shares. A missing image is
+// named by its id, never by where it was looked for.
+func (p *Publisher) imageData(ctx context.Context, im db.Image) ([]byte, error) {
+	data, err := p.cfg.Blobs.Get(ctx, im.Path)
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		return nil, fmt.Errorf("image %d is missing from the image store", im.ID)
+	case err != nil:
+		return nil, fmt.Errorf("image %d: %w", im.ID, err)
+	}
+	return data, nil
 }
 
 // ErrNoSecret means a site's target needs APP_SECRET to decrypt its secret.

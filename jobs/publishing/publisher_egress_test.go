@@ -27,7 +27,7 @@ func TestPublisherRefusesInternalTarget(t *testing.T) {
 		defer internal.Close()
 		// The production wiring: no client, so the egress guard's default.
 		e.targets.Client = nil
-		e.pub = publishing.NewPublisher(d, e.clock, quiet, e.targets.For, publishing.PublisherConfig{DataDir: e.dir, BaseBackoff: time.Minute})
+		e.pub = publishing.NewPublisher(d, e.clock, quiet, e.targets.For, publishing.PublisherConfig{BaseBackoff: time.Minute})
 		secret, _ := e.box.Seal("hook secret")
 		e.settings(func(p *db.PublishingSettings) {
 			p.SchedulingMode, p.TargetKind = "immediate", "webhook"

@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -64,7 +62,7 @@ func newEnv(t testing.TB, d *db.DB) *env {
 	e.targets = publishing.Targets{LocalDir: e.dir, BaseURL: "http://autopress.test", Box: box,
 		Client: egress.NewClient(egress.Options{AllowPrivate: true})}
 	e.filler = publishing.NewFiller(d, e.clock, quiet)
-	e.pub = publishing.NewPublisher(d, e.clock, quiet, e.targets.For, publishing.PublisherConfig{DataDir: e.dir, BaseBackoff: time.Minute})
+	e.pub = publishing.NewPublisher(d, e.clock, quiet, e.targets.For, publishing.PublisherConfig{BaseBackoff: time.Minute})
 	return e
 }
 
@@ -91,7 +89,7 @@ func (e *env) approve(n int) []int64 {
 	for i := 0; i < n; i++ {
 		var id int64
 		at := db.T(now.Add(time.Duration(i) * time.Microsecond))
-		if err := e.d.GetContext(e.ctx, &id, e.d.Rebind(`INSERT INTO content (site_id, title, slug, html, status, approved_at, created_at, updated_at)
+		if err := dbtest.Get(e.ctx, e.d, &id, e.d.Rebind(`INSERT INTO content (site_id, title, slug, html, status, approved_at, created_at, updated_at)
 			VALUES (?, ?, ?, '<p>Hello</p>', 'approved', ?, ?, ?) RETURNING id`),
 			e.site.ID, fmt.Sprintf("Post %d", i), fmt.Sprintf("post-%d", slugSeq.Add(1)), at, at, at); err != nil {
 			e.t.Fatal(err)
@@ -372,19 +370,11 @@ func TestWordPressTarget(t *testing.T) {
 
 func writeImage(t *testing.T, e *env, contentID int64) {
 	t.Helper()
-	var promptID int64
-	if err := e.d.GetContext(e.ctx, &promptID, e.d.Rebind(`INSERT INTO image_prompts (site_id, content_id, prompt, status, created_at, updated_at) VALUES (?, ?, 'p', 'done', ?, ?) RETURNING id`),
-		e.site.ID, contentID, t0, t0); err != nil {
+	c, err := e.d.ContentByID(e.ctx, contentID)
+	if err != nil {
 		t.Fatal(err)
 	}
-	rel := fmt.Sprintf("images/%d.svg", promptID)
-	if err := writeFile(e.dir, rel, []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.d.ExecContext(e.ctx, e.d.Rebind(`INSERT INTO images (site_id, content_id, image_prompt_id, path, mime, created_at) VALUES (?, ?, ?, ?, 'image/svg+xml', ?)`),
-		e.site.ID, contentID, promptID, rel, t0); err != nil {
-		t.Fatal(err)
-	}
+	dbtest.InsertImage(t, e.d, c, fmt.Sprintf("%d.svg", contentID), "image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`))
 }
 
 func TestWebhookSignedWithSiteSecret(t *testing.T) {
@@ -440,14 +430,6 @@ func TestLocalTargetPageServed(t *testing.T) {
 	})
 }
 
-func writeFile(dir, rel string, data []byte) error {
-	p := filepath.Join(dir, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(p, data, 0o644)
-}
-
 func TestRetryOfAFailedArticle(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
@@ -456,11 +438,11 @@ func TestRetryOfAFailedArticle(t *testing.T) {
 		// Failed in the pipeline (its image prompts, three times): never
 		// published, never reviewed.
 		pipeline := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Status: db.ContentFailed, LastError: "model down", Now: t0})
-		d.ExecContext(e.ctx, d.Rebind(`UPDATE content SET attempts = 3, status = 'failed' WHERE id = ?`), pipeline.ID)
+		dbtest.Exec(e.ctx, d, d.Rebind(`UPDATE content SET attempts = 3, status = 'failed' WHERE id = ?`), pipeline.ID)
 		// Failed at publishing, after five attempts.
 		slot := t0.Add(time.Hour)
 		published := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Status: db.ContentFailed, ApprovedAt: &t0, ScheduledAt: &slot, Now: t0})
-		d.ExecContext(e.ctx, d.Rebind(`UPDATE content SET publish_attempts = 5 WHERE id = ?`), published.ID)
+		dbtest.Exec(e.ctx, d, d.Rebind(`UPDATE content SET publish_attempts = 5 WHERE id = ?`), published.ID)
 
 		for _, id := range []int64{pipeline.ID, published.ID} {
 			if err := d.ApplyContentAction(e.ctx, acc, id, db.ActionRetry, "tester", e.clock.Now()); err != nil {

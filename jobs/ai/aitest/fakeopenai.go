@@ -112,6 +112,7 @@ type Fake struct {
 	defaults map[string]Reply   // by path or by schema name
 	latency  time.Duration
 	requests []Request
+	onReq    func(Request)
 
 	inFlight    atomic.Int64
 	maxInFlight atomic.Int64
@@ -163,6 +164,15 @@ func (f *Fake) SetLatency(d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.latency = d
+}
+
+// OnRequest makes fn see every request as it arrives, before it is
+// answered (tests act at a precise point of a run: kill the process with
+// calls in flight). fn runs on the request's goroutine; nil removes it.
+func (f *Fake) OnRequest(fn func(Request)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.onReq = fn
 }
 
 // Requests returns a copy of every request seen so far, in arrival order.
@@ -218,9 +228,13 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	schema := req.ResponseFormat.JSONSchema.Name
 
 	f.mu.Lock()
-	f.requests = append(f.requests, Request{Path: path, Schema: schema, Header: r.Header.Clone(), Body: body, At: time.Now()})
-	reply, latency := f.next(schema, path), f.latency
+	seen := Request{Path: path, Schema: schema, Header: r.Header.Clone(), Body: body, At: time.Now()}
+	f.requests = append(f.requests, seen)
+	reply, latency, onReq := f.next(schema, path), f.latency, f.onReq
 	f.mu.Unlock()
+	if onReq != nil {
+		onReq(seen)
+	}
 
 	if d := latency + reply.Delay; d > 0 {
 		t := time.NewTimer(d)
