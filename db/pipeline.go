@@ -28,7 +28,7 @@ var itemTables = []struct {
 	{"keywords", []string{"new", "clustered", "unclustered", "failed"}},
 	{"clusters", []string{"new", "ideas_generated"}},
 	{"ideas", []string{"new", "queued"}},
-	{"tasks", []string{"queued", "done", "failed"}},
+	{"tasks", []string{"queued", "done", "failed", "skipped"}},
 	{"content", []string{"draft", "review", "approved", "rejected", "scheduled", "publishing", "published", "failed"}},
 	{"image_prompts", []string{"pending", "done", "failed"}},
 }
