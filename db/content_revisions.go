@@ -147,6 +147,21 @@ func (d *DB) SaveArticle(ctx context.Context, e ArticleEdit) (Revision, error) {
 		if len(changed) == 0 {
 			return ErrNoChange
 		}
+		// The compare-and-set first: it holds the article's row, so two
+		// saves from the same version cannot both reach the revisions.
+		res, err := tx.ExecContext(ctx, d.q(`UPDATE content SET title = ?, slug = ?, excerpt = ?, html = ?, word_count = ?,
+			version = version + 1, edited_at = ?, edited_by = ?, updated_at = ?
+			WHERE id = ? AND version = ? AND status NOT IN ('publishing','published')`),
+			after.Title, after.Slug, after.Excerpt, after.HTML, e.WordCount, now, e.Actor, now, c.ID, e.Version)
+		if err != nil {
+			if isUnique(err) {
+				return ErrSlugTaken
+			}
+			return fmt.Errorf("db: save article: %w", err)
+		}
+		if err := oneRow(res, ErrStale); err != nil {
+			return err
+		}
 		var last int
 		if err := tx.GetContext(ctx, &last, d.q(`SELECT COALESCE(MAX(number), 0) FROM content_revisions WHERE content_id = ?`), c.ID); err != nil {
 			return err
@@ -158,27 +173,14 @@ func (d *DB) SaveArticle(ctx context.Context, e ArticleEdit) (Revision, error) {
 			}
 			last = 1
 		}
-		if err := cas(ctx, tx, d.q(`UPDATE content SET title = ?, slug = ?, excerpt = ?, html = ?, word_count = ?,
-			version = version + 1, edited_at = ?, edited_by = ?, updated_at = ?
-			WHERE id = ? AND version = ? AND status NOT IN ('publishing','published')`),
-			after.Title, after.Slug, after.Excerpt, after.HTML, e.WordCount, now, e.Actor, now, c.ID, e.Version); err != nil {
-			if errors.Is(err, ErrConflict) {
-				return ErrStale
-			}
-			return err
-		}
 		for _, a := range after.Alts {
 			if _, err := tx.ExecContext(ctx, d.q(`UPDATE images SET alt = ? WHERE id = ? AND content_id = ? AND alt <> ?`), a.Alt, a.ID, c.ID, a.Alt); err != nil {
 				return fmt.Errorf("db: image alt: %w", err)
 			}
 		}
-		var err error
 		rev, err = d.insertRevision(ctx, tx, c.ID, last+1, after, changed, e.Actor, e.RestoredFrom, now)
 		return err
 	})
-	if err != nil && isUnique(err) {
-		return Revision{}, ErrSlugTaken
-	}
 	return rev, err
 }
 
