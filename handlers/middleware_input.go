@@ -20,7 +20,12 @@ import (
 // multilineFields are the form and JSON fields that hold several lines
 // (textareas): the only ones where line breaks and tabs are text.
 var multilineFields = map[string]bool{
-	"text": true, // keywords, one per line (the page's textarea, the API's "text")
+	"text":    true, // keywords, one per line (the page's textarea, the API's "text")
+	"summary": true, // an idea's summary
+	"prompt":  true, // an image prompt
+	"excerpt": true, // an article's excerpt
+	"body":    true, // an article's body (the editor's HTML)
+	"html":    true, // an article's body in the API
 }
 
 // checkForm refuses a form (the body's fields and the query's, which

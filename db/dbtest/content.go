@@ -91,3 +91,40 @@ func InsertImage(t testing.TB, d *db.DB, dataDir string, c db.Content, name, mim
 	}
 	return im
 }
+
+// PipelineItems are the ids of one item of each pipeline table.
+type PipelineItems struct {
+	Cluster, Idea, Task int64
+	// Keywords are the cluster's (two of them).
+	Keywords []int64
+}
+
+// InsertPipelineItems stores a new cluster with two keywords, a new idea and
+// a queued task (of an idea of its own), as the pipeline would have left
+// them, for tests of the pipeline pages.
+func InsertPipelineItems(t testing.TB, d *db.DB, siteID int64) PipelineItems {
+	t.Helper()
+	ctx := context.Background()
+	now := db.T(time.Now())
+	insert := func(query string, args ...any) int64 {
+		t.Helper()
+		var id int64
+		if err := d.GetContext(ctx, &id, d.Rebind(query+" RETURNING id"), args...); err != nil {
+			t.Fatalf("dbtest: %s: %v", query, err)
+		}
+		return id
+	}
+	var p PipelineItems
+	p.Cluster = insert(`INSERT INTO clusters (site_id, name, status, created_at, updated_at) VALUES (?, 'Brewing', 'new', ?, ?)`, siteID, now, now)
+	for _, k := range []string{"pour over", "french press"} {
+		p.Keywords = append(p.Keywords, insert(`INSERT INTO keywords (site_id, keyword, keyword_norm, status, cluster_id, created_at, updated_at)
+			VALUES (?, ?, ?, 'clustered', ?, ?, ?)`, siteID, k, k+"-"+strconv.FormatInt(slugSeq.Add(1), 10), p.Cluster, now, now))
+	}
+	p.Idea = insert(`INSERT INTO ideas (site_id, cluster_id, title, summary, status, created_at, updated_at) VALUES (?, ?, 'Pour over for beginners', 'The basics', 'new', ?, ?)`,
+		siteID, p.Cluster, now, now)
+	queued := insert(`INSERT INTO ideas (site_id, cluster_id, title, status, created_at, updated_at) VALUES (?, ?, 'French press mistakes', 'queued', ?, ?)`,
+		siteID, p.Cluster, now, now)
+	p.Task = insert(`INSERT INTO tasks (site_id, idea_id, title, status, created_at, updated_at) VALUES (?, ?, 'French press mistakes', 'queued', ?, ?)`,
+		siteID, queued, now, now)
+	return p
+}
