@@ -543,7 +543,9 @@ func TestBulkScheduleGivesDistinctFreeSlots(t *testing.T) {
 		// No slot to give: nothing is scheduled.
 		more := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Status: db.ContentApproved})
 		_, err = d.BulkContent(ctx, db.BulkRequest{AccountID: e.user.AccountID, SiteID: e.site.ID, Action: db.BulkSchedule, IDs: []int64{more.ID}, Now: t0,
-			Slots: func(db.PublishingSettings, []time.Time, int) ([]time.Time, error) { return nil, errors.New("no publishing day") }})
+			Slots: func(db.PublishingSettings, []time.Time, int) ([]time.Time, error) {
+				return nil, errors.New("no publishing day")
+			}})
 		if !errors.Is(err, db.ErrNoSlots) {
 			t.Errorf("no slots: %v", err)
 		}
