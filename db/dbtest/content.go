@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"autopress/db"
 )
 
@@ -127,4 +129,39 @@ func InsertPipelineItems(t testing.TB, d *db.DB, siteID int64) PipelineItems {
 	p.Task = insert(`INSERT INTO tasks (site_id, idea_id, title, status, created_at, updated_at) VALUES (?, ?, 'French press mistakes', 'queued', ?, ?)`,
 		siteID, queued, now, now)
 	return p
+}
+
+// InsertReviewBatch stores n articles in review, illustrated as the
+// pipeline leaves them, in one transaction, and returns their ids.
+func InsertReviewBatch(t testing.TB, d *db.DB, siteID int64, n int) []int64 {
+	t.Helper()
+	ctx := context.Background()
+	now := db.T(time.Now())
+	var ids []int64
+	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
+		for range n {
+			slug := "review-" + strconv.FormatInt(slugSeq.Add(1), 10)
+			var id int64
+			if err := tx.GetContext(ctx, &id, d.Rebind(`INSERT INTO content (site_id, title, slug, html, status, prompts_extracted_at, created_at, updated_at)
+				VALUES (?, ?, ?, '<p>x</p>', 'review', ?, ?, ?) RETURNING id`), siteID, "Article "+slug, slug, now, now, now); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("dbtest: insert review batch: %v", err)
+	}
+	return ids
+}
+
+// Count runs a SELECT COUNT(*) query (written with ?) and returns the count.
+func Count(t testing.TB, d *db.DB, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := d.GetContext(context.Background(), &n, d.Rebind(query), args...); err != nil {
+		t.Fatalf("dbtest: %s: %v", query, err)
+	}
+	return n
 }
