@@ -132,7 +132,9 @@ func InsertPipelineItems(t testing.TB, d *db.DB, siteID int64) PipelineItems {
 }
 
 // InsertReviewBatch stores n articles in review, illustrated as the
-// pipeline leaves them, in one transaction, and returns their ids.
+// pipeline leaves them, in one transaction, and returns their ids. They
+// are created now (the real clock): after anything a fake clock that
+// starts in the past stamped.
 func InsertReviewBatch(t testing.TB, d *db.DB, siteID int64, n int) []int64 {
 	t.Helper()
 	ctx := context.Background()
