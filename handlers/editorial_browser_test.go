@@ -88,7 +88,9 @@ func TestBrowserEditorial(t *testing.T) {
 	text := func(id string) string {
 		return `((document.querySelector('[data-testid="` + id + `"]') || {}).textContent || "")`
 	}
-	textIs := func(id, want string) chromedp.Action[chromedp.Void] { return waitJS(text(id) + ` === ` + strconv.Quote(want)) }
+	textIs := func(id, want string) chromedp.Action[chromedp.Void] {
+		return waitJS(text(id) + ` === ` + strconv.Quote(want))
+	}
 	textHas := func(id, want string) chromedp.Action[chromedp.Void] {
 		return waitJS(text(id) + `.includes(` + strconv.Quote(want) + `)`)
 	}
