@@ -433,7 +433,7 @@ func TestReviewQueueDashboardAndPublishNow(t *testing.T) {
 		if !confirm.Has("confirm-publish") || e.content(t, ids[0]).Status != db.ContentReview {
 			t.Fatal("publish now did not ask first")
 		}
-		res = post(t, e.c, fmt.Sprintf("/content/%d/publish-now", ids[0]), url.Values{"back": {queue}, "confirm": {confirm.FormValue(t, "confirm")}}, http.StatusSeeOther)
+		post(t, e.c, fmt.Sprintf("/content/%d/publish-now", ids[0]), url.Values{"back": {queue}, "confirm": {confirm.FormValue(t, "confirm")}}, http.StatusSeeOther)
 		c := e.content(t, ids[0])
 		if c.Status != db.ContentScheduled || c.ApprovedBy != e.user.Email || c.ApprovedAt == nil {
 			t.Errorf("after confirming: %s, approved by %q at %v", c.Status, c.ApprovedBy, c.ApprovedAt)
