@@ -60,6 +60,17 @@ func (h *app) apiContentGet(c echo.Context) error {
 	return c.JSON(http.StatusOK, a)
 }
 
+// apiArticleInput is the body of a PUT: the fields sent change, the others
+// keep their value; version is required.
+type apiArticleInput struct {
+	Version *int64        `json:"version"`
+	Title   *string       `json:"title"`
+	Slug    *string       `json:"slug"`
+	Excerpt *string       `json:"excerpt"`
+	HTML    *string       `json:"html"`
+	Alts    []db.ImageAlt `json:"images"`
+}
+
 // apiContentPut edits an article like the editor (PUT /api/v1/content/:content):
 // the same checks, the body reduced to the AI's HTML and sanitized, a new
 // revision; 409 when the version is not the article's any more.
@@ -68,9 +79,15 @@ func (h *app) apiContentPut(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var in articleInput
-	if err := decodeJSON(c, &in); err != nil {
+	var body apiArticleInput
+	if err := decodeJSON(c, &body); err != nil {
 		return err
+	}
+	in := articleInput{Version: body.Version, Title: ct.Title, Slug: ct.Slug, Excerpt: ct.Excerpt, HTML: ct.HTML, Alts: body.Alts}
+	for _, f := range []struct{ dst, src *string }{{&in.Title, body.Title}, {&in.Slug, body.Slug}, {&in.Excerpt, body.Excerpt}, {&in.HTML, body.HTML}} {
+		if f.src != nil {
+			*f.dst = *f.src
+		}
 	}
 	rev, _, err := h.saveArticle(c.Request().Context(), userOf(c), ct, in)
 	if errors.Is(err, db.ErrNoChange) {

@@ -314,10 +314,14 @@ func TestArticleAPI(t *testing.T) {
 				t.Errorf("%s: %d %+v, want %d naming %s", tc.name, res.Status, apiErr, tc.want, tc.field)
 			}
 		}
-		res := e.app.API(t, token, http.MethodPut, path, map[string]any{"version": art.Version, "title": "Espresso at home", "slug": art.Slug, "html": "<p>Grind fine.</p>"})
+		// Fields not sent keep their value.
+		res := e.app.API(t, token, http.MethodPut, path, map[string]any{"version": art.Version, "title": "Espresso at home"})
 		res.JSON(t, &got)
 		if res.Status != http.StatusOK || got.Revision != 2 || got.Version != art.Version+1 {
 			t.Errorf("PUT: %d %+v", res.Status, got)
+		}
+		if c := e.content(t, art.ID); c.Title != "Espresso at home" || c.HTML != art.HTML || c.Slug != art.Slug {
+			t.Errorf("after a PUT of the title: %q %q %q", c.Title, c.Slug, c.HTML)
 		}
 	})
 }
