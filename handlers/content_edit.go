@@ -210,7 +210,7 @@ func (h *app) contentSave(c echo.Context) error {
 	if errors.As(err, &fe) {
 		msg := ""
 		if len(errs) == 0 {
-			msg = fe.Msg + " Your text is below: copy what you need, then reload the article."
+			msg = fe.Msg + " Your text is below. Saving it again replaces the newer text (compare them in Revisions first), or reload the article to start from it."
 		}
 		e, verr := h.editorView(ctx, s, ct, in, errs, msg)
 		if verr != nil {
