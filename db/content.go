@@ -142,6 +142,14 @@ type Content struct {
 	RemoteURL          string     `db:"remote_url"`
 	CreatedAt          time.Time  `db:"created_at"`
 	UpdatedAt          time.Time  `db:"updated_at"`
+	// Version counts the changes of the article's text and of its
+	// pipeline state: the editor and a stage's commit both compare and
+	// increment it.
+	Version int64 `db:"version"`
+	// EditedAt and EditedBy say when and by whom a person last edited the
+	// text (nil: never): no stage overwrites an edited article's text.
+	EditedAt *time.Time `db:"edited_at"`
+	EditedBy string     `db:"edited_by"`
 }
 
 // ContentAction is a person's move on one article.

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -17,16 +16,9 @@ func (h *app) contentPreview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	imgs, err := h.DB.ImagesOf(ctx, ct.ID)
+	v, err := h.previewOf(c.Request().Context(), s, ct)
 	if err != nil {
 		return err
-	}
-	loc := s.Location()
-	v := views.ContentPreview{Site: siteInfo(s), Location: loc, Row: contentRow(ct, loc, h.Clock.Now()),
-		Excerpt: ct.Excerpt, Keywords: ct.Keywords, Words: ct.WordCount, HTML: ct.HTML}
-	for _, im := range imgs {
-		v.Images = append(v.Images, views.PreviewImage{URL: fmt.Sprintf("/content/%d/images/%d", ct.ID, im.ID), Alt: im.Alt})
 	}
 	return h.render(c, http.StatusOK, views.ContentPreviewPage(h.page(c, ct.Title+" · "+s.Name, "sites"), v))
 }

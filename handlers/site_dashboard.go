@@ -57,7 +57,7 @@ func (h *app) dashboard(ctx context.Context, s db.Site) (views.Dashboard, error)
 		return views.Dashboard{}, err
 	}
 	d := views.Dashboard{Site: siteInfo(s), Stages: pipelineStages(automation.Stages, pending, cfg, autoApprove), Images: pc.Images,
-		Schedule: scheduleInfo(cfg, s, h.Clock.Now())}
+		Schedule: scheduleInfo(cfg, s, h.Clock.Now()), Review: pc.Content[db.ContentReview]}
 	for _, n := range pc.Keywords {
 		d.Keywords += n
 	}

@@ -374,7 +374,9 @@ var siteLinks = []struct{ Key, Path, Label string }{
 	{"automation", "/automation", "Automation"},
 	{"ai-budget", "/ai-budget", "AI budget"},
 	{"runs", "/runs", "Runs"},
+	{"pipeline", "/clusters", "Pipeline"},
 	{"content", "/content", "Articles"},
+	{"review", "/review", "Review"},
 	{"publishing", "/publishing", "Publishing"},
 	{"edit", "/edit", "Site settings"},
 }
