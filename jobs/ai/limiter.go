@@ -50,8 +50,8 @@ const (
 	// readyAhead is how far ahead of its turn a caller is let through Ready
 	// (and takes its credit hold).
 	readyAhead = time.Second
-	// idleShare: when the pacer stood idle for more than this share of the
-	// time between two 429s, the measure only counts as a lower bound (the
+	// idleShare: when nobody queued for more than this share of the time
+	// between two 429s, the measure only counts as a lower bound (the
 	// provider's bucket may have been full and lost tokens meanwhile).
 	idleShare = 0.1
 	// headerShare of an announced limit is the pace, so a little jitter in
@@ -137,7 +137,8 @@ type limiter struct {
 	lastReact time.Time     // when it was reacted to
 	lastOK    time.Time     // sending time of the latest success
 	okSince   int           // successes sent after lastEmpty
-	idle      time.Duration // pacer time left unused since lastEmpty
+	idle      time.Duration // time nobody queued since lastEmpty
+	idleSince time.Time     // when the queue last became empty (zero: it is not)
 
 	hdrRate    float64   // x-ratelimit-limit-requests per second
 	tokRate    float64   // x-ratelimit-limit-tokens per second
@@ -167,7 +168,7 @@ type ticket struct {
 
 func newLimiter(clock clockwork.Clock, model, kind string, capPerMinute, maxConc int) *limiter {
 	return &limiter{clock: clock, model: model, kind: kind, capRate: float64(capPerMinute) / 60, maxConc: maxConc,
-		cwnd: 1, slowStart: true, readies: map[*time.Time]struct{}{}, changed: make(chan struct{}),
+		cwnd: 1, slowStart: true, idleSince: clock.Now(), readies: map[*time.Time]struct{}{}, changed: make(chan struct{}),
 		completion: map[string]float64{}}
 }
 
@@ -198,6 +199,7 @@ func (l *limiter) acquire(ctx context.Context, since time.Time, tokens float64, 
 	l.mu.Lock()
 	now := l.clock.Now()
 	w := &waiter{ready: make(chan struct{}), since: since, enq: now, tokens: tokens}
+	l.busyLocked(now)
 	if retry {
 		l.queue = append([]*waiter{w}, l.queue...)
 	} else {
@@ -222,6 +224,9 @@ func (l *limiter) acquire(ctx context.Context, since time.Time, tokens float64, 
 				break
 			}
 		}
+		if len(l.queue) == 0 {
+			l.idleSince = now
+		}
 	}
 	l.armLocked(now, l.dispatchLocked(now))
 	return nil, ctx.Err()
@@ -243,9 +248,6 @@ func (l *limiter) dispatchLocked(now time.Time) time.Time {
 		backlogged := false
 		if pace, _ := l.pace(); pace > 0 {
 			backlogged = l.next.After(w.enq)
-			if !l.next.IsZero() && now.After(l.next) && !l.lastEmpty.IsZero() {
-				l.idle += now.Sub(l.next)
-			}
 			l.next = later(now, l.next).Add(seconds(1 / pace))
 		}
 		if l.tokRate > 0 {
@@ -256,8 +258,19 @@ func (l *limiter) dispatchLocked(now time.Time) time.Time {
 		w.granted = true
 		w.ticket = &ticket{tokens: w.tokens}
 		close(w.ready)
+		if len(l.queue) == 0 {
+			l.idleSince = now
+		}
 	}
 	return time.Time{}
+}
+
+// busyLocked ends an idle stretch: a caller is about to queue.
+func (l *limiter) busyLocked(now time.Time) {
+	if len(l.queue) == 0 && !l.idleSince.IsZero() {
+		l.idle += now.Sub(later(l.idleSince, l.lastEmpty))
+		l.idleSince = time.Time{}
+	}
 }
 
 // departureLocked is the earliest time the next request may leave.
@@ -448,6 +461,9 @@ func (l *limiter) reactLocked(now, sent time.Time, h http.Header) {
 	l.slowStart = false
 	l.lastEmpty, l.emptyWait, l.lastReact = sent, wait, now
 	l.okSince, l.idle, l.above = 0, 0, 0
+	if !l.idleSince.IsZero() {
+		l.idleSince = now
+	}
 }
 
 // readHeadersLocked takes in OpenAI's x-ratelimit headers: the limits set
