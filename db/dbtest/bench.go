@@ -164,3 +164,15 @@ func CreateDatabase(ctx context.Context, serverURL, name string) (string, func()
 	}
 	return u.String(), drop, nil
 }
+
+// PostgresVersion is the server_version of the PostgreSQL server at url.
+func PostgresVersion(ctx context.Context, serverURL string) (string, error) {
+	x, err := sqlx.Open("postgres", serverURL)
+	if err != nil {
+		return "", err
+	}
+	defer x.Close()
+	var v string
+	err = x.GetContext(ctx, &v, "SHOW server_version")
+	return v, err
+}

@@ -33,14 +33,14 @@ import (
 // the second measure agrees (else the window lost tokens). After each 429
 // the pace drops to backoffFactor of the estimate and then grows by
 // probeGrowth of it per request let through while requests queue, the
-// bucket absorbing the excess, until the next 429 measures again: about
-// one 429 in a hundred requests or fewer. Above the estimate the growth
+// bucket absorbing the excess, until the next 429 measures again: one 429
+// in a few hundred requests. Above the estimate the growth
 // doubles every probeDoubling requests, so a limit that was raised is found
 // again. The very first 429 measures nothing yet; its retry-after-ms gives
 // a first estimate when the provider sends it.
 const (
 	backoffFactor = 0.98
-	probeGrowth   = 0.0002
+	probeGrowth   = 0.0001
 	probeDoubling = 10
 	// minPace is the slowest a limiter paces: a request a minute.
 	minPace = 1.0 / 60
@@ -121,9 +121,9 @@ type limiter struct {
 
 	inflight int
 	cwnd     float64 // AIMD window of requests in flight
-	// slowStart: no 429 yet, the window opens by one per success (it starts
-	// at one, so a cold start sends few requests into a limit it does not
-	// know yet).
+	// slowStart: no 429 yet, the window opens by half a request per
+	// success (it starts at one, so a cold start sends few requests at once
+	// into a limit it does not know yet).
 	slowStart bool
 
 	rate    float64   // learned pace, requests per second; 0: none learned
@@ -340,7 +340,7 @@ func (l *limiter) succeeded(t *ticket, h http.Header, op string, promptTokens, c
 	}
 	l.lastOK = later(l.lastOK, t.sent)
 	if l.slowStart {
-		l.cwnd = min(float64(l.maxConc), l.cwnd+1)
+		l.cwnd = min(float64(l.maxConc), l.cwnd+0.5)
 	} else {
 		l.cwnd = min(float64(l.maxConc), l.cwnd+1/l.cwnd)
 	}
