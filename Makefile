@@ -14,7 +14,7 @@ RACE     ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && echo -race)
 TEMPL    := $(GO) tool templ generate
 
 .DEFAULT_GOAL := help
-.PHONY: help run build test generate lint bench clean
+.PHONY: help run build test generate lint bench bench-go clean
 
 help: ## list the targets
 	@echo "Usage: make TARGET"
@@ -49,7 +49,10 @@ lint: ## gofmt must report nothing; go vet
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-bench: ## run the benchmarks
+bench: build ## measure the built server from outside (≈ 6 min) and write docs/benchmarks.md; PostgreSQL figures need TEST_DATABASE_URL
+	$(GO) run ./cmd/autopress-bench -bin $(BIN)
+
+bench-go: ## run the Go micro-benchmarks of the packages
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean: ## remove build output (never the data directory)

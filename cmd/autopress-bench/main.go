@@ -55,6 +55,8 @@ type bench struct {
 	// peakRSS is the highest VmHWM of any server process, by scenario.
 	peakRSS map[string]int64
 	current string
+	// loadAtStart is the load average when the run began.
+	loadAtStart string
 }
 
 func main() {
@@ -75,7 +77,7 @@ func main() {
 		fail(err)
 	}
 	defer os.RemoveAll(tmp)
-	b := &bench{root: root, tmp: tmp, postgres: *pg, bin: *bin, peakRSS: map[string]int64{},
+	b := &bench{root: root, tmp: tmp, postgres: *pg, bin: *bin, peakRSS: map[string]int64{}, loadAtStart: loadAverage(),
 		log: func(format string, args ...any) { fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...) }}
 	if b.bin == "" {
 		b.bin = filepath.Join(tmp, "autopress")

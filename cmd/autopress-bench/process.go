@@ -335,14 +335,15 @@ func (s *server) runToEnd(ctx context.Context) (run, error) {
 	return r, err
 }
 
-// keywords makes topics×3 keywords whose first word is the topic, so the
-// fake provider (which clusters by first word) makes topics clusters of
-// three, each giving three ideas.
+// keywords makes topics×3 keywords that share one word per topic and
+// nothing else, so both the fake provider (which clusters by first word) and
+// the local one (by shared words) make topics clusters of three, each
+// giving three ideas.
 func keywords(prefix string, topics int) []string {
 	var out []string
 	for i := range topics {
-		for _, w := range []string{"basics", "guide for beginners", "common mistakes"} {
-			out = append(out, fmt.Sprintf("%s%03d %s", prefix, i, w))
+		for _, w := range []string{"basics", "guide", "mistakes"} {
+			out = append(out, fmt.Sprintf("%s%03d %s%03d", prefix, i, w, i))
 		}
 	}
 	return out

@@ -31,6 +31,8 @@ type row struct {
 	Goal string
 	Met  *bool
 	Note string
+	// Profile is shown under the scenario as it is (a pprof top, say).
+	Profile string
 }
 
 // measured is a row without reference or goal.
@@ -128,10 +130,22 @@ type machineInfo struct {
 	CPU, Memory, OS, Go, Postgres string
 	Cores                         int
 	Date                          time.Time
+	// Load is the load average at the start and at the end of the run.
+	Load [2]string
+}
+
+// loadAverage is the first three fields of /proc/loadavg.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], ", ")
+	}
+	return "?"
 }
 
 func machine(ctx context.Context, b *bench) machineInfo {
-	m := machineInfo{Cores: runtime.NumCPU(), Go: runtime.Version(), Date: time.Now(), OS: runtime.GOOS + "/" + runtime.GOARCH}
+	m := machineInfo{Cores: runtime.NumCPU(), Go: runtime.Version(), Date: time.Now(), OS: runtime.GOOS + "/" + runtime.GOARCH,
+		Load: [2]string{b.loadAtStart, loadAverage()}}
 	m.CPU = procField("/proc/cpuinfo", "model name")
 	if kb := procField("/proc/meminfo", "MemTotal"); kb != "" {
 		var n int64
@@ -181,6 +195,7 @@ func markdown(m machineInfo, results []result, took time.Duration) string {
 	p("| memory | %s |\n", m.Memory)
 	p("| OS | %s |\n", m.OS)
 	p("| Go | %s |\n", m.Go)
+	p("| load average (1, 5, 15 min) | %s at the start, %s at the end (other work on the machine slows every figure) |\n", m.Load[0], m.Load[1])
 	pg := m.Postgres
 	if pg == "" {
 		pg = "not available: PostgreSQL figures left out"
@@ -218,6 +233,11 @@ func markdown(m machineInfo, results []result, took time.Duration) string {
 		sort.Strings(notes)
 		if len(notes) > 0 {
 			p("%s\n\n", strings.Join(notes, "\n"))
+		}
+		for _, r := range res.rows {
+			if r.Profile != "" {
+				p("%s, why — CPU profile:\n\n```\n%s\n```\n\n", r.Metric, strings.TrimSpace(r.Profile))
+			}
 		}
 		if res.took > 0 {
 			p("Took %s. Alone: `go run ./cmd/autopress-bench -only %s -out ''`.\n\n", res.took.Round(time.Second), res.scenario.Name)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -86,23 +88,49 @@ func (b *bench) goBench(ctx context.Context, pkg, pattern, benchtime string) (ma
 	return res, nil
 }
 
+// sortedKeys orders benchmark names SQLite before PostgreSQL and none due
+// before 1,000 due.
 func sortedKeys(m map[string]float64) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
-	// Keep sqlite before postgres and none_due before 1000_due.
-	rank := func(k string) string {
-		k = strings.Replace(k, "sqlite", "0", 1)
-		k = strings.Replace(k, "postgres", "1", 1)
-		return strings.Replace(k, "none_due", "0", 1)
+	rank := strings.NewReplacer("sqlite", "0", "postgres", "1", "none_due", "0")
+	slices.SortFunc(keys, func(a, b string) int { return strings.Compare(rank.Replace(a), rank.Replace(b)) })
+	return keys
+}
+
+// goProfile runs one package benchmark under the CPU profiler and returns
+// the functions that take the most time, with what they call (pprof -top
+// -cum), the runtime's and the test framework's own frames left out.
+func (b *bench) goProfile(ctx context.Context, pkg, pattern, benchtime string) (string, error) {
+	dir, err := os.MkdirTemp(b.tmp, "profile-")
+	if err != nil {
+		return "", err
 	}
-	for i := range keys {
-		for j := i + 1; j < len(keys); j++ {
-			if rank(keys[j]) < rank(keys[i]) {
-				keys[i], keys[j] = keys[j], keys[i]
-			}
+	bin, prof := filepath.Join(dir, "pkg.test"), filepath.Join(dir, "cpu.out")
+	test := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", pattern, "-benchtime", benchtime,
+		"-cpuprofile", prof, "-o", bin, pkg)
+	test.Dir = b.root
+	if out, err := test.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("profile %s: %w\n%s", pattern, err, out)
+	}
+	out, err := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-cum", "-nodecount=60", bin, prof).Output()
+	if err != nil {
+		return "", fmt.Errorf("pprof: %w", err)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(out), "\n") {
+		f := strings.Fields(l)
+		switch {
+		case len(f) == 0, strings.HasPrefix(l, "File:"), strings.HasPrefix(l, "Build ID:"), strings.HasPrefix(l, "Showing"):
+		case len(f) >= 6 && (strings.HasPrefix(f[5], "runtime.") || strings.HasPrefix(f[5], "testing.")):
+		default:
+			lines = append(lines, l)
+		}
+		if len(lines) == 26 {
+			break
 		}
 	}
-	return keys
+	return strings.Join(lines, "\n"), nil
 }
