@@ -65,8 +65,14 @@ var latencyScenario = scenario{
 		eff := row{Metric: "stage 4 time (N·L/C ÷ actual)", Value: took.Seconds(), Unit: "s", Reference: floor.Seconds(),
 			ReferenceText: "s floor", Ratio: floor.Seconds() / took.Seconds()}
 		wall := r.CompletedAt.Sub(*r.StartedAt)
+		// Each of the C slots is busy for the stage's time: what is not the
+		// provider's latency is the executor's own work per article (pick,
+		// credit hold, commit) and waiting for the CPU.
+		outside := (took*latencyConcurrency - time.Duration(latencyArticles)*latencyEach) / latencyArticles
 		return []row{
-			eff.goal("≥ 0.9", eff.Ratio >= 0.9),
+			eff.goal("≥ 0.9", eff.Ratio >= 0.9).
+				note(fmt.Sprintf("a slot spends %s per article outside the AI call (picking, the credit hold, the commit, "+
+					"and waiting for a CPU when the machine is busy: see the load average)", outside.Round(100*time.Microsecond))),
 			row{Metric: "whole run, start to end", Value: wall.Seconds(), Unit: "s", Reference: floor.Seconds(), ReferenceText: "s floor",
 				Ratio: floor.Seconds() / wall.Seconds()},
 		}, nil
