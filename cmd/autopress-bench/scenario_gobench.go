@@ -123,7 +123,8 @@ func (b *bench) goProfile(ctx context.Context, pkg, pattern, benchtime string) (
 	for _, l := range strings.Split(string(out), "\n") {
 		f := strings.Fields(l)
 		switch {
-		case len(f) == 0, strings.HasPrefix(l, "File:"), strings.HasPrefix(l, "Build ID:"), strings.HasPrefix(l, "Showing"):
+		case len(f) == 0, strings.HasPrefix(l, "File:"), strings.HasPrefix(l, "Build ID:"), strings.HasPrefix(l, "Type:"),
+			strings.HasPrefix(l, "Time:"), strings.HasPrefix(l, "Showing"):
 		case len(f) >= 6 && (strings.HasPrefix(f[5], "runtime.") || strings.HasPrefix(f[5], "testing.")):
 		default:
 			lines = append(lines, l)
