@@ -15,7 +15,7 @@ func (d *DB) AutoApprovalEnabled(ctx context.Context, siteID int64) (bool, error
 	return on, notFound(err)
 }
 
-// PublishingSettings is a site's publishing configuration (DESIGN.md §5).
+// PublishingSettings is a site's publishing configuration (docs/publishing.md).
 type PublishingSettings struct {
 	SiteID                 int64     `db:"site_id" json:"-"`
 	AutoApprovalEnabled    bool      `db:"auto_approval_enabled" json:"auto_approval_enabled"`

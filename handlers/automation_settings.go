@@ -108,7 +108,7 @@ func (h *app) automationPage(ctx context.Context, s db.Site, values, errs map[st
 		a.Stages = append(a.Stages, views.SettingsStage{Number: st.Number, Name: st.Name, Input: st.Input,
 			EnabledField: st.ToggleColumn, LimitField: st.LimitColumn, LimitUnit: st.Unit,
 			Pending: se.Pending, Items: se.Items, Credits: se.Credits, PerRun: countOrInfinity(se.PerRun),
-			RunsNeeded: countOrInfinity(se.RunsNeeded), CutBy: se.CutBy})
+			RunsNeeded: countOrInfinity(se.RunsNeeded), CutBy: cutByWords[se.CutBy]})
 	}
 	return a, nil
 }
@@ -119,4 +119,12 @@ func countOrInfinity(n int) string {
 		return "∞"
 	}
 	return strconv.Itoa(n)
+}
+
+// cutByWords say what keeps a stage from taking everything next run.
+var cutByWords = map[string]string{
+	automation.CutLimit:   "its limit per run",
+	automation.CutBudget:  "its AI budget",
+	automation.CutRunCap:  "the credits per run",
+	automation.CutBalance: "the account balance",
 }

@@ -83,7 +83,7 @@ func TestKeywordsImport(t *testing.T) {
 			t.Errorf("error lines %v, want 2,3,4,5", lines)
 		}
 		msgs := res.TestIDs("row-message")
-		for i, want := range []string{"empty", "longer than 200", "volume", "difficulty"} {
+		for i, want := range []string{"empty", "at most 200 characters", "volume", "difficulty"} {
 			if i >= len(msgs) || !strings.Contains(msgs[i], want) {
 				t.Errorf("row error %d: %q, want it to mention %q", i, msgs, want)
 			}

@@ -16,7 +16,7 @@ func (h *app) routes(e *echo.Echo) {
 	h.contentRoutes(e.Group("/content", h.requireUser))
 	h.accountRoutes(e.Group("/account", h.requireUser))
 	h.adminRoutes(e.Group("/admin", h.requireUser, h.requireAdmin))
-	h.apiRoutes(e.Group("/api/v1", h.requireToken))
+	h.apiRoutes(e.Group("/api/v1", h.requireToken, h.checkJSON))
 }
 
 // publicRoutes need no session.
@@ -27,7 +27,11 @@ func (h *app) publicRoutes(e *echo.Echo) {
 	e.POST("/logout", h.logout)
 	e.GET("/healthz", h.healthz)
 	e.GET("/readyz", h.readyz)
-	e.GET("/metrics", h.metricsHandler())
+	// Never public: served here only with a token (else not at all, or on
+	// METRICS_ADDR).
+	if h.MetricsToken != "" {
+		e.GET("/metrics", echo.WrapHandler(MetricsHandler(h.Registry, h.MetricsToken)))
+	}
 	e.GET("/static/*", h.static)
 	// What the local publishing target wrote: the sites' public pages.
 	e.GET("/p/*", h.publishedPages())
@@ -82,6 +86,7 @@ func (h *app) accountRoutes(g *echo.Group) {
 	g.POST("/tokens", h.tokenCreate)
 	g.POST("/tokens/:token/revoke", h.tokenRevoke)
 	g.POST("/password", h.passwordChange)
+	g.POST("/timezone", h.timezoneSave)
 	g.GET("/credits", h.accountCredits)
 }
 

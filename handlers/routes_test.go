@@ -73,6 +73,7 @@ var routeTable = map[string]routeClass{
 	"POST /account/tokens":               page,
 	"POST /account/tokens/:token/revoke": page,
 	"POST /account/password":             page,
+	"POST /account/timezone":             page,
 	"GET /admin/accounts":                adminPage,
 	"GET /api/v1/sites":                  api,
 	"POST /api/v1/sites/:site/keywords":  api,
@@ -106,7 +107,7 @@ var publicStatus = map[string]int{
 	"POST /login":   http.StatusUnprocessableEntity,
 	"GET /healthz":  http.StatusOK,
 	"GET /readyz":   http.StatusOK,
-	"GET /metrics":  http.StatusOK,
+	"GET /metrics":  http.StatusUnauthorized, // a bearer token is required
 	"GET /static/*": http.StatusOK,
 	// No page has been published under that name.
 	"GET /p/*": http.StatusNotFound,

@@ -51,7 +51,8 @@ func (h *app) runRows(ctx context.Context, runs []db.Run, loc *time.Location) ([
 			p = rep.Progress
 		}
 		row := views.RunRow{ID: r.ID, Status: r.Status, StatusLabel: runStatusLabel(r), Trigger: r.TriggerType, CreatedBy: r.CreatedBy,
-			Created: views.FormatTime(r.CreatedAt, loc), Finished: views.FormatTimePtr(runEnd(r), loc), Progress: p, Credits: r.CreditsUsed}
+			Created: views.FormatSeconds(r.CreatedAt, loc), CreatedAgo: views.Relative(r.CreatedAt, h.Clock.Now()),
+			Finished: views.FormatSecondsPtr(runEnd(r), loc), Progress: p, Credits: r.CreditsUsed}
 		if !r.Active() {
 			row.Reason = automation.ReasonText(r.StoppedReason)
 		}

@@ -11,6 +11,7 @@ import (
 	"autopress/jobs/ai"
 	"autopress/jobs/automation"
 	"autopress/jobs/publishing"
+	"autopress/jobs/publishing/egress"
 )
 
 // components are the background parts of the server, built by newApp.
@@ -53,7 +54,13 @@ func (a *app) buildComponents() (components, error) {
 		return c, fmt.Errorf("autopress: secrets: %w", err)
 	}
 	c.runs = automation.New(a.db, c.provider, a.clock, a.log, automation.Config{DataDir: a.cfg.DataDir, Registerer: a.metrics})
-	c.targets = publishing.Targets{LocalDir: filepath.Join(a.cfg.DataDir, "published"), BaseURL: a.cfg.BaseURL, Box: c.box}
+	// Webhook and WordPress requests go through the egress guard, which
+	// refuses internal addresses unless PUBLISH_ALLOW_PRIVATE is set.
+	c.targets = publishing.Targets{LocalDir: filepath.Join(a.cfg.DataDir, "published"), BaseURL: a.cfg.BaseURL, Box: c.box,
+		Client: egress.NewClient(egress.Options{AllowPrivate: a.cfg.PublishAllowPrivate})}
+	if a.cfg.PublishAllowPrivate {
+		a.log.Warn("PUBLISH_ALLOW_PRIVATE is set: publishing targets and their connection tests may reach this server's network, cloud metadata included")
+	}
 	c.filler = publishing.NewFiller(a.db, a.clock, a.log)
 	c.pub = publishing.NewPublisher(a.db, a.clock, a.log, c.targets.For, publishing.PublisherConfig{DataDir: a.cfg.DataDir, Registerer: a.metrics})
 

@@ -28,8 +28,15 @@ type Config struct {
 	SecureCookies bool
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
 	TrustedProxies []*net.IPNet
+	// PublishAllowPrivate lets publishing targets reach internal addresses.
+	PublishAllowPrivate bool
+	// MetricsToken, when set, is the bearer token /metrics requires;
+	// MetricsAddr, when set, serves /metrics on a listener of its own
+	// instead of the main one. With neither, /metrics is not served.
+	MetricsToken string
+	MetricsAddr  string
 
-	// AI provider (DESIGN.md §3).
+	// AI provider (README: Configuration).
 	AIProvider       string // local or openai
 	LocalAILatency   time.Duration
 	OpenAIBaseURL    string
@@ -82,6 +89,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		}
 		c.TrustedProxies = append(c.TrustedProxies, n)
 	}
+	c.PublishAllowPrivate = e.bool("PUBLISH_ALLOW_PRIVATE", false)
+	c.MetricsToken = e.str("METRICS_TOKEN", "")
+	c.MetricsAddr = e.str("METRICS_ADDR", "")
 	c.AIProvider = e.oneOf("AI_PROVIDER", "local", "local", "openai")
 	c.LocalAILatency = e.duration("LOCAL_AI_LATENCY", 0)
 	c.OpenAIBaseURL = strings.TrimRight(e.str("OPENAI_BASE_URL", "https://api.openai.com/v1"), "/")
@@ -128,6 +138,16 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.DataDir == "" {
 		e.fail("DATA_DIR", "must not be empty")
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			e.fail("METRICS_ADDR", fmt.Sprintf("want HOST:PORT, got %q", c.MetricsAddr))
+		} else if c.MetricsAddr == c.ListenAddr {
+			e.fail("METRICS_ADDR", "must differ from LISTEN_ADDR")
+		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		e.fail("METRICS_TOKEN", "must be at least 16 characters; generate one with: openssl rand -hex 32")
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		e.fail("BASE_URL", fmt.Sprintf("want an absolute http(s) URL, got %q", c.BaseURL))

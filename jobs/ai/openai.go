@@ -169,7 +169,7 @@ func (o *OpenAI) ClusterKeywords(ctx context.Context, site string, kws []Keyword
 	in := clusterInput{Site: site}
 	known := make(map[int64]bool, len(kws))
 	for _, k := range kws {
-		in.Keywords = append(in.Keywords, clusterInputKeyword{ID: k.ID, Text: k.Text})
+		in.Keywords = append(in.Keywords, clusterInputKeyword(k))
 		known[k.ID] = true
 	}
 	var ans clusterAnswer

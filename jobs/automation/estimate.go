@@ -138,9 +138,6 @@ func (e RunEstimate) Stage(n int) StageEstimate {
 //
 // Failures, retries and other runs of the account spending its balance
 // meanwhile are not modelled.
-func Estimate(in EstimateInput) RunEstimate { return Stages.Estimate(in) }
-
-// Estimate forecasts the next run through the stages of p (see Estimate).
 func (p Pipeline) Estimate(in EstimateInput) RunEstimate {
 	out := RunEstimate{Stages: make([]StageEstimate, 0, len(p))}
 	capLeft := int64(Unlimited)

@@ -138,7 +138,7 @@ func TestEstimate(t *testing.T) {
 		}, 100},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			est := Estimate(tc.in())
+			est := Stages.Estimate(tc.in())
 			for st, w := range tc.stages {
 				se := est.Stage(st)
 				got := want{se.Items, se.Credits, se.PerRun, se.RunsNeeded, se.CutBy}
@@ -205,7 +205,7 @@ func TestEstimateMatchesRun(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				est := Estimate(e.svc.estimateInput(inputs))
+				est := Stages.Estimate(e.svc.estimateInput(inputs))
 				if est.Credits == 0 {
 					t.Fatal("the scenario spends nothing")
 				}

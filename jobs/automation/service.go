@@ -177,9 +177,11 @@ func (s *Service) Cancel(ctx context.Context, accountID, runID int64, actor stri
 	// Holds of calls that will now never commit go back to the account,
 	// even if the request that cancelled goes away (SweepHolds would
 	// catch it later anyway).
-	if _, err := s.db.RefundUnsettled(context.WithoutCancel(ctx), runID, "run cancelled", s.clock.Now()); err != nil {
-		s.log.Error("refund after cancel", "run_id", runID, "err", err)
-	}
+	now := s.clock.Now()
+	db.BestEffort(ctx, s.log, "refund after cancel", func(ctx context.Context) error {
+		_, err := s.db.RefundUnsettled(ctx, runID, "run cancelled", now)
+		return err
+	})
 	return r, nil
 }
 

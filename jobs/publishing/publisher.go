@@ -38,7 +38,7 @@ type PublisherConfig struct {
 // TargetFor builds the target of a site from its settings.
 type TargetFor func(s db.PublishingSettings) (targets.Target, error)
 
-// Publisher publishes due content (DESIGN.md §5).
+// Publisher publishes due content (docs/publishing.md).
 type Publisher struct {
 	db     *db.DB
 	clock  clockwork.Clock

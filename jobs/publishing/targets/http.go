@@ -3,30 +3,30 @@ package targets
 import (
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
-	"net/url"
-	"strings"
-	"time"
-	"unicode/utf8"
+	"regexp"
+
+	"autopress/jobs/publishing/egress"
 )
 
 // maxResponse bounds how much of a remote answer is read.
 const maxResponse = 1 << 20
 
-// defaultTimeout applies when a target is given no *http.Client; a caller's
-// context deadline, when shorter, wins.
-const defaultTimeout = 60 * time.Second
-
 const userAgent = "autopress"
 
+// httpClient is c, or for a target built without one the egress guard's
+// client, which refuses internal addresses.
 func httpClient(c *http.Client) *http.Client {
 	if c != nil {
 		return c
 	}
-	return &http.Client{Timeout: defaultTimeout}
+	return defaultClient()
 }
+
+// defaultClient is egress.Default; this package's tests, whose fake
+// servers listen on loopback, replace it in TestMain.
+var defaultClient = egress.Default
 
 // readBody reads at most maxResponse bytes and closes the body.
 func readBody(resp *http.Response) ([]byte, error) {
@@ -39,63 +39,23 @@ func readBody(resp *http.Response) ([]byte, error) {
 
 func is2xx(status int) bool { return status >= 200 && status < 300 }
 
-// statusError builds a StatusError from a response body, taking the
-// {"code","message"} shape that WordPress (and many APIs) use, else a short
-// snippet of the body.
+// statusError builds the StatusError of an unexpected answer. Only the
+// status line reaches messages: the body could be anything, an internal
+// service's answer included, so its text is never repeated. Code keeps
+// the {"code": …} identifier WordPress (and many APIs) send, for decisions,
+// when it looks like one.
 func statusError(status int, body []byte) *StatusError {
-	se := &StatusError{Status: status}
+	se := &StatusError{Status: status, Message: http.StatusText(status)}
 	var e struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Error   string `json:"error"`
+		Code string `json:"code"`
 	}
-	if json.Unmarshal(body, &e) == nil {
+	if json.Unmarshal(body, &e) == nil && errorCodeRE.MatchString(e.Code) {
 		se.Code = e.Code
-		se.Message = e.Message
-		if se.Message == "" {
-			se.Message = e.Error
-		}
 	}
-	if se.Message == "" && se.Code == "" && !looksLikeHTML(body) {
-		se.Message = string(body)
-	}
-	se.Message = shorten(stripTags(se.Message), 300)
 	return se
 }
 
-// looksLikeHTML spots error pages, whose markup is no use in a message.
-func looksLikeHTML(b []byte) bool {
-	return strings.HasPrefix(strings.TrimSpace(string(b[:min(len(b), 64)])), "<")
-}
-
-// stripTags removes markup from error messages (WordPress puts <strong> in
-// some of them) so they read as plain text in the UI.
-func stripTags(s string) string {
-	var b strings.Builder
-	in := false
-	for _, r := range s {
-		switch {
-		case r == '<':
-			in = true
-		case r == '>' && in:
-			in = false
-		case !in:
-			b.WriteRune(r)
-		}
-	}
-	return strings.TrimSpace(b.String())
-}
-
-func shorten(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
-}
+var errorCodeRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
 
 func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
@@ -108,14 +68,10 @@ type reachError struct {
 
 func (e *reachError) Error() string { return "cannot reach " + e.url + ": " + e.cause() }
 
-// cause leaves out url.Error's method and full URL, which repeat e.url.
-func (e *reachError) cause() string {
-	var ue *url.Error
-	if errors.As(e.err, &ue) {
-		return ue.Err.Error()
-	}
-	return e.err.Error()
-}
+// cause names the kind of failure ("connection refused", "refused: the
+// address is private", "timed out"…) without the error's own text, which
+// holds resolved addresses and other details of the server's network.
+func (e *reachError) cause() string { return egress.Describe(e.err) }
 
 func (e *reachError) Unwrap() error { return e.err }
 

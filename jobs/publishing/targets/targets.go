@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"regexp"
 	"time"
+
+	"autopress/jobs/publishing/egress"
 )
 
 // Kinds of target, as stored in a site's publishing settings.
@@ -92,21 +94,19 @@ type configError struct {
 func (e *configError) Error() string        { return "targets: " + e.target + ": " + e.msg }
 func (e *configError) Is(target error) bool { return target == ErrConfig }
 
-// StatusError is an unexpected HTTP status from a remote target.
+// StatusError is an unexpected HTTP status from a remote target. Nothing of
+// the answer's body reaches its text (see statusError).
 type StatusError struct {
 	Status int
-	// Code is the target's error code when it gave one (WordPress:
-	// "rest_cannot_create", …).
+	// Code is the target's error code when it gave one that looks like an
+	// identifier (WordPress: "rest_cannot_create", …), for decisions only.
 	Code string
-	// Message is the target's explanation, shortened; may be empty.
+	// Message is the status's standard text ("Unauthorized").
 	Message string
 }
 
 func (e *StatusError) Error() string {
 	s := fmt.Sprintf("HTTP %d", e.Status)
-	if e.Code != "" {
-		s += " " + e.Code
-	}
 	if e.Message != "" {
 		s += ": " + e.Message
 	}
@@ -114,13 +114,14 @@ func (e *StatusError) Error() string {
 }
 
 // Permanent reports whether err is not worth retrying: rejected credentials,
-// invalid posts, missing settings, and HTTP 4xx other than 408 and 429. Network errors,
+// invalid posts, missing settings, addresses the egress guard refuses, and
+// HTTP 4xx other than 408 and 429. Network errors,
 // timeouts, cancellations and 5xx are worth retrying.
 func Permanent(err error) bool {
 	if err == nil {
 		return false
 	}
-	if errors.Is(err, ErrAuth) || errors.Is(err, ErrInvalidPost) || errors.Is(err, ErrConfig) {
+	if errors.Is(err, ErrAuth) || errors.Is(err, ErrInvalidPost) || errors.Is(err, ErrConfig) || errors.Is(err, egress.ErrRefused) {
 		return true
 	}
 	var se *StatusError

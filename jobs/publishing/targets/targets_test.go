@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+
+	"autopress/jobs/publishing/egress"
 )
 
 func TestPermanent(t *testing.T) {
@@ -25,6 +27,7 @@ func TestPermanent(t *testing.T) {
 		{"500", &StatusError{Status: 500}, false},
 		{"503", &StatusError{Status: 503}, false},
 		{"network", &reachError{url: "http://x", err: errors.New("connection refused")}, false},
+		{"internal address", &reachError{url: "http://x", err: &egress.RefusedError{Kind: egress.KindPrivate}}, true},
 		{"deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), false},
 		{"canceled", context.Canceled, false},
 		{"other", errors.New("boom"), false},

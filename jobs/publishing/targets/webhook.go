@@ -19,7 +19,7 @@ import (
 //
 // Headers: Content-Type: application/json; X-Autopress-Signature:
 // sha256=<hex HMAC-SHA256 of the exact body, keyed with Secret> (check it with
-// VerifySignature); X-Autopress-Timestamp: Unix seconds when sent;
+// Sign); X-Autopress-Timestamp: Unix seconds when sent;
 // Idempotency-Key: content-<content id>.
 //
 // A webhook cannot be queried, so Lookup never finds anything and a post whose
@@ -200,22 +200,6 @@ func Sign(secret string, body []byte) string {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write(body)
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
-}
-
-// VerifySignature reports whether header (an X-Autopress-Signature value) is
-// the signature of body with secret. The comparison is constant-time.
-func VerifySignature(secret string, body []byte, header string) bool {
-	got, ok := strings.CutPrefix(strings.TrimSpace(header), "sha256=")
-	if !ok {
-		return false
-	}
-	sig, err := hex.DecodeString(got)
-	if err != nil {
-		return false
-	}
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
-	return hmac.Equal(sig, m.Sum(nil))
 }
 
 func nonNil(s []string) []string {
