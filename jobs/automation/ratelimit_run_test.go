@@ -1,6 +1,7 @@
 package automation
 
 import (
+	"net/http"
 	"testing"
 	"time"
 
@@ -10,9 +11,8 @@ import (
 	"autopress/jobs/ai/aitest"
 )
 
-// A 429 is never an item's failure: with a single attempt per call, against
-// a provider enforcing limits it does not announce, the whole run goes
-// through.
+// A 429 is never an item's failure: with a single attempt per call, and
+// the first call of every kind answered 429, the whole run goes through.
 func TestRateLimitFailsNoItem(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		fake := aitest.NewFakeOpenAI()
@@ -24,9 +24,11 @@ func TestRateLimitFailsNoItem(t *testing.T) {
 		}
 		e := newEnv(t, d)
 		e.ai.Provider = p
-		// 20 chat requests and 20 images a second, with a second's burst:
-		// the demo run (≈ 95 chat requests, 42 images) goes over both.
-		fake.SetLimits(aitest.Limits{RequestsPerMinute: 1200, ImagesPerMinute: 1200})
+		throttle := aitest.Reply{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After-Ms": {"5"}, "Retry-After": {"1"}}}
+		keys := []string{aitest.SchemaClusters, aitest.SchemaIdeas, aitest.SchemaArticle, aitest.SchemaPrompts, aitest.PathImages}
+		for _, key := range keys {
+			fake.Script(key, throttle)
+		}
 		r := e.start()
 		e.execute(e.svc, r.ID)
 		if got := e.run(r.ID); got.Status != db.RunCompleted {
@@ -37,10 +39,15 @@ func TestRateLimitFailsNoItem(t *testing.T) {
 				t.Errorf("stage %d: %d failed", sr.Stage, sr.Failed)
 			}
 		}
+		for _, key := range keys {
+			if n := fake.Count(key); n < 2 {
+				t.Errorf("%s: %d requests, want the 429 and more", key, n)
+			}
+		}
 		text, _ := p.Limit("content_generation")
 		images, _ := p.Limit("image_generation")
-		if text.Throttled == 0 || images.Throttled == 0 || int(text.Throttled+images.Throttled) != fake.Throttled() {
-			t.Errorf("429s: %d text, %d images, %d at the server; want some of each", text.Throttled, images.Throttled, fake.Throttled())
+		if text.Throttled != 4 || images.Throttled != 1 {
+			t.Errorf("429s seen: %d text, %d images; want 4 and 1", text.Throttled, images.Throttled)
 		}
 		e.assertLedger()
 	})
