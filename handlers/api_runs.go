@@ -32,14 +32,17 @@ type apiRun struct {
 	CreditCap         int64               `json:"credit_cap"`
 	BudgetBase        int64               `json:"budget_base"`
 	Spend             []db.OperationSpend `json:"spend"`
-	ScheduledFor      *time.Time          `json:"scheduled_for"`
-	CreatedAt         time.Time           `json:"created_at"`
-	StartedAt         *time.Time          `json:"started_at"`
-	PausedAt          *time.Time          `json:"paused_at"`
-	ResumedAt         *time.Time          `json:"resumed_at"`
-	CancelledAt       *time.Time          `json:"cancelled_at"`
-	CompletedAt       *time.Time          `json:"completed_at"`
-	UpdatedAt         time.Time           `json:"updated_at"`
+	// ProviderWait is set while the current stage waits for the AI
+	// provider's rate limit.
+	ProviderWait *apiProviderWait `json:"provider_wait"`
+	ScheduledFor *time.Time       `json:"scheduled_for"`
+	CreatedAt    time.Time        `json:"created_at"`
+	StartedAt    *time.Time       `json:"started_at"`
+	PausedAt     *time.Time       `json:"paused_at"`
+	ResumedAt    *time.Time       `json:"resumed_at"`
+	CancelledAt  *time.Time       `json:"cancelled_at"`
+	CompletedAt  *time.Time       `json:"completed_at"`
+	UpdatedAt    time.Time        `json:"updated_at"`
 }
 
 // apiRunStage is one stage's result, with its progress in percent.
@@ -47,6 +50,17 @@ type apiRunStage struct {
 	db.StageResult
 	Name     string `json:"name"`
 	Progress int    `json:"progress"`
+}
+
+// apiProviderWait says how long a run's stage has waited for the AI
+// provider's rate limit.
+type apiProviderWait struct {
+	Model             string    `json:"model"`
+	Kind              string    `json:"kind"`
+	Since             time.Time `json:"since"`
+	WaitingSeconds    float64   `json:"waiting_seconds"`
+	RequestsPerMinute float64   `json:"requests_per_minute"`
+	Source            string    `json:"source"`
 }
 
 // apiRunView builds a run's API representation from its report.
@@ -63,6 +77,10 @@ func (h *app) apiRunView(ctx context.Context, r db.Run) (apiRun, error) {
 		CancelledAt: r.CancelledAt, CompletedAt: r.CompletedAt, UpdatedAt: r.UpdatedAt}
 	for _, s := range rep.Stages {
 		out.Stages = append(out.Stages, apiRunStage{StageResult: s.Result, Name: s.Stage.Name, Progress: s.Progress})
+	}
+	if w := rep.ProviderWait; w != nil {
+		out.ProviderWait = &apiProviderWait{Model: w.Model, Kind: w.Kind, Since: w.Since, WaitingSeconds: w.For.Seconds(),
+			RequestsPerMinute: w.RequestsPerMinute, Source: w.Source}
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"autopress/db"
+	"autopress/jobs/ai"
 	"autopress/jobs/automation"
 	"autopress/views"
 )
@@ -54,7 +56,7 @@ func (h *app) runView(ctx context.Context, r db.Run) (views.RunDetail, error) {
 		Trigger: r.TriggerType, CreatedBy: r.CreatedBy, StageNumber: r.CurrentStage, HasStage: rep.HasStage, StageName: rep.Current.Name,
 		Progress: rep.Progress, Buttons: runButtons(r),
 		ReasonCode: r.StoppedReason, Reason: automation.ReasonText(r.StoppedReason), Detail: r.StoppedDetail, Error: r.Error,
-		CreditsUsed: r.CreditsUsed, CreditCap: r.CreditCap, BudgetBase: r.BudgetBase}
+		CreditsUsed: r.CreditsUsed, CreditCap: r.CreditCap, BudgetBase: r.BudgetBase, ProviderWait: providerWaitText(rep.ProviderWait)}
 	for _, s := range rep.Stages {
 		sr := s.Result
 		d.Stages = append(d.Stages, views.RunStage{Number: sr.Stage, Name: s.Stage.Name, Enabled: s.Enabled,
@@ -104,6 +106,24 @@ func runTimes(r db.Run, loc *time.Location) []views.TimeRow {
 		}
 	}
 	return rows
+}
+
+// providerWaitText says in words that a run waits for the AI provider's
+// rate limit ("" when it does not).
+func providerWaitText(w *automation.ProviderWait) string {
+	if w == nil {
+		return ""
+	}
+	source := map[string]string{ai.SourceConfigured: "your cap", ai.SourceHeaders: "announced by the provider", ai.SourceLearned: "learned from the provider's answers"}[w.Source]
+	unit := "requests"
+	if w.Kind == ai.KindImages {
+		unit = "images"
+	}
+	s := fmt.Sprintf("Waiting for the AI provider's rate limit for %s (%s", w.For.Round(time.Second), w.Model)
+	if w.RequestsPerMinute > 0 {
+		s += fmt.Sprintf(": about %.0f %s a minute, %s", w.RequestsPerMinute, unit, source)
+	}
+	return s + ")"
 }
 
 // stopReasonWords names a stage's stop reason in a few words (the API

@@ -24,6 +24,9 @@ type Report struct {
 	Spend    []db.OperationSpend
 	Readable bool // false when the run's snapshot cannot be parsed
 	Snapshot Snapshot
+	// ProviderWait is set while the current stage waits for the AI
+	// provider's rate limit.
+	ProviderWait *ProviderWait
 }
 
 // StageReport is one stage of a run.
@@ -49,6 +52,7 @@ func (s *Service) Report(ctx context.Context, r db.Run) (Report, error) {
 	}
 	rep := s.stages.report(r, results, spend)
 	rep.Pausing = r.Draining(s.clock.Now())
+	rep.ProviderWait = s.providerWait(r, rep.Current, rep.HasStage)
 	if !rep.Readable {
 		s.log.WarnContext(ctx, "run snapshot unreadable", "run_id", r.ID)
 	}
