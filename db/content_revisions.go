@@ -23,6 +23,10 @@ type Revision struct {
 	Slug      string `db:"slug"`
 	Excerpt   string `db:"excerpt"`
 	HTML      string `db:"html"`
+	// SEOTitle and MetaDescription are the article's search-result title
+	// and summary then.
+	SEOTitle        string `db:"seo_title"`
+	MetaDescription string `db:"meta_description"`
 	// ImageAlts is the JSON of the article's image alt texts then (Alts
 	// decodes it).
 	ImageAlts string `db:"image_alts"`
@@ -30,6 +34,9 @@ type Revision struct {
 	Changed      string    `db:"changed"`
 	Actor        string    `db:"actor"`
 	RestoredFrom *int      `db:"restored_from"`
+	// Note is what the person who asked for a regeneration wanted changed
+	// ("" for edits and restores).
+	Note string `db:"note"`
 	CreatedAt    time.Time `db:"created_at"`
 }
 
@@ -57,7 +64,7 @@ func (r Revision) ChangedFields() []string {
 
 // Text is the revision's article text.
 func (r Revision) Text() ArticleText {
-	return ArticleText{Title: r.Title, Slug: r.Slug, Excerpt: r.Excerpt, HTML: r.HTML, Alts: r.Alts()}
+	return ArticleText{Title: r.Title, Slug: r.Slug, Excerpt: r.Excerpt, HTML: r.HTML, SEOTitle: r.SEOTitle, MetaDescription: r.MetaDescription, Alts: r.Alts()}
 }
 
 // The fields a revision can change, as Changed names them.
@@ -67,6 +74,9 @@ const (
 	FieldExcerpt = "excerpt"
 	FieldBody    = "body"
 	FieldAlts    = "alt_texts"
+	// FieldSEOTitle and FieldMetaDescription are the SEO fields.
+	FieldSEOTitle        = "seo_title"
+	FieldMetaDescription = "meta_description"
 )
 
 // ArticleText is the part of an article a person edits.
@@ -76,6 +86,9 @@ type ArticleText struct {
 	Excerpt string
 	// HTML is the body, already sanitized.
 	HTML string
+	// SEOTitle and MetaDescription are plain text.
+	SEOTitle        string
+	MetaDescription string
 	// Alts are alt texts by image id; images not listed keep theirs.
 	Alts []ImageAlt
 }
@@ -115,7 +128,6 @@ const revisionActorPipeline = "automation"
 // marked edited (edited_at, edited_by): no stage overwrites its text after
 // that. A save that changes nothing is ErrNoChange.
 func (d *DB) SaveArticle(ctx context.Context, e ArticleEdit) (Revision, error) {
-	now := T(e.Now)
 	var rev Revision
 	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
 		var c Content
@@ -123,68 +135,99 @@ func (d *DB) SaveArticle(ctx context.Context, e ArticleEdit) (Revision, error) {
 			e.ContentID, e.AccountID); err != nil {
 			return notFound(err)
 		}
-		if c.Version != e.Version {
-			return ErrStale
-		}
-		if c.Status == ContentPublishing || c.Status == ContentPublished {
-			return &NotAllowedError{Status: c.Status, Want: "edit"}
-		}
-		var taken int
-		if err := tx.GetContext(ctx, &taken, d.q(`SELECT COUNT(*) FROM content WHERE site_id = ? AND slug = ? AND id <> ?`), c.SiteID, e.Text.Slug, c.ID); err != nil {
-			return err
-		}
-		if taken > 0 {
-			return ErrSlugTaken
-		}
-		var alts []ImageAlt
-		if err := tx.SelectContext(ctx, &alts, d.q(`SELECT id, alt FROM images WHERE content_id = ? ORDER BY id`), c.ID); err != nil {
-			return fmt.Errorf("db: image alts: %w", err)
-		}
-		before := ArticleText{Title: c.Title, Slug: c.Slug, Excerpt: c.Excerpt, HTML: c.HTML, Alts: alts}
-		after := e.Text
-		after.Alts = mergeAlts(alts, e.Text.Alts)
-		changed := changedFields(before, after)
-		if len(changed) == 0 {
-			return ErrNoChange
-		}
-		// The compare-and-set first: it holds the article's row, so two
-		// saves from the same version cannot both reach the revisions.
-		res, err := tx.ExecContext(ctx, d.q(`UPDATE content SET title = ?, slug = ?, excerpt = ?, html = ?, word_count = ?,
-			version = version + 1, edited_at = ?, edited_by = ?, updated_at = ?
-			WHERE id = ? AND version = ? AND status NOT IN ('publishing','published')`),
-			after.Title, after.Slug, after.Excerpt, after.HTML, e.WordCount, now, e.Actor, now, c.ID, e.Version)
-		if err != nil {
-			if isUnique(err) {
-				return ErrSlugTaken
-			}
-			return fmt.Errorf("db: save article: %w", err)
-		}
-		if err := oneRow(res, ErrStale); err != nil {
-			return err
-		}
-		var last int
-		if err := tx.GetContext(ctx, &last, d.q(`SELECT COALESCE(MAX(number), 0) FROM content_revisions WHERE content_id = ?`), c.ID); err != nil {
-			return err
-		}
-		if last == 0 {
-			// The pipeline's text becomes revision 1, so it can be restored.
-			if _, err := d.insertRevision(ctx, tx, c.ID, 1, before, nil, revisionActorPipeline, 0, c.CreatedAt); err != nil {
-				return err
-			}
-			last = 1
-		}
-		for _, a := range after.Alts {
-			if _, err := tx.ExecContext(ctx, d.q(`UPDATE images SET alt = ? WHERE id = ? AND content_id = ? AND alt <> ?`), a.Alt, a.ID, c.ID, a.Alt); err != nil {
-				return fmt.Errorf("db: image alt: %w", err)
-			}
-		}
-		rev, err = d.insertRevision(ctx, tx, c.ID, last+1, after, changed, e.Actor, e.RestoredFrom, now)
+		var err error
+		rev, err = d.reviseTx(ctx, tx, revision{content: c, version: e.Version, text: e.Text, words: e.WordCount,
+			actor: e.Actor, restoredFrom: e.RestoredFrom, now: T(e.Now)})
 		return err
 	})
 	return rev, err
 }
 
-func (d *DB) insertRevision(ctx context.Context, tx *sqlx.Tx, contentID int64, number int, t ArticleText, changed []string, actor string, restoredFrom int, at time.Time) (Revision, error) {
+// revision is a new text of an article, made by a person (an edit, a
+// restore) or by a regeneration a person asked for.
+type revision struct {
+	// content is the article as read in the transaction.
+	content Content
+	// version is the article's version the new text starts from.
+	version int64
+	text    ArticleText
+	words   int
+	// actor is the revision's author, and the article's edited_by.
+	actor        string
+	note         string
+	restoredFrom int
+	now          time.Time
+}
+
+// reviseTx makes r's text the article's, as a new revision, in tx: the
+// article must still be r.version (ErrStale) and not publishing or
+// published (*NotAllowedError), the slug free on the site (ErrSlugTaken),
+// and something must change (ErrNoChange). The first revision of an
+// article keeps the pipeline's text as revision 1, so it can be restored.
+func (d *DB) reviseTx(ctx context.Context, tx *sqlx.Tx, r revision) (Revision, error) {
+	c := r.content
+	if c.Version != r.version {
+		return Revision{}, ErrStale
+	}
+	if c.Status == ContentPublishing || c.Status == ContentPublished {
+		return Revision{}, &NotAllowedError{Status: c.Status, Want: "edit"}
+	}
+	var taken int
+	if err := tx.GetContext(ctx, &taken, d.q(`SELECT COUNT(*) FROM content WHERE site_id = ? AND slug = ? AND id <> ?`), c.SiteID, r.text.Slug, c.ID); err != nil {
+		return Revision{}, err
+	}
+	if taken > 0 {
+		return Revision{}, ErrSlugTaken
+	}
+	var alts []ImageAlt
+	if err := tx.SelectContext(ctx, &alts, d.q(`SELECT id, alt FROM images WHERE content_id = ? ORDER BY id`), c.ID); err != nil {
+		return Revision{}, fmt.Errorf("db: image alts: %w", err)
+	}
+	before := ArticleText{Title: c.Title, Slug: c.Slug, Excerpt: c.Excerpt, HTML: c.HTML, SEOTitle: c.SEOTitle, MetaDescription: c.MetaDescription, Alts: alts}
+	after := r.text
+	after.Alts = mergeAlts(alts, r.text.Alts)
+	changed := changedFields(before, after)
+	if len(changed) == 0 {
+		return Revision{}, ErrNoChange
+	}
+	// The compare-and-set first: it holds the article's row, so two
+	// saves from the same version cannot both reach the revisions.
+	res, err := tx.ExecContext(ctx, d.q(`UPDATE content SET title = ?, slug = ?, excerpt = ?, html = ?, seo_title = ?, meta_description = ?, word_count = ?,
+		version = version + 1, edited_at = ?, edited_by = ?, updated_at = ?
+		WHERE id = ? AND version = ? AND status NOT IN ('publishing','published')`),
+		after.Title, after.Slug, after.Excerpt, after.HTML, after.SEOTitle, after.MetaDescription, r.words, r.now, r.actor, r.now, c.ID, r.version)
+	if err != nil {
+		if isUnique(err) {
+			return Revision{}, ErrSlugTaken
+		}
+		return Revision{}, fmt.Errorf("db: save article: %w", err)
+	}
+	if err := oneRow(res, ErrStale); err != nil {
+		return Revision{}, err
+	}
+	var last int
+	if err := tx.GetContext(ctx, &last, d.q(`SELECT COALESCE(MAX(number), 0) FROM content_revisions WHERE content_id = ?`), c.ID); err != nil {
+		return Revision{}, err
+	}
+	if last == 0 {
+		// The pipeline's text becomes revision 1, so it can be restored.
+		if _, err := d.insertRevision(ctx, tx, c.ID, 1, before, nil, revisionActorPipeline, revision{}, c.CreatedAt); err != nil {
+			return Revision{}, err
+		}
+		last = 1
+	}
+	for _, a := range after.Alts {
+		if _, err := tx.ExecContext(ctx, d.q(`UPDATE images SET alt = ? WHERE id = ? AND content_id = ? AND alt <> ?`), a.Alt, a.ID, c.ID, a.Alt); err != nil {
+			return Revision{}, fmt.Errorf("db: image alt: %w", err)
+		}
+	}
+	return d.insertRevision(ctx, tx, c.ID, last+1, after, changed, r.actor, r, r.now)
+}
+
+// insertRevision stores revision number of an article: its text t, the
+// fields it changed, its author, and the note and the restored revision of
+// r (zero for none).
+func (d *DB) insertRevision(ctx context.Context, tx *sqlx.Tx, contentID int64, number int, t ArticleText, changed []string, actor string, r revision, at time.Time) (Revision, error) {
 	alts, err := json.Marshal(t.Alts)
 	if err != nil {
 		return Revision{}, err
@@ -193,17 +236,18 @@ func (d *DB) insertRevision(ctx context.Context, tx *sqlx.Tx, contentID int64, n
 		alts = []byte("[]")
 	}
 	var from *int
-	if restoredFrom > 0 {
-		from = &restoredFrom
+	if r.restoredFrom > 0 {
+		from = &r.restoredFrom
 	}
-	var r Revision
-	err = tx.GetContext(ctx, &r, d.q(`INSERT INTO content_revisions (content_id, number, title, slug, excerpt, html, image_alts, changed, actor, restored_from, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`),
-		contentID, number, t.Title, t.Slug, t.Excerpt, t.HTML, string(alts), strings.Join(changed, ","), actor, from, T(at))
+	var rev Revision
+	err = tx.GetContext(ctx, &rev, d.q(`INSERT INTO content_revisions (content_id, number, title, slug, excerpt, html, seo_title, meta_description,
+		image_alts, changed, actor, restored_from, note, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`),
+		contentID, number, t.Title, t.Slug, t.Excerpt, t.HTML, t.SEOTitle, t.MetaDescription, string(alts), strings.Join(changed, ","), actor, from, r.note, T(at))
 	if err != nil {
 		return Revision{}, fmt.Errorf("db: insert revision: %w", err)
 	}
-	return r, nil
+	return rev, nil
 }
 
 // mergeAlts applies the edited alt texts to the article's images (ids of
@@ -234,6 +278,12 @@ func changedFields(a, b ArticleText) []string {
 	}
 	if a.HTML != b.HTML {
 		out = append(out, FieldBody)
+	}
+	if a.SEOTitle != b.SEOTitle {
+		out = append(out, FieldSEOTitle)
+	}
+	if a.MetaDescription != b.MetaDescription {
+		out = append(out, FieldMetaDescription)
 	}
 	if !slices.Equal(a.Alts, b.Alts) {
 		out = append(out, FieldAlts)

@@ -369,22 +369,24 @@ func TestSaveArticleRevisions(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		e := newEditorialEnv(t, d)
-		orig := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Title: "Original", HTML: "<p>The AI’s text.</p>\n<h2>Part</h2>"})
+		orig := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Title: "Original", HTML: "<p>The AI’s text.</p>\n<h2>Part</h2>",
+			SEOTitle: "Original, for search", MetaDescription: "What the AI wrote about it."})
 		dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Slug: "taken"})
 		edit := func(version int64, text db.ArticleText) (db.Revision, error) {
 			return d.SaveArticle(ctx, db.ArticleEdit{AccountID: e.user.AccountID, ContentID: orig.ID, Version: version, Text: text,
 				WordCount: 3, Actor: "ann@example.com", Now: t0.Add(time.Hour)})
 		}
-		text := db.ArticleText{Title: "Edited", Slug: orig.Slug, Excerpt: "new excerpt", HTML: "<p>A person’s text.</p>"}
+		text := db.ArticleText{Title: "Edited", Slug: orig.Slug, Excerpt: "new excerpt", HTML: "<p>A person’s text.</p>",
+			SEOTitle: "Edited, for search", MetaDescription: orig.MetaDescription}
 		rev, err := edit(orig.Version, text)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rev.Number != 2 || rev.Actor != "ann@example.com" || rev.Changed != "title,excerpt,body" {
+		if rev.Number != 2 || rev.Actor != "ann@example.com" || rev.Changed != "title,excerpt,body,seo_title" || rev.SEOTitle != "Edited, for search" {
 			t.Errorf("revision %+v", rev)
 		}
 		revs, _ := d.Revisions(ctx, orig.ID)
-		if len(revs) != 2 || revs[1].Number != 1 || revs[1].HTML != orig.HTML || revs[1].Actor != "automation" {
+		if len(revs) != 2 || revs[1].Number != 1 || revs[1].HTML != orig.HTML || revs[1].Actor != "automation" || revs[1].SEOTitle != orig.SEOTitle {
 			t.Fatalf("revisions %+v: want the pipeline's text kept as revision 1", revs)
 		}
 		now, _ := d.ContentByID(ctx, orig.ID)
@@ -414,8 +416,9 @@ func TestSaveArticleRevisions(t *testing.T) {
 			t.Fatal(err)
 		}
 		back, _ := d.ContentByID(ctx, orig.ID)
-		if back.HTML != orig.HTML || back.Title != orig.Title || back.Excerpt != orig.Excerpt || back.Slug != orig.Slug {
-			t.Errorf("restore: %q %q, want %q %q", back.Title, back.HTML, orig.Title, orig.HTML)
+		if back.HTML != orig.HTML || back.Title != orig.Title || back.Excerpt != orig.Excerpt || back.Slug != orig.Slug ||
+			back.SEOTitle != orig.SEOTitle || back.MetaDescription != orig.MetaDescription {
+			t.Errorf("restore: %q %q %q, want %q %q %q", back.Title, back.HTML, back.SEOTitle, orig.Title, orig.HTML, orig.SEOTitle)
 		}
 		if restored.Number != 3 || restored.RestoredFrom == nil || *restored.RestoredFrom != 1 {
 			t.Errorf("restore revision %+v", restored)

@@ -13,18 +13,22 @@ import (
 // apiArticle is an article as the API shows it, with what editing it needs
 // (its version, its images' alt texts).
 type apiArticle struct {
-	ID        int64         `json:"id"`
-	SiteID    int64         `json:"site_id"`
-	Version   int64         `json:"version"`
-	Status    string        `json:"status"`
-	Title     string        `json:"title"`
-	Slug      string        `json:"slug"`
-	Excerpt   string        `json:"excerpt"`
-	HTML      string        `json:"html"`
-	WordCount int           `json:"word_count"`
-	Images    []db.ImageAlt `json:"images"`
-	EditedAt  *time.Time    `json:"edited_at"`
-	EditedBy  string        `json:"edited_by"`
+	ID      int64  `json:"id"`
+	SiteID  int64  `json:"site_id"`
+	Version int64  `json:"version"`
+	Status  string `json:"status"`
+	Title   string `json:"title"`
+	Slug    string `json:"slug"`
+	Excerpt string `json:"excerpt"`
+	HTML    string `json:"html"`
+	// SEOTitle (at most 60 characters) and MetaDescription (at most 160)
+	// are what search results show.
+	SEOTitle        string        `json:"seo_title"`
+	MetaDescription string        `json:"meta_description"`
+	WordCount       int           `json:"word_count"`
+	Images          []db.ImageAlt `json:"images"`
+	EditedAt        *time.Time    `json:"edited_at"`
+	EditedBy        string        `json:"edited_by"`
 	// Revision is the number of the revision a PUT just made.
 	Revision int `json:"revision,omitempty"`
 }
@@ -40,7 +44,7 @@ func (h *app) apiArticleOf(c echo.Context, id int64) (apiArticle, error) {
 		return apiArticle{}, err
 	}
 	a := apiArticle{ID: ct.ID, SiteID: ct.SiteID, Version: ct.Version, Status: ct.Status, Title: ct.Title, Slug: ct.Slug, Excerpt: ct.Excerpt,
-		HTML: ct.HTML, WordCount: ct.WordCount, EditedAt: ct.EditedAt, EditedBy: ct.EditedBy, Images: []db.ImageAlt{}}
+		HTML: ct.HTML, SEOTitle: ct.SEOTitle, MetaDescription: ct.MetaDescription, WordCount: ct.WordCount, EditedAt: ct.EditedAt, EditedBy: ct.EditedBy, Images: []db.ImageAlt{}}
 	for _, im := range imgs {
 		a.Images = append(a.Images, db.ImageAlt{ID: im.ID, Alt: im.Alt})
 	}
@@ -69,6 +73,9 @@ type apiArticleInput struct {
 	Excerpt *string       `json:"excerpt"`
 	HTML    *string       `json:"html"`
 	Alts    []db.ImageAlt `json:"images"`
+
+	SEOTitle        *string `json:"seo_title"`
+	MetaDescription *string `json:"meta_description"`
 }
 
 // apiContentPut edits an article like the editor (PUT /api/v1/content/:content):
@@ -83,8 +90,10 @@ func (h *app) apiContentPut(c echo.Context) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	in := articleInput{Version: body.Version, Title: ct.Title, Slug: ct.Slug, Excerpt: ct.Excerpt, HTML: ct.HTML, Alts: body.Alts}
-	for _, f := range []struct{ dst, src *string }{{&in.Title, body.Title}, {&in.Slug, body.Slug}, {&in.Excerpt, body.Excerpt}, {&in.HTML, body.HTML}} {
+	in := articleInput{Version: body.Version, Title: ct.Title, Slug: ct.Slug, Excerpt: ct.Excerpt, HTML: ct.HTML, Alts: body.Alts,
+		SEOTitle: ct.SEOTitle, MetaDescription: ct.MetaDescription}
+	for _, f := range []struct{ dst, src *string }{{&in.Title, body.Title}, {&in.Slug, body.Slug}, {&in.Excerpt, body.Excerpt}, {&in.HTML, body.HTML},
+		{&in.SEOTitle, body.SEOTitle}, {&in.MetaDescription, body.MetaDescription}} {
 		if f.src != nil {
 			*f.dst = *f.src
 		}

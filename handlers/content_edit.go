@@ -32,6 +32,9 @@ type articleInput struct {
 	Excerpt string        `json:"excerpt"`
 	HTML    string        `json:"html"`
 	Alts    []db.ImageAlt `json:"images"`
+	// SEOTitle and MetaDescription are what search results show.
+	SEOTitle        string `json:"seo_title"`
+	MetaDescription string `json:"meta_description"`
 }
 
 // validate checks the input and returns the text to store: the body reduced
@@ -56,6 +59,10 @@ func (in articleInput) validate(current db.Content, images []db.Image, rules art
 		errs["slug"] = "Use lowercase letters, digits and single hyphens between them, like how-to-brew-coffee."
 	}
 	input.Text{Multiline: true, Max: views.MaxArticleExcerpt}.CheckField(errs, "excerpt", in.Excerpt)
+	// Search results show the text on one line, spaces collapsed.
+	in.SEOTitle, in.MetaDescription = collapseSpace(in.SEOTitle), collapseSpace(in.MetaDescription)
+	input.Line(ai.MaxSEOTitle).CheckField(errs, "seo_title", in.SEOTitle)
+	input.Line(ai.MaxMetaDescription).CheckField(errs, "meta_description", in.MetaDescription)
 	input.Text{Multiline: true, Max: maxBodyHTML}.CheckField(errs, "body", in.HTML)
 	body, words := "", 0
 	if _, bad := errs["body"]; !bad {
@@ -82,8 +89,13 @@ func (in articleInput) validate(current db.Content, images []db.Image, rules art
 	for i, a := range in.Alts {
 		alts[i] = db.ImageAlt{ID: a.ID, Alt: strings.TrimSpace(a.Alt)}
 	}
-	return db.ArticleText{Title: in.Title, Slug: in.Slug, Excerpt: in.Excerpt, HTML: body, Alts: alts}, words, errs
+	return db.ArticleText{Title: in.Title, Slug: in.Slug, Excerpt: in.Excerpt, HTML: body, SEOTitle: in.SEOTitle, MetaDescription: in.MetaDescription,
+		Alts: alts}, words, errs
 }
+
+// collapseSpace turns every run of white space, line breaks included,
+// into one space and trims the ends.
+func collapseSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // saveArticle validates an edit and stores it as a new revision. Refusals
 // come back as *fieldError (422 with the fields, 409 when the article
@@ -144,7 +156,8 @@ func (h *app) editorView(ctx context.Context, s db.Site, ct db.Content, in artic
 		alts[a.ID] = a.Alt
 	}
 	e := views.ContentEditor{Site: siteInfo(s), Location: s.Location(), ID: ct.ID, Version: ct.Version, Status: ct.Status,
-		Title: in.Title, Slug: in.Slug, Excerpt: in.Excerpt, Body: in.HTML, EditedBy: ct.EditedBy, EditedAt: ct.EditedAt,
+		Title: in.Title, Slug: in.Slug, Excerpt: in.Excerpt, SEOTitle: in.SEOTitle, MetaDescription: in.MetaDescription, Body: in.HTML,
+		EditedBy: ct.EditedBy, EditedAt: ct.EditedAt,
 		Revisions: len(revs), Errors: errs, Error: msg}
 	for _, im := range images {
 		alt, ok := alts[im.ID]
@@ -171,7 +184,8 @@ func (h *app) contentEditPage(c echo.Context) error {
 		h.flashError(c, fmt.Sprintf("“%s” is %s: its text can no longer be edited.", ct.Title, ct.Status))
 		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/content/%d", ct.ID))
 	}
-	in := articleInput{Version: &ct.Version, Title: ct.Title, Slug: ct.Slug, Excerpt: ct.Excerpt, HTML: ct.HTML}
+	in := articleInput{Version: &ct.Version, Title: ct.Title, Slug: ct.Slug, Excerpt: ct.Excerpt, HTML: ct.HTML,
+		SEOTitle: ct.SEOTitle, MetaDescription: ct.MetaDescription}
 	e, err := h.editorView(c.Request().Context(), s, ct, in, nil, "")
 	if err != nil {
 		return err
@@ -194,7 +208,8 @@ func (h *app) contentSave(c echo.Context) error {
 	if err != nil {
 		return badRequest("", "The form could not be read.")
 	}
-	in := articleInput{Version: &version, Title: c.FormValue("title"), Slug: c.FormValue("slug"), Excerpt: c.FormValue("excerpt"), HTML: c.FormValue("body")}
+	in := articleInput{Version: &version, Title: c.FormValue("title"), Slug: c.FormValue("slug"), Excerpt: c.FormValue("excerpt"), HTML: c.FormValue("body"),
+		SEOTitle: c.FormValue("seo_title"), MetaDescription: c.FormValue("meta_description")}
 	for name, vs := range form {
 		if id, ok := strings.CutPrefix(name, "alt_"); ok && len(vs) > 0 {
 			n, err := strconv.ParseInt(id, 10, 64)
@@ -287,6 +302,7 @@ func revisionDiff(a, b db.Revision) []views.FieldDiff {
 	}
 	fields := []struct{ label, a, b string }{
 		{"Title", a.Title, b.Title}, {"Slug", a.Slug, b.Slug}, {"Excerpt", a.Excerpt, b.Excerpt},
+		{"SEO title", a.SEOTitle, b.SEOTitle}, {"Meta description", a.MetaDescription, b.MetaDescription},
 		{"Body", a.HTML, b.HTML}, {"Alt texts", altText(a), altText(b)},
 	}
 	var out []views.FieldDiff

@@ -14,6 +14,8 @@ import (
 	"autopress/db"
 	"autopress/db/dbtest"
 	"autopress/handlers/handlertest"
+	"autopress/jobs/ai"
+	"autopress/views"
 )
 
 // post posts a form and fails unless the answer is want.
@@ -126,17 +128,21 @@ func TestArticleEditorAndRevisions(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		e := newPublishingEnv(t, d)
-		orig := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Title: "Cold brew", HTML: "<p>Steep it overnight.</p>\n<h2>Ratio</h2>\n<p>One to eight.</p>"})
+		orig := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Title: "Cold brew", HTML: "<p>Steep it overnight.</p>\n<h2>Ratio</h2>\n<p>One to eight.</p>",
+			SEOTitle: "Cold brew: the overnight method", MetaDescription: "How to steep cold brew overnight, and the ratio."})
 		dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Slug: "taken"})
 		img := dbtest.InsertImage(t, d, orig, "cover.png", "image/png", []byte("png"))
 		edit := fmt.Sprintf("/content/%d/edit", orig.ID)
 
 		page := e.c.Get(t, edit)
-		if page.FormValue(t, "body") != orig.HTML || page.FormValue(t, "slug") != orig.Slug || page.FormValue(t, fmt.Sprintf("alt_%d", img.ID)) != img.Alt {
+		if page.FormValue(t, "body") != orig.HTML || page.FormValue(t, "slug") != orig.Slug || page.FormValue(t, fmt.Sprintf("alt_%d", img.ID)) != img.Alt ||
+			page.FormValue(t, "seo_title") != orig.SEOTitle || page.FormValue(t, "meta_description") != orig.MetaDescription {
 			t.Fatal("the editor does not start from the article")
 		}
 		save := url.Values{"version": {page.FormValue(t, "version")}, "title": {"Cold brew at home"}, "slug": {"cold-brew-at-home"}, "excerpt": {"Steep, wait, pour."},
 			"body":                        {`<div>Steep it <strong>overnight</strong>.<br><br>Then <a href="javascript:alert(1)">strain</a> it.</div><h1>Ratio</h1><script>alert(1)</script>`},
+			"seo_title":                   {"Cold brew at home"},
+			"meta_description":            {" Steep coffee overnight,  strain it, pour. "},
 			fmt.Sprintf("alt_%d", img.ID): {"A jar of cold brew"}}
 		res := post(t, e.c, edit, save, http.StatusSeeOther)
 		if flash := e.c.Follow(t, res).TestID(t, "flash"); flash != "Saved “Cold brew at home” as revision 2." {
@@ -146,6 +152,9 @@ func TestArticleEditorAndRevisions(t *testing.T) {
 		wantBody := "<div lang=\"en\">\n<p>Steep it <strong>overnight</strong>.</p>\n<p>Then strain it.</p>\n<h2>Ratio</h2>\n</div>"
 		if c.HTML != wantBody || c.Slug != "cold-brew-at-home" || c.EditedBy != e.user.Email || c.WordCount != 7 {
 			t.Errorf("saved %q (slug %q, by %q, %d words)", c.HTML, c.Slug, c.EditedBy, c.WordCount)
+		}
+		if c.SEOTitle != "Cold brew at home" || c.MetaDescription != "Steep coffee overnight, strain it, pour." {
+			t.Errorf("saved SEO fields %q, %q", c.SEOTitle, c.MetaDescription)
 		}
 		if im, _ := d.ContentImage(ctx, orig.ID, img.ID); im.Alt != "A jar of cold brew" {
 			t.Errorf("alt text %q", im.Alt)
@@ -157,8 +166,11 @@ func TestArticleEditorAndRevisions(t *testing.T) {
 		if got := revs.TestIDs("revision-actor"); len(got) != 2 || got[0] != e.user.Email || got[1] != "automation" {
 			t.Fatalf("revision authors %q", got)
 		}
-		if got := revs.TestID(t, "revision-changed"); got != "title, slug, excerpt, body, alt_texts" {
+		if got := revs.TestID(t, "revision-changed"); got != "title, slug, excerpt, body, seo_title, meta_description, alt_texts" {
 			t.Errorf("changed fields %q", got)
+		}
+		if d := revs.TestID(t, "diff-SEO title"); !strings.Contains(d, "overnight method") || !strings.Contains(d, "at home") {
+			t.Errorf("SEO title diff %q", d)
 		}
 		if !strings.Contains(revs.Body, "<del>Cold brew</del>") && !strings.Contains(revs.Body, "<ins> at home</ins>") {
 			t.Errorf("title diff missing:\n%s", revs.TestID(t, "diff-Title"))
@@ -177,17 +189,19 @@ func TestArticleEditorAndRevisions(t *testing.T) {
 		if res := post(t, e.c, edit, taken, http.StatusUnprocessableEntity); !strings.Contains(res.TestID(t, "error-slug"), "Another article") {
 			t.Error("taken slug not named")
 		}
-		bad := url.Values{"version": {fresh.FormValue(t, "version")}, "title": {"x"}, "slug": {"Not A Slug"}, "body": {"<p> </p>"}}
+		bad := url.Values{"version": {fresh.FormValue(t, "version")}, "title": {"x"}, "slug": {"Not A Slug"}, "body": {"<p> </p>"},
+			"seo_title": {strings.Repeat("s", 61)}, "meta_description": {strings.Repeat("m", 161)}}
 		res = post(t, e.c, edit, bad, http.StatusUnprocessableEntity)
-		if !res.Has("error-slug") || !res.Has("error-body") {
-			t.Error("bad slug and empty body not both named")
+		if !res.Has("error-slug") || !res.Has("error-body") || !res.Has("error-seo_title") || !res.Has("error-meta_description") {
+			t.Error("bad slug, empty body and too long SEO fields not all named")
 		}
 
 		// Restore revision 1: byte for byte, as revision 3.
 		post(t, e.c, fmt.Sprintf("/content/%d/revisions/1/restore", orig.ID), url.Values{"version": {fresh.FormValue(t, "version")}}, http.StatusSeeOther)
 		back := e.content(t, orig.ID)
-		if back.HTML != orig.HTML || back.Title != orig.Title || back.Slug != orig.Slug || back.Excerpt != orig.Excerpt {
-			t.Errorf("restored %q %q, want %q %q", back.Title, back.HTML, orig.Title, orig.HTML)
+		if back.HTML != orig.HTML || back.Title != orig.Title || back.Slug != orig.Slug || back.Excerpt != orig.Excerpt ||
+			back.SEOTitle != orig.SEOTitle || back.MetaDescription != orig.MetaDescription {
+			t.Errorf("restored %q %q %q, want %q %q %q", back.Title, back.HTML, back.SEOTitle, orig.Title, orig.HTML, orig.SEOTitle)
 		}
 		if im, _ := d.ContentImage(ctx, orig.ID, img.ID); im.Alt != img.Alt {
 			t.Errorf("restored alt %q, want %q", im.Alt, img.Alt)
@@ -284,15 +298,17 @@ func TestArticleAPI(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newPublishingEnv(t, d)
 		token := e.app.NewToken(t, e.user)
-		art := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Title: "Espresso"})
+		art := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Title: "Espresso", SEOTitle: "Espresso, explained", MetaDescription: "All about espresso."})
 		path := fmt.Sprintf("/api/v1/content/%d", art.ID)
 		var got struct {
-			Version  int64  `json:"version"`
-			Title    string `json:"title"`
-			Revision int    `json:"revision"`
+			Version         int64  `json:"version"`
+			Title           string `json:"title"`
+			SEOTitle        string `json:"seo_title"`
+			MetaDescription string `json:"meta_description"`
+			Revision        int    `json:"revision"`
 		}
 		e.app.API(t, token, http.MethodGet, path, nil).JSON(t, &got)
-		if got.Title != "Espresso" || got.Version != art.Version {
+		if got.Title != "Espresso" || got.Version != art.Version || got.SEOTitle != art.SEOTitle || got.MetaDescription != art.MetaDescription {
 			t.Fatalf("GET: %+v", got)
 		}
 		for _, tc := range []struct {
@@ -307,6 +323,8 @@ func TestArticleAPI(t *testing.T) {
 			{"unknown image", map[string]any{"version": art.Version, "title": "x", "slug": "x", "html": "<p>x</p>", "images": []map[string]any{{"id": 999, "alt": "x"}}},
 				http.StatusUnprocessableEntity, "alt_999"},
 			{"old version", map[string]any{"version": art.Version + 5, "title": "x", "slug": "x", "html": "<p>x</p>"}, http.StatusConflict, "version"},
+			{"long SEO title", map[string]any{"version": art.Version, "seo_title": strings.Repeat("é", 61)}, http.StatusUnprocessableEntity, "seo_title"},
+			{"long meta description", map[string]any{"version": art.Version, "meta_description": strings.Repeat("é", 161)}, http.StatusUnprocessableEntity, "meta_description"},
 		} {
 			res := e.app.API(t, token, http.MethodPut, path, tc.body)
 			var apiErr struct{ Error, Field string }
@@ -321,8 +339,17 @@ func TestArticleAPI(t *testing.T) {
 		if res.Status != http.StatusOK || got.Revision != 2 || got.Version != art.Version+1 {
 			t.Errorf("PUT: %d %+v", res.Status, got)
 		}
-		if c := e.content(t, art.ID); c.Title != "Espresso at home" || c.HTML != art.HTML || c.Slug != art.Slug {
-			t.Errorf("after a PUT of the title: %q %q %q", c.Title, c.Slug, c.HTML)
+		if c := e.content(t, art.ID); c.Title != "Espresso at home" || c.HTML != art.HTML || c.Slug != art.Slug || c.SEOTitle != art.SEOTitle {
+			t.Errorf("after a PUT of the title: %q %q %q %q", c.Title, c.Slug, c.HTML, c.SEOTitle)
+		}
+		// The SEO fields are edited like the others, as a revision.
+		res = e.app.API(t, token, http.MethodPut, path, map[string]any{"version": got.Version, "seo_title": strings.Repeat("é", 60), "meta_description": "Short."})
+		res.JSON(t, &got)
+		if res.Status != http.StatusOK || got.Revision != 3 || got.SEOTitle != strings.Repeat("é", 60) || got.MetaDescription != "Short." {
+			t.Errorf("PUT of the SEO fields: %d %+v", res.Status, got)
+		}
+		if n := dbtest.Count(t, d, `SELECT COUNT(*) FROM content_revisions WHERE content_id = ? AND number = 3 AND changed = 'seo_title,meta_description'`, art.ID); n != 1 {
+			t.Error("the SEO edit's revision does not name the SEO fields")
 		}
 	})
 }
@@ -446,4 +473,12 @@ func TestReviewQueueDashboardAndPublishNow(t *testing.T) {
 		// An approved article publishes without asking.
 		post(t, e.c, fmt.Sprintf("/content/%d/publish-now", ids[1]), url.Values{"back": {queue}}, http.StatusSeeOther)
 	})
+}
+
+// TestEditorSEOLimitsAreTheAIs: the editor's SEO limits are those the AI
+// writes to.
+func TestEditorSEOLimitsAreTheAIs(t *testing.T) {
+	if views.MaxSEOTitle != ai.MaxSEOTitle || views.MaxMetaDescription != ai.MaxMetaDescription {
+		t.Errorf("editor limits %d/%d, AI limits %d/%d", views.MaxSEOTitle, views.MaxMetaDescription, ai.MaxSEOTitle, ai.MaxMetaDescription)
+	}
 }

@@ -63,7 +63,7 @@ func (h *app) previewOf(ctx context.Context, s db.Site, ct db.Content) (views.Co
 	}
 	loc := s.Location()
 	v := views.ContentPreview{Site: siteInfo(s), Location: loc, Row: contentRow(ct, loc, h.Clock.Now()),
-		Excerpt: ct.Excerpt, Keywords: ct.Keywords, Words: ct.WordCount, HTML: ct.HTML,
+		Excerpt: ct.Excerpt, Keywords: ct.Keywords, Words: ct.WordCount, HTML: ct.HTML, SEOTitle: ct.SEOTitle, MetaDescription: ct.MetaDescription,
 		EditedBy: ct.EditedBy, EditedAt: ct.EditedAt, Editable: editable(ct)}
 	for _, im := range imgs {
 		v.Images = append(v.Images, views.PreviewImage{URL: fmt.Sprintf("/content/%d/images/%d", ct.ID, im.ID), Alt: im.Alt})

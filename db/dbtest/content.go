@@ -21,7 +21,11 @@ type Content struct {
 	Title       string
 	Slug        string
 	HTML        string
-	Status      string
+	Excerpt     string
+	// SEOTitle and MetaDescription are the article's SEO fields.
+	SEOTitle        string
+	MetaDescription string
+	Status          string
 	ApprovedAt  *time.Time
 	ScheduledAt *time.Time
 	LastError   string
@@ -54,9 +58,10 @@ func InsertContent(t testing.TB, d *db.DB, c Content) db.Content {
 	now := db.T(c.Now)
 	var id int64
 	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
-		return tx.GetContext(ctx, &id, d.Rebind(`INSERT INTO content (site_id, title, slug, html, status, approved_at, scheduled_at, last_error, unscheduled_reason, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-			c.SiteID, c.Title, c.Slug, c.HTML, c.Status, db.NT(c.ApprovedAt), db.NT(c.ScheduledAt), c.LastError, c.Reason, now, now)
+		return tx.GetContext(ctx, &id, d.Rebind(`INSERT INTO content (site_id, title, slug, html, excerpt, seo_title, meta_description, status,
+			approved_at, scheduled_at, last_error, unscheduled_reason, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			c.SiteID, c.Title, c.Slug, c.HTML, c.Excerpt, c.SEOTitle, c.MetaDescription, c.Status, db.NT(c.ApprovedAt), db.NT(c.ScheduledAt), c.LastError, c.Reason, now, now)
 	})
 	if err != nil {
 		t.Fatalf("dbtest: insert content: %v", err)
