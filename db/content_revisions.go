@@ -31,13 +31,13 @@ type Revision struct {
 	// decodes it).
 	ImageAlts string `db:"image_alts"`
 	// Changed lists the fields this revision changed (ChangedFields).
-	Changed      string    `db:"changed"`
-	Actor        string    `db:"actor"`
-	RestoredFrom *int      `db:"restored_from"`
+	Changed      string `db:"changed"`
+	Actor        string `db:"actor"`
+	RestoredFrom *int   `db:"restored_from"`
 	// Note is what the person who asked for a regeneration wanted changed
 	// ("" for edits and restores).
-	Note string `db:"note"`
-	CreatedAt    time.Time `db:"created_at"`
+	Note      string    `db:"note"`
+	CreatedAt time.Time `db:"created_at"`
 }
 
 // ImageAlt is the alt text of one image of an article.

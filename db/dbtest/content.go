@@ -17,20 +17,20 @@ import (
 // Content is an article for InsertContent. Empty fields get defaults: slug
 // "article-<n>", HTML "<p>…</p>", status review.
 type Content struct {
-	SiteID      int64
-	Title       string
-	Slug        string
-	HTML        string
-	Excerpt     string
+	SiteID  int64
+	Title   string
+	Slug    string
+	HTML    string
+	Excerpt string
 	// SEOTitle and MetaDescription are the article's SEO fields.
 	SEOTitle        string
 	MetaDescription string
 	Status          string
-	ApprovedAt  *time.Time
-	ScheduledAt *time.Time
-	LastError   string
-	Reason      string // unscheduled_reason
-	Now         time.Time
+	ApprovedAt      *time.Time
+	ScheduledAt     *time.Time
+	LastError       string
+	Reason          string // unscheduled_reason
+	Now             time.Time
 }
 
 var slugSeq atomic.Int64
