@@ -88,6 +88,12 @@ type ArticleRequest struct {
 	// Links are the site's published articles the article may link to; it
 	// links to at most Profile.MaxLinks of them, and to nothing else.
 	Links []Link
+	// Note is what a person asked to change when the article is written
+	// again ("shorter", "more examples"; "" for none). "shorter" and
+	// "longer" change the length range (Profile.ForNote).
+	Note string
+	// Previous is the article being written again (nil: a new article).
+	Previous *Article
 }
 
 // LinkPolicy is the set of internal links an article of the request may
@@ -104,6 +110,21 @@ func (r ArticleRequest) LinkPolicy(p Profile) LinkPolicy {
 type ImagePrompt struct {
 	Prompt string
 	Alt    string
+	// Note is what a person asked to change when the image is drawn again
+	// ("" for none).
+	Note string
+	// Variation, when not 0, asks for another picture than the same prompt
+	// gave before (the local provider draws each variation differently; a
+	// model draws anew anyway).
+	Variation int64
+}
+
+// SEO is an article's search-result title (at most MaxSEOTitle
+// characters) and meta description (at most MaxMetaDescription), plain
+// text.
+type SEO struct {
+	Title       string
+	Description string
 }
 
 // Image is generated image data, e.g. MIME "image/svg+xml" with Ext ".svg" or
@@ -123,8 +144,12 @@ type Provider interface {
 	ClusterKeywords(ctx context.Context, s Site, kws []Keyword) ([]Cluster, error)
 	// GenerateIdeas proposes up to n article ideas for a cluster.
 	GenerateIdeas(ctx context.Context, s Site, cluster string, keywords []string, n int) ([]Idea, error)
-	// WriteArticle writes an article for an idea.
+	// WriteArticle writes an article for an idea, or writes one again
+	// (req.Previous) as req.Note asks.
 	WriteArticle(ctx context.Context, s Site, req ArticleRequest) (Article, error)
+	// WriteSEO writes an article's SEO title and meta description again,
+	// as note asks ("" for none); a carries the current ones.
+	WriteSEO(ctx context.Context, s Site, a Article, note string) (SEO, error)
 	// ExtractImagePrompts proposes at most max image prompts (max <= 0:
 	// none); alt texts are in the profile's language.
 	ExtractImagePrompts(ctx context.Context, s Site, a Article, max int) ([]ImagePrompt, error)
@@ -133,10 +158,11 @@ type Provider interface {
 
 	// Ready waits until a call of operation (a credit operation:
 	// "clustering", "idea_generation", "content_generation",
-	// "image_prompt_extraction", "image_generation") would reach the
-	// provider within about a second, so the caller can take what the call
-	// costs just before rather than hold it through a wait for the
-	// provider's rate limit. It returns ctx's error if ctx ends first.
+	// "image_prompt_extraction", "image_generation"; WriteSEO is a
+	// "content_generation" call) would reach the provider within about a
+	// second, so the caller can take what the call costs just before
+	// rather than hold it through a wait for the provider's rate limit. It
+	// returns ctx's error if ctx ends first.
 	Ready(ctx context.Context, operation string) error
 	// Limit is the state of the rate limiter that operation's calls go
 	// through; false when the provider has none.

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -82,15 +83,19 @@ const (
 
 // GenerateImage draws an SVG from the prompt: a two-colour gradient and a few
 // translucent circles, rectangles and triangles whose colours, places and
-// sizes come from a hash of the prompt, with the prompt as the SVG's <title>
-// and a caption. The same prompt always gives the same bytes; the profile
-// does not change the drawing (an image carries no words to translate).
+// sizes come from a hash of the prompt (with a person's note and the
+// variation, when drawn again), with the prompt as the SVG's <title> and a
+// caption. The same prompt always gives the same bytes; the profile does
+// not change the drawing (an image carries no words to translate).
 func (l *Local) GenerateImage(ctx context.Context, _ Site, p ImagePrompt) (Image, error) {
 	if err := l.wait(ctx); err != nil {
 		return Image{}, err
 	}
-	prompt := strings.Join(strings.Fields(p.Prompt), " ")
+	prompt := withNote(p)
 	h := hashOf(prompt)
+	if p.Variation != 0 {
+		h = hashOf(prompt, strconv.FormatInt(p.Variation, 10))
+	}
 	rng := rand.New(rand.NewPCG(h, h>>17|1))
 	hue := float64(h % 360)
 

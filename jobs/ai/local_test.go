@@ -227,8 +227,9 @@ func TestLocalExtractImagePrompts(t *testing.T) {
 		want []ImagePrompt
 	}{
 		{0, nil},
-		{2, []ImagePrompt{{"Illustration for: Flour — Bread", "Flour"}, {"Illustration for: Water & salt — Bread", "Water & salt"}}},
-		{9, []ImagePrompt{{"Illustration for: Flour — Bread", "Flour"}, {"Illustration for: Water & salt — Bread", "Water & salt"}, {"Illustration for: Time — Bread", "Time"}}},
+		{2, []ImagePrompt{{Prompt: "Illustration for: Flour — Bread", Alt: "Flour"}, {Prompt: "Illustration for: Water & salt — Bread", Alt: "Water & salt"}}},
+		{9, []ImagePrompt{{Prompt: "Illustration for: Flour — Bread", Alt: "Flour"}, {Prompt: "Illustration for: Water & salt — Bread", Alt: "Water & salt"},
+			{Prompt: "Illustration for: Time — Bread", Alt: "Time"}}},
 	} {
 		got, err := l.ExtractImagePrompts(t.Context(), Site{}, a, tt.max)
 		if err != nil || !reflect.DeepEqual(got, tt.want) {

@@ -82,7 +82,9 @@ const (
 	parasPerSection  = 3
 )
 
-// WriteArticle writes, in the profile's language, an intro, h2 sections of
+// WriteArticle writes, in the profile's language (and, for a new version
+// of an article, to the length range its note asks for: Profile.ForNote),
+// an intro, h2 sections of
 // paragraphs drawn from a sentence bank with the keywords woven in, one
 // bullet list, a link to each of the first MaxLinks of req.Links, and, as
 // the profile asks, a table of contents, an FAQ and a conclusion. Sections
@@ -94,7 +96,7 @@ func (l *Local) WriteArticle(ctx context.Context, s Site, req ArticleRequest) (A
 	if err := l.wait(ctx); err != nil {
 		return Article{}, err
 	}
-	p := s.Profile.orDefault()
+	p := s.Profile.ForNote(req.Note)
 	ph := phrasesFor(p.Language)
 	idea := req.Idea
 	verbatim := cleanKeywords(req.Keywords)
@@ -108,7 +110,12 @@ func (l *Local) WriteArticle(ctx context.Context, s Site, req ArticleRequest) (A
 		kws = []string{ph.thisTopic}
 	}
 	topic := kws[0]
-	rng := rand.New(rand.NewPCG(hashOf(s.Name, p.Language, idea.Title, idea.Summary), hashOf(kws...)))
+	seed := []string{s.Name, p.Language, idea.Title, idea.Summary}
+	if req.Previous != nil {
+		// A new version differs from the one it replaces.
+		seed = append(seed, req.Note, req.Previous.HTML)
+	}
+	rng := rand.New(rand.NewPCG(hashOf(seed...), hashOf(kws...)))
 	// A replacer per keyword pair: building one costs more than using it.
 	replacers := map[[2]string]*strings.Replacer{}
 	fill := func(t, kw, kw2 string) string {
@@ -269,6 +276,41 @@ func (l *Local) WriteArticle(ctx context.Context, s Site, req ArticleRequest) (A
 		excerptText = strings.Join(w[:excerptWords], " ") + "…"
 	}
 	return finishArticle(s, req.LinkPolicy(p), draft{Title: idea.Title, HTML: b.String(), Excerpt: excerptText})
+}
+
+// WriteSEO writes the SEO title as the article's title followed by the
+// site's name when that fits (else the title), and the meta description
+// from the first paragraph of the article's first section (else its
+// text), each cut at a word boundary; a note asking for something shorter
+// halves both limits.
+func (l *Local) WriteSEO(ctx context.Context, s Site, a Article, note string) (SEO, error) {
+	if err := l.wait(ctx); err != nil {
+		return SEO{}, err
+	}
+	titleMax, descMax := MaxSEOTitle, MaxMetaDescription
+	if noteLength(note) < 0 {
+		titleMax, descMax = titleMax/2, descMax/2
+	}
+	ph := phrasesFor(s.Profile.orDefault().Language)
+	title := plainText(a.Title)
+	if withSite := title + " – " + siteName(s.Name, ph); len([]rune(withSite)) <= titleMax {
+		title = withSite
+	}
+	text := ""
+	if _, after, ok := strings.Cut(a.HTML, "</h2>"); ok {
+		if _, para, ok := strings.Cut(after, "<p>"); ok {
+			para, _, _ = strings.Cut(para, "</p>")
+			text = plainText(para)
+		}
+	}
+	if text == "" {
+		text = plainText(strings.ReplaceAll(a.HTML, "><", "> <"))
+	}
+	seo := SEO{Title: cutAtWord(title, titleMax), Description: cutAtWord(text, descMax)}
+	if seo.Title == "" || seo.Description == "" {
+		return SEO{}, malformed("article has no text", a.HTML)
+	}
+	return seo, nil
 }
 
 // cleanKeywords trims, drops empty and duplicate (case-insensitive) keywords.

@@ -136,7 +136,7 @@ func (o *OpenAI) limiterFor(operation string) *limiter {
 	switch operation {
 	case opImage:
 		return o.images
-	case opClustering, opIdeas, opArticle, opPrompts:
+	case opClustering, opIdeas, opArticle, opPrompts, opSEO:
 		return o.text
 	}
 	return nil
@@ -231,18 +231,23 @@ func (o *OpenAI) GenerateIdeas(ctx context.Context, s Site, cluster string, keyw
 // WriteArticle implements Provider. The HTML is sanitized and keeps only
 // links to req.Links (at most the profile's MaxLinks); an article with no
 // text left is a malformed answer; a missing title falls back to the
-// idea's; SEO fields that are too long are cut at a word boundary.
+// idea's; SEO fields that are too long are cut at a word boundary. A new
+// version of an article (req.Previous) sends the previous text and the
+// person's note with the task.
 func (o *OpenAI) WriteArticle(ctx context.Context, s Site, req ArticleRequest) (Article, error) {
 	var ans articleAnswer
 	profile := s.Profile.orDefault()
 	in := articleInput{Site: s.Name, Title: req.Idea.Title, Summary: req.Idea.Summary, Keywords: nonNil(req.Keywords),
-		InternalLinks: []linkInput{}, MaxInternalLinks: max(profile.MaxLinks, 0)}
+		InternalLinks: []linkInput{}, MaxInternalLinks: max(profile.MaxLinks, 0), Note: strings.TrimSpace(req.Note)}
 	if in.MaxInternalLinks > 0 {
 		for _, l := range req.Links {
 			in.InternalLinks = append(in.InternalLinks, linkInput(l))
 		}
 	}
-	if err := o.chat(ctx, opArticle, articleFormat, systemPrompt(opArticle, s), in, &ans); err != nil {
+	if req.Previous != nil {
+		in.Previous = &previousText{Title: req.Previous.Title, HTML: req.Previous.HTML}
+	}
+	if err := o.chat(ctx, opArticle, articleFormat, articlePrompt(s, req), in, &ans); err != nil {
 		return Article{}, err
 	}
 	title := *ans.Title
@@ -255,6 +260,19 @@ func (o *OpenAI) WriteArticle(ctx context.Context, s Site, req ArticleRequest) (
 		return Article{}, fmt.Errorf("ai: openai %s: %w", opArticle, err)
 	}
 	return a, nil
+}
+
+// WriteSEO implements Provider: the answer is plain text, cut at a word
+// boundary to the limits; a field left empty is made from the article's
+// title or excerpt, as when the article is written.
+func (o *OpenAI) WriteSEO(ctx context.Context, s Site, a Article, note string) (SEO, error) {
+	var ans seoAnswer
+	in := seoInput{Site: s.Name, Title: a.Title, Excerpt: a.Excerpt, HTML: a.HTML, SEOTitle: a.SEOTitle, MetaDescription: a.MetaDescription,
+		Note: strings.TrimSpace(note)}
+	if err := o.chat(ctx, opSEO, seoFormat, seoPrompt(s, note), in, &ans); err != nil {
+		return SEO{}, err
+	}
+	return seoFields(a, *ans.SEOTitle, *ans.MetaDescription), nil
 }
 
 // ExtractImagePrompts implements Provider. max <= 0 asks nothing and returns

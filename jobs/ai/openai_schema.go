@@ -8,6 +8,9 @@ const (
 	opIdeas      = "idea_generation"
 	opArticle    = "content_generation"
 	opPrompts    = "image_prompt_extraction"
+	// opSEO writes an article's SEO fields again; its calls are
+	// content_generation calls of the text model.
+	opSEO = "seo_fields"
 	opImage      = "image_generation"
 )
 
@@ -18,6 +21,7 @@ const (
 	schemaIdeas    = "article_ideas"
 	schemaArticle  = "article"
 	schemaPrompts  = "image_prompts"
+	schemaSEO      = "seo_fields"
 )
 
 // responseFormat is a strict json_schema response format.
@@ -68,6 +72,10 @@ var (
 		"seo_title":        str("title for search results, plain text, at most 60 characters"),
 		"meta_description": str("summary for search results, plain text, at most 160 characters"),
 	})}
+	seoFormat = responseFormat{name: schemaSEO, schema: object(map[string]any{
+		"seo_title":        str("title for search results, plain text, at most 60 characters"),
+		"meta_description": str("summary for search results, plain text, at most 160 characters"),
+	})}
 	promptsFormat = responseFormat{name: schemaPrompts, schema: object(map[string]any{
 		"prompts": arrayOf(object(map[string]any{
 			"prompt": str("a detailed prompt for an image generation model"),
@@ -99,6 +107,22 @@ type (
 		Keywords         []string    `json:"keywords"`
 		InternalLinks    []linkInput `json:"internal_links"`
 		MaxInternalLinks int         `json:"max_internal_links"`
+		// Note and Previous: a new version of an existing article.
+		Note     string        `json:"note,omitempty"`
+		Previous *previousText `json:"previous,omitempty"`
+	}
+	previousText struct {
+		Title string `json:"title"`
+		HTML  string `json:"html"`
+	}
+	seoInput struct {
+		Site            string `json:"site"`
+		Title           string `json:"title"`
+		Excerpt         string `json:"excerpt"`
+		HTML            string `json:"html"`
+		SEOTitle        string `json:"seo_title"`
+		MetaDescription string `json:"meta_description"`
+		Note            string `json:"note,omitempty"`
 	}
 	linkInput struct {
 		Title string `json:"title"`
@@ -167,6 +191,16 @@ type promptsAnswer struct {
 }
 
 func (a *promptsAnswer) missing() string { return missingField(a.Prompts == nil, "prompts") }
+
+type seoAnswer struct {
+	rawAnswer
+	SEOTitle        *string `json:"seo_title"`
+	MetaDescription *string `json:"meta_description"`
+}
+
+func (a *seoAnswer) missing() string {
+	return missingField(a.SEOTitle == nil, "seo_title") + missingField(a.MetaDescription == nil, "meta_description")
+}
 
 func missingField(isMissing bool, name string) string {
 	if isMissing {

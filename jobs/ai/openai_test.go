@@ -44,7 +44,7 @@ func newTestOpenAI(t *testing.T, edit func(*OpenAIConfig)) (*OpenAI, *aitest.Fak
 
 func TestSchemaNamesMatchAitest(t *testing.T) {
 	if schemaClusters != aitest.SchemaClusters || schemaIdeas != aitest.SchemaIdeas ||
-		schemaArticle != aitest.SchemaArticle || schemaPrompts != aitest.SchemaPrompts {
+		schemaArticle != aitest.SchemaArticle || schemaPrompts != aitest.SchemaPrompts || schemaSEO != aitest.SchemaSEO {
 		t.Fatal("schema names of ai and aitest differ")
 	}
 }
@@ -208,7 +208,7 @@ func TestOpenAIValidatesAnswers(t *testing.T) {
 
 	fake.Script(aitest.SchemaPrompts, aitest.Reply{Content: `{"prompts":[{"prompt":"  ","alt":"x"},{"prompt":"A cat","alt":""},{"prompt":"B","alt":"b"},{"prompt":"C","alt":"c"}]}`})
 	ps, err := o.ExtractImagePrompts(ctx, Site{}, a, 2)
-	if err != nil || fmt.Sprint(ps) != fmt.Sprint([]ImagePrompt{{"A cat", "A cat"}, {"B", "b"}}) {
+	if err != nil || fmt.Sprint(ps) != fmt.Sprint([]ImagePrompt{{Prompt: "A cat", Alt: "A cat"}, {Prompt: "B", Alt: "b"}}) {
 		t.Errorf("prompts %+v, %v", ps, err)
 	}
 }

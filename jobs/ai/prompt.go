@@ -3,15 +3,17 @@ package ai
 import (
 	"fmt"
 	"strings"
+	"unicode"
 )
 
 // This file is the one place where a site's writing profile becomes words
 // for a model: the system prompt of every chat function and the text of
-// every image request. The task's data (keywords, the idea, the article)
-// goes in the user message as JSON (openai_schema.go).
+// every image request, with the note of a person who asked for a new
+// version. The task's data (keywords, the idea, the article) goes in the
+// user message as JSON (openai_schema.go).
 
 // systemPrompt is the system message of chat function op (opClustering,
-// opIdeas, opArticle, opPrompts) for site s.
+// opIdeas, opArticle, opSEO, opPrompts) for site s.
 func systemPrompt(op string, s Site) string {
 	p := s.Profile.orDefault()
 	lang := fmt.Sprintf("%s (%s)", LanguageName(p.Language), p.Language)
@@ -55,6 +57,14 @@ func systemPrompt(op string, s Site) string {
 		}
 		line("seo_title: a title for search results of at most %d characters; meta_description: a summary for search results of at most %d characters.",
 			MaxSEOTitle, MaxMetaDescription)
+	case opSEO:
+		line("You write what search results show of an article of a website: its SEO title and meta description. " +
+			"The user message is JSON with the article's title, excerpt and HTML and its current seo_title and meta_description.")
+		line("Write them anew in %s, as plain text: seo_title at most %d characters, meta_description at most %d characters.",
+			lang, MaxSEOTitle, MaxMetaDescription)
+		audience(line, p)
+		line("Tone: %s.", strings.ToLower(nameOf(Tones, p.Tone)))
+		houseRules(line, p)
 	case opPrompts:
 		line("You plan the illustrations of an article. The user message is JSON with its title, its HTML and max.")
 		line("Propose at most max images that would illustrate the article's main sections, each with a detailed prompt for an image model " +
@@ -66,6 +76,66 @@ func systemPrompt(op string, s Site) string {
 		}
 	}
 	return b.String()
+}
+
+// articlePrompt is the system message of WriteArticle: the profile's,
+// with the length range the note asks for (Profile.ForNote), and for a
+// new version of an article what the person wants changed.
+func articlePrompt(s Site, req ArticleRequest) string {
+	s.Profile = s.Profile.ForNote(req.Note)
+	prompt := systemPrompt(opArticle, s)
+	if req.Previous != nil {
+		prompt += "\nThis is a new version of an article the site already has (previous in the user message): write it again from the idea, " +
+			"in the same language, better where the note says."
+	}
+	return prompt + noteLine(req.Note)
+}
+
+// seoPrompt is the system message of WriteSEO.
+func seoPrompt(s Site, note string) string {
+	return systemPrompt(opSEO, s) + noteLine(note)
+}
+
+// noteLine is what the prompt says of a person's note ("" for none).
+func noteLine(note string) string {
+	note = strings.Join(strings.Fields(note), " ")
+	if note == "" {
+		return ""
+	}
+	return "\nThe person who asked for this version wants: " + note
+}
+
+// ForNote is the profile an article is written again with when a person
+// asked for it with note: a note with the word "shorter" (or "shorten")
+// halves the length range, one with "longer" (or "lengthen") doubles it,
+// up to MaxArticleWords. Any other note leaves the range as it is (the
+// model reads the note itself). The local provider follows the range, so
+// a test can see the note reach the article; the price of the new version
+// follows it too.
+func (p Profile) ForNote(note string) Profile {
+	p = p.orDefault()
+	switch noteLength(note) {
+	case -1:
+		p.MinWords, p.MaxWords = p.MinWords/2, p.MaxWords/2
+	case 1:
+		p.MaxWords = min(p.MaxWords*2, MaxArticleWords)
+		p.MinWords = min(p.MinWords*2, p.MaxWords-MinWordsSpread)
+	}
+	return p
+}
+
+// noteLength is -1 when note asks for a shorter text, 1 for a longer one,
+// 0 otherwise (the first of those words in the note decides).
+func noteLength(note string) int {
+	for _, w := range strings.FieldsFunc(strings.ToLower(note), func(r rune) bool { return !unicode.IsLetter(r) }) {
+		switch w {
+		case "shorter", "shorten":
+			return -1
+		case "longer", "lengthen":
+			return 1
+		}
+	}
+	return 0
 }
 
 func audience(line func(string, ...any), p Profile) {
@@ -98,11 +168,11 @@ func structure(line func(string, ...any), p Profile) {
 }
 
 // imagePrompt is the text of an image request: the extracted prompt with
-// the style the profile asks for. Images carry no text, so the language
-// does not apply to them.
+// the change a person asked for, and the style the profile asks for.
+// Images carry no text, so the language does not apply to them.
 func imagePrompt(s Site, ip ImagePrompt) string {
 	p := s.Profile.orDefault()
-	text := strings.Join(strings.Fields(ip.Prompt), " ")
+	text := withNote(ip)
 	var extra []string
 	if a := strings.TrimSpace(p.Audience); a != "" {
 		extra = append(extra, "Made for "+strings.TrimRight(a, ".")+".")
@@ -112,4 +182,14 @@ func imagePrompt(s Site, ip ImagePrompt) string {
 		extra = append(extra, "Do not show: "+strings.Join(avoid, "; ")+".")
 	}
 	return text + "\n" + strings.Join(extra, " ")
+}
+
+// withNote is an image's prompt with the change a person asked for
+// when it is drawn again.
+func withNote(ip ImagePrompt) string {
+	text := strings.Join(strings.Fields(ip.Prompt), " ")
+	if note := strings.Join(strings.Fields(ip.Note), " "); note != "" {
+		text += " (changed as asked: " + note + ")"
+	}
+	return text
 }

@@ -219,13 +219,21 @@ func finishArticle(s Site, lp LinkPolicy, d draft) (Article, error) {
 			a.Excerpt = strings.Join(words, " ")
 		}
 	}
-	a.SEOTitle = cutAtWord(plainText(d.SEOTitle), MaxSEOTitle)
-	if a.SEOTitle == "" {
-		a.SEOTitle = cutAtWord(a.Title, MaxSEOTitle)
-	}
-	a.MetaDescription = cutAtWord(plainText(d.MetaDescription), MaxMetaDescription)
-	if a.MetaDescription == "" {
-		a.MetaDescription = cutAtWord(strings.TrimSuffix(a.Excerpt, "…"), MaxMetaDescription)
-	}
+	seo := seoFields(a, d.SEOTitle, d.MetaDescription)
+	a.SEOTitle, a.MetaDescription = seo.Title, seo.Description
 	return a, nil
+}
+
+// seoFields makes SEO fields of what a model wrote: plain text, cut at a
+// word boundary to their limits; an empty one is made from the article's
+// title or excerpt (plain text already) by the same rule.
+func seoFields(a Article, title, description string) SEO {
+	seo := SEO{Title: cutAtWord(plainText(title), MaxSEOTitle), Description: cutAtWord(plainText(description), MaxMetaDescription)}
+	if seo.Title == "" {
+		seo.Title = cutAtWord(a.Title, MaxSEOTitle)
+	}
+	if seo.Description == "" {
+		seo.Description = cutAtWord(strings.TrimSuffix(a.Excerpt, "…"), MaxMetaDescription)
+	}
+	return seo
 }

@@ -44,6 +44,7 @@ const (
 	SchemaIdeas    = "article_ideas"
 	SchemaArticle  = "article"
 	SchemaPrompts  = "image_prompts"
+	SchemaSEO      = "seo_fields"
 )
 
 // Reply is one scripted answer. The zero Reply is a happy answer.
@@ -486,6 +487,9 @@ func happyAnswer(req chatRequest) any {
 		return article(in)
 	case SchemaPrompts:
 		return prompts(in)
+	case SchemaSEO:
+		title, _ := in["title"].(string)
+		return map[string]string{"seo_title": "New: " + title, "meta_description": "Everything about " + title + ", in one article."}
 	}
 	return example(req.ResponseFormat.JSONSchema.Schema)
 }
