@@ -10,8 +10,8 @@ const (
 	opPrompts    = "image_prompt_extraction"
 	// opSEO writes an article's SEO fields again; its calls are
 	// content_generation calls of the text model.
-	opSEO = "seo_fields"
-	opImage      = "image_generation"
+	opSEO   = "seo_fields"
+	opImage = "image_generation"
 )
 
 // Schema names sent as response_format.json_schema.name. aitest's fake server
