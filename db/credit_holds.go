@@ -101,8 +101,14 @@ type Refund struct {
 // refundTx writes the refund row (keyed "refund:<hold key>", so at most one)
 // for an existing, unsettled charge and takes the spend back off the run.
 func (d *DB) refundTx(ctx context.Context, tx *sqlx.Tx, r Refund) error {
+	return d.refundKeyTx(ctx, tx, r.Key(), r.Reason, T(r.Now))
+}
+
+// refundKeyTx refunds the charge keyed key, if there is one and it is
+// neither settled nor refunded yet.
+func (d *DB) refundKeyTx(ctx context.Context, tx *sqlx.Tx, key, reason string, now time.Time) error {
 	var charge CreditTransaction
-	err := tx.GetContext(ctx, &charge, d.q(`SELECT * FROM credit_transactions WHERE idempotency_key = ? AND kind = 'charge'`), r.Key())
+	err := tx.GetContext(ctx, &charge, d.q(`SELECT * FROM credit_transactions WHERE idempotency_key = ? AND kind = 'charge'`), key)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // nothing was charged
 	}
@@ -112,7 +118,7 @@ func (d *DB) refundTx(ctx context.Context, tx *sqlx.Tx, r Refund) error {
 	if charge.Settled {
 		return nil // the work committed: it stays paid
 	}
-	return d.refundChargeTx(ctx, tx, charge, r.Reason, T(r.Now))
+	return d.refundChargeTx(ctx, tx, charge, reason, now)
 }
 
 func (d *DB) refundChargeTx(ctx context.Context, tx *sqlx.Tx, charge CreditTransaction, reason string, now time.Time) error {
