@@ -288,7 +288,7 @@ func TestRegenerationAndAPersonNeverBothWin(t *testing.T) {
 		edit := func(ctx context.Context) {
 			c := e.content(e.art.ID)
 			if _, err := d.SaveArticle(ctx, db.ArticleEdit{AccountID: e.user.AccountID, ContentID: c.ID, Version: c.Version,
-				Text: db.ArticleText{Title: c.Title, Slug: c.Slug, HTML: "<p>A person’s text " + c.HTML + "</p>", SEOTitle: c.SEOTitle},
+				Text:      db.ArticleText{Title: c.Title, Slug: c.Slug, HTML: "<p>A person’s text " + c.HTML + "</p>", SEOTitle: c.SEOTitle},
 				WordCount: 9, Actor: "ann@example.com", Now: e.clock.Now()}); err != nil {
 				t.Errorf("edit: %v", err)
 			}
