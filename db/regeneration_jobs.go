@@ -98,6 +98,10 @@ type RegenRequest struct {
 	Kind      string
 	ImageID   int64 // kind image
 	Note      string
+	// Version, when set, is the article's version the person saw: an
+	// article or SEO regeneration of an article that changed since is
+	// ErrStale.
+	Version *int64
 	// Key is the request's idempotency key (unique per account).
 	Key       string
 	Operation string
@@ -122,7 +126,7 @@ func (r RegenRequest) same(j RegenJob) bool {
 // account's article, an image of another article), *NotAllowedError (the
 // article is publishing or published), ErrRegenActive, and
 // ErrInsufficientCredits when the balance cannot pay the cost now (the
-// hold checks it again).
+// hold checks it again), ErrStale (r.Version is not the article's).
 func (d *DB) RequestRegeneration(ctx context.Context, r RegenRequest) (job RegenJob, created bool, err error) {
 	now := T(r.Now)
 	err = d.InTx(ctx, func(tx *sqlx.Tx) error {
@@ -141,6 +145,9 @@ func (d *DB) RequestRegeneration(ctx context.Context, r RegenRequest) (job Regen
 			return &NotAllowedError{Status: c.Status, Want: "regenerate"}
 		}
 		base, image := c.Version, (*int64)(nil)
+		if r.Version != nil && r.Kind != RegenImage && *r.Version != c.Version {
+			return ErrStale
+		}
 		if r.Kind == RegenImage {
 			if err := tx.GetContext(ctx, &base, d.q(`SELECT p.version FROM images i JOIN image_prompts p ON p.id = i.image_prompt_id
 				WHERE i.id = ? AND i.content_id = ?`), r.ImageID, c.ID); err != nil {

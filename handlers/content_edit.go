@@ -164,7 +164,7 @@ func (h *app) editorView(ctx context.Context, s db.Site, ct db.Content, in artic
 		if !ok {
 			alt = im.Alt
 		}
-		e.Images = append(e.Images, views.EditorImage{ID: im.ID, URL: fmt.Sprintf("/content/%d/images/%d", ct.ID, im.ID), Alt: alt})
+		e.Images = append(e.Images, views.EditorImage{ID: im.ID, URL: imageURL(ct.ID, im), Alt: alt})
 	}
 	return e, nil
 }

@@ -2,16 +2,26 @@ package handlers
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"path"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"autopress/db"
 )
 
 // svgPolicy is the Content-Security-Policy of an SVG image opened on its
 // own: an SVG is a document that could run scripts on this origin.
 const svgPolicy = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+// imageURL is where the app serves an article's image. The query changes
+// when the image is drawn again (its created_at), so a browser never
+// shows the old picture from its cache.
+func imageURL(contentID int64, im db.Image) string {
+	return fmt.Sprintf("/content/%d/images/%d?v=%d", contentID, im.ID, im.CreatedAt.UnixMilli())
+}
 
 // contentImage serves an image of an article of the account from the blob
 // store, only when the image belongs to that article. Every instance serves

@@ -20,6 +20,11 @@ func (h *app) contentPreview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	panel, err := h.regenPanel(c.Request().Context(), c, s, ct)
+	if err != nil {
+		return err
+	}
+	v.Regen = &panel
 	return h.render(c, http.StatusOK, views.ContentPreviewPage(h.page(c, ct.Title+" · "+s.Name, "sites"), v))
 }
 

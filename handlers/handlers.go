@@ -23,6 +23,7 @@ import (
 	"autopress/handlers/auth"
 	"autopress/jobs/automation"
 	"autopress/jobs/publishing"
+	"autopress/jobs/regenerate"
 )
 
 // Deps is what the web layer needs from the rest of the program.
@@ -48,6 +49,8 @@ type Deps struct {
 
 	// Runs starts, pauses, resumes and cancels automation runs.
 	Runs *automation.Service
+	// Regenerations asks for and cancels regenerations of articles.
+	Regenerations *regenerate.Service
 	// AIProvider names the configured AI provider ("local", "openai").
 	AIProvider string
 	// BaseURL is the server's public address (links to published pages).

@@ -11,6 +11,7 @@ const (
 	hxBoosted        = "HX-Boosted"
 	hxCurrentURL     = "HX-Current-URL"
 	hxRedirect       = "HX-Redirect"
+	hxRefresh        = "HX-Refresh"
 )
 
 func isHTMX(c echo.Context) bool { return c.Request().Header.Get(hxRequest) == "true" }

@@ -66,7 +66,7 @@ func (h *app) previewOf(ctx context.Context, s db.Site, ct db.Content) (views.Co
 		Excerpt: ct.Excerpt, Keywords: ct.Keywords, Words: ct.WordCount, HTML: ct.HTML, SEOTitle: ct.SEOTitle, MetaDescription: ct.MetaDescription,
 		EditedBy: ct.EditedBy, EditedAt: ct.EditedAt, Editable: editable(ct)}
 	for _, im := range imgs {
-		v.Images = append(v.Images, views.PreviewImage{URL: fmt.Sprintf("/content/%d/images/%d", ct.ID, im.ID), Alt: im.Alt})
+		v.Images = append(v.Images, views.PreviewImage{URL: imageURL(ct.ID, im), Alt: im.Alt})
 	}
 	return v, nil
 }

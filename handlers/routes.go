@@ -104,6 +104,9 @@ func (h *app) contentRoutes(g *echo.Group) {
 	g.GET("/:content/revisions", h.contentRevisions)
 	g.POST("/:content/revisions/:number/restore", h.contentRestore)
 	g.GET("/:content/images/:image", h.contentImage)
+	g.POST("/:content/regenerate", h.contentRegenerate)
+	g.GET("/:content/regenerations", h.contentRegenerations)
+	g.POST("/:content/regenerations/:job/cancel", h.contentRegenCancel)
 	g.POST("/:content/:action", h.contentAction)
 }
 
@@ -143,6 +146,9 @@ func (h *app) apiRoutes(g *echo.Group) {
 	g.PUT("/sites/:site/writing", h.apiWritingPut)
 	g.GET("/content/:content", h.apiContentGet)
 	g.PUT("/content/:content", h.apiContentPut)
+	g.POST("/content/:content/regenerate", h.apiContentRegenerate)
+	g.GET("/regenerations/:job", h.apiRegenerationGet)
+	g.POST("/regenerations/:job/cancel", h.apiRegenerationCancel)
 	g.POST("/sites/:site/content/bulk", h.apiContentBulk)
 	g.GET("/sites/:site/publishing", h.apiPublishing)
 	g.PUT("/sites/:site/publishing", h.apiPublishingUpdate)

@@ -15,6 +15,7 @@ import (
 	"autopress/db"
 	"autopress/db/dbtest"
 	"autopress/handlers/handlertest"
+	"autopress/jobs/regenerate"
 )
 
 // routeClass says who may call a route.
@@ -128,6 +129,13 @@ var routeTable = map[string]routeClass{
 	"GET /api/v1/content/:content":                     api,
 	"PUT /api/v1/content/:content":                     api,
 	"POST /api/v1/sites/:site/content/bulk":            api,
+	// Regeneration.
+	"POST /content/:content/regenerate":                page,
+	"GET /content/:content/regenerations":              page,
+	"POST /content/:content/regenerations/:job/cancel": page,
+	"POST /api/v1/content/:content/regenerate":         api,
+	"GET /api/v1/regenerations/:job":                   api,
+	"POST /api/v1/regenerations/:job/cancel":           api,
 }
 
 // publicStatus is what an anonymous visitor gets from each public route.
@@ -165,7 +173,15 @@ func routeParams(t *testing.T, app *handlertest.App, o owner) map[string]string 
 	content := dbtest.InsertContent(t, app.DB, dbtest.Content{SiteID: o.site.ID, Now: app.Clock.Now()})
 	image := dbtest.InsertImage(t, app.DB, content, "cover.svg", "image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`))
 	items := dbtest.InsertPipelineItems(t, app.DB, o.site.ID)
+	// A queued regeneration: another account's cancel would succeed if
+	// scoping were missing (the walk checks it stays queued).
+	job, _, err := app.Deps.Regenerations.Request(context.Background(), regenerate.Request{AccountID: o.user.AccountID, ContentID: content.ID,
+		Kind: db.RegenSEO, Key: "routes", Actor: o.user.Email})
+	if err != nil {
+		t.Fatalf("the owner's regeneration: %v", err)
+	}
 	return map[string]string{
+		"job":     fmt.Sprint(job.ID),
 		"cluster": fmt.Sprint(items.Cluster),
 		"idea":    fmt.Sprint(items.Idea),
 		"task":    fmt.Sprint(items.Task),
@@ -306,6 +322,14 @@ func TestEveryRouteIsScoped(t *testing.T) {
 		}
 		if runs, _ := d.ListRuns(context.Background(), o.site.ID, 10); len(runs) != 1 {
 			t.Errorf("the owner's site has %d runs after the walk, want 1", len(runs))
+		}
+		var jobID int64
+		fmt.Sscan(params["job"], &jobID)
+		if j, err := d.GetRegeneration(context.Background(), ann.AccountID, jobID); err != nil || j.Status != db.RegenQueued {
+			t.Errorf("the owner's regeneration after the walk: %+v, %v; want it untouched and queued", j, err)
+		}
+		if n := dbtest.Count(t, d, `SELECT COUNT(*) FROM regeneration_jobs`); n != 1 {
+			t.Errorf("%d regenerations after the walk, want the owner's one", n)
 		}
 	})
 }

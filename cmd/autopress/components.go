@@ -12,12 +12,14 @@ import (
 	"autopress/jobs/automation"
 	"autopress/jobs/publishing"
 	"autopress/jobs/publishing/egress"
+	"autopress/jobs/regenerate"
 )
 
 // components are the background parts of the server, built by newApp.
 type components struct {
 	provider ai.Provider
 	runs     *automation.Service
+	regen    *regenerate.Service
 	box      *secretbox.Box
 	targets  publishing.Targets
 	filler   *publishing.Filler
@@ -54,6 +56,8 @@ func (a *app) buildComponents() (components, error) {
 		return c, fmt.Errorf("autopress: secrets: %w", err)
 	}
 	c.runs = automation.New(a.db, c.provider, a.clock, a.log, automation.Config{LeaseTTL: a.cfg.RunLeaseTTL, Registerer: a.metrics})
+	// Regenerations are leased like runs, with the same lease.
+	c.regen = regenerate.New(a.db, c.provider, a.clock, a.log, regenerate.Config{LeaseTTL: a.cfg.RunLeaseTTL})
 	// Webhook and WordPress requests go through the egress guard, which
 	// refuses internal addresses unless PUBLISH_ALLOW_PRIVATE is set.
 	c.targets = publishing.Targets{LocalDir: filepath.Join(a.cfg.DataDir, "published"), BaseURL: a.cfg.BaseURL, Box: c.box,
@@ -78,21 +82,28 @@ func (a *app) buildComponents() (components, error) {
 			return err
 		}},
 	)
-	// The run poller runs on every instance, outside any lock: leases
-	// decide who executes a run.
+	// The run and regeneration pollers run on every instance, outside any
+	// lock: leases decide who executes a run or a regeneration.
 	a.startWorkers = append(a.startWorkers, func(ctx context.Context) error {
 		if !a.cfg.Postgres() {
 			// The lock file proves no other process works these runs.
 			if err := c.runs.TakeOverAfterRestart(ctx); err != nil {
 				return err
 			}
+			if err := c.regen.TakeOverAfterRestart(ctx); err != nil {
+				return err
+			}
 		}
 		go c.runs.Loop(ctx)
+		go c.regen.Loop(ctx)
 		return nil
 	})
 	a.stopWorkers = append(a.stopWorkers, func(ctx context.Context) {
 		if err := c.runs.Shutdown(ctx); err != nil {
 			a.log.Warn("automation executors did not stop in time", "err", err)
+		}
+		if err := c.regen.Shutdown(ctx); err != nil {
+			a.log.Warn("regeneration executors did not stop in time", "err", err)
 		}
 	})
 	return c, nil

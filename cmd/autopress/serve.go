@@ -156,12 +156,13 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 		Registry:     a.metrics,
 		MetricsToken: a.cfg.mainMetricsToken(),
 
-		Runs:       comp.runs,
-		AIProvider: comp.provider.Name(),
-		BaseURL:    a.cfg.BaseURL,
-		Box:        comp.box,
-		Targets:    comp.targets,
-		Filler:     comp.filler,
+		Runs:          comp.runs,
+		Regenerations: comp.regen,
+		AIProvider:    comp.provider.Name(),
+		BaseURL:       a.cfg.BaseURL,
+		Box:           comp.box,
+		Targets:       comp.targets,
+		Filler:        comp.filler,
 
 		TrustedProxies: a.cfg.TrustedProxies,
 	})

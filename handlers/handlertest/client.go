@@ -177,6 +177,12 @@ func (c *Client) Do(t testing.TB, req *http.Request) *Response {
 // ""). body may be nil, a string or []byte (sent as is) or a value to marshal.
 func (a *App) API(t testing.TB, token, method, path string, body any) *Response {
 	t.Helper()
+	return a.APIWithHeader(t, token, method, path, nil, body)
+}
+
+// APIWithHeader is API with more request headers (Idempotency-Key).
+func (a *App) APIWithHeader(t testing.TB, token, method, path string, header http.Header, body any) *Response {
+	t.Helper()
 	var r io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -200,6 +206,9 @@ func (a *App) API(t testing.TB, token, method, path string, body any) *Response 
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
 	}
 	return do(t, a.Server.Client(), req)
 }

@@ -36,6 +36,7 @@ import (
 	"autopress/jobs/automation"
 	"autopress/jobs/publishing"
 	"autopress/jobs/publishing/egress"
+	"autopress/jobs/regenerate"
 )
 
 // Password is a valid password for test users.
@@ -58,11 +59,13 @@ type App struct {
 	// Deps is what handlers.New was given.
 	Deps handlers.Deps
 
-	logs  *syncBuffer
-	stops *stopWaiter
+	logs       *syncBuffer
+	stops      *stopWaiter
+	regenStops *stopWaiter
 }
 
-// stopWaiter hands each executor stop to whoever waits for that run.
+// stopWaiter hands each executor stop to whoever waits for that run (or
+// regeneration).
 type stopWaiter struct {
 	mu      sync.Mutex
 	stopped map[int64]chan struct{}
@@ -92,6 +95,22 @@ func (a *App) ExecuteRun(t testing.TB, runID int64) {
 	case <-ch:
 	case <-time.After(time.Minute):
 		t.Fatalf("run %d: the executor did not stop within a minute", runID)
+	}
+}
+
+// ExecuteRegeneration has the app's regeneration service claim the
+// claimable jobs and waits until the executor of jobID has stopped (the
+// job finished, failed, or was cancelled or lost).
+func (a *App) ExecuteRegeneration(t testing.TB, jobID int64) {
+	t.Helper()
+	ch := a.regenStops.ch(jobID)
+	if _, err := a.Deps.Regenerations.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ch:
+	case <-time.After(time.Minute):
+		t.Fatalf("regeneration %d: the executor did not stop within a minute", jobID)
 	}
 }
 
@@ -127,20 +146,22 @@ func New(t testing.TB, d *db.DB, opts ...Option) *App {
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	dataDir := t.TempDir()
 	stops := &stopWaiter{stopped: map[int64]chan struct{}{}}
+	regenStops := &stopWaiter{stopped: map[int64]chan struct{}{}}
 	box, err := secretbox.New("handlertest secret")
 	if err != nil {
 		t.Fatal(err)
 	}
 	deps := handlers.Deps{
-		DB:         d,
-		Sessions:   handlers.NewSessions(d, false),
-		Clock:      cfg.clock,
-		Log:        log,
-		DataDir:    dataDir,
-		Runs:       automation.New(d, ai.NewLocal(0), cfg.clock, log, automation.Config{OnStop: stops.stop}),
-		AIProvider: "local",
-		BaseURL:    "http://autopress.test",
-		Box:        box,
+		DB:            d,
+		Sessions:      handlers.NewSessions(d, false),
+		Clock:         cfg.clock,
+		Log:           log,
+		DataDir:       dataDir,
+		Runs:          automation.New(d, ai.NewLocal(0), cfg.clock, log, automation.Config{OnStop: stops.stop}),
+		Regenerations: regenerate.New(d, ai.NewLocal(0), cfg.clock, log, regenerate.Config{OnStop: regenStops.stop}),
+		AIProvider:    "local",
+		BaseURL:       "http://autopress.test",
+		Box:           box,
 		// The fake WordPress and webhook servers of the tests listen on
 		// loopback, which the default client refuses.
 		Targets: publishing.Targets{LocalDir: filepath.Join(dataDir, "published"), BaseURL: "http://autopress.test", Box: box,
@@ -163,7 +184,7 @@ func New(t testing.TB, d *db.DB, opts ...Option) *App {
 			t.Logf("app log:\n%s", logs.String())
 		}
 	})
-	return &App{Echo: e, Server: srv, URL: srv.URL, DB: d, Clock: cfg.clock, Deps: deps, logs: logs, stops: stops}
+	return &App{Echo: e, Server: srv, URL: srv.URL, DB: d, Clock: cfg.clock, Deps: deps, logs: logs, stops: stops, regenStops: regenStops}
 }
 
 // Logs returns everything the app logged so far.

@@ -125,6 +125,9 @@ type Request struct {
 	ImageID int64
 	// Note says what to change ("" for nothing in particular).
 	Note string
+	// Version, when set, is the article's version the person saw (an
+	// article or SEO regeneration of a changed article is db.ErrStale).
+	Version *int64
 	// Key is the request's idempotency key: the same key is the same job.
 	Key   string
 	Actor string
@@ -146,7 +149,7 @@ func (s *Service) Request(ctx context.Context, r Request) (job db.RegenJob, crea
 		return job, false, err
 	}
 	job, created, err = s.db.RequestRegeneration(ctx, db.RegenRequest{AccountID: r.AccountID, ContentID: r.ContentID, Kind: r.Kind,
-		ImageID: r.ImageID, Note: r.Note, Key: r.Key, Operation: op, Cost: cost, Actor: r.Actor, Now: s.clock.Now()})
+		ImageID: r.ImageID, Note: r.Note, Version: r.Version, Key: r.Key, Operation: op, Cost: cost, Actor: r.Actor, Now: s.clock.Now()})
 	if err != nil {
 		return job, false, err
 	}
