@@ -159,9 +159,9 @@ func TestWorkTimeAndETA(t *testing.T) {
 	}{
 		{4 * time.Minute, 0.25, 12 * time.Minute, true},
 		{time.Minute, 0.5, time.Minute, true},
-		{time.Minute, 0.01, 0, false},       // too little done to tell
-		{2 * time.Second, 0.5, 0, false},    // too short to tell
-		{time.Minute, 1, 0, false},          // nothing left
+		{time.Minute, 0.01, 0, false},    // too little done to tell
+		{2 * time.Second, 0.5, 0, false}, // too short to tell
+		{time.Minute, 1, 0, false},       // nothing left
 		{time.Minute, 0.999, 60 * time.Millisecond.Round(time.Second), true},
 	} {
 		got, ok := eta(running, tc.worked, tc.fraction)
