@@ -238,3 +238,27 @@ func (d *DB) ListContent(ctx context.Context, siteID int64, status string, limit
 	err := d.SelectContext(ctx, &out, d.q(`SELECT * FROM content WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`), append(args, limit, offset)...)
 	return out, total, err
 }
+
+// Kinds of ContentActivity.
+const (
+	ActivityApproved  = "approved"
+	ActivityPublished = "published"
+)
+
+// ContentActivity counts a site's articles approved and published since a
+// time, per time bucket (ActivityApproved, ActivityPublished). An article
+// counts as approved while it keeps its approval (unscheduling it back to
+// review takes it back).
+func (d *DB) ContentActivity(ctx context.Context, siteID int64, since time.Time) ([]TimeCount, error) {
+	since = T(since)
+	var rows []bucketRow
+	err := d.SelectContext(ctx, &rows, d.q(`SELECT 'approved' AS kind, `+d.bucketOf("approved_at")+` AS bucket, COUNT(*) AS n
+		FROM content WHERE site_id = ? AND approved_at >= ? GROUP BY `+d.bucketOf("approved_at")+`
+		UNION ALL
+		SELECT 'published', `+d.bucketOf("published_at")+`, COUNT(*)
+		FROM content WHERE site_id = ? AND published_at >= ? GROUP BY `+d.bucketOf("published_at")), siteID, since, siteID, since)
+	if err != nil {
+		return nil, fmt.Errorf("db: content activity: %w", err)
+	}
+	return timeCounts(rows), nil
+}
