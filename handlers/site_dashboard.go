@@ -155,4 +155,3 @@ func weekdayName(d int) string {
 
 // contentStatuses are the article statuses in the order they are reached.
 var contentStatuses = []string{"draft", "review", "approved", "rejected", "scheduled", "publishing", "published", "failed"}
-
