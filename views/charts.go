@@ -107,16 +107,17 @@ func RenderBars(b BarChart) (Chart, error) {
 	})
 	var err error
 	// Font sizes are in points: 10.5 pt is 14 px, 9 pt 12 px.
-	if c.Wide, err = renderBars(b, theme, chartWideW, chartWideH, 10.5); err != nil {
+	// A phone's chart has room for fewer value labels.
+	if c.Wide, err = renderBars(b, theme, chartWideW, chartWideH, 10.5, 5); err != nil {
 		return Chart{}, err
 	}
-	if c.Narrow, err = renderBars(b, theme, chartNarrowW, chartNarrowH, 9); err != nil {
+	if c.Narrow, err = renderBars(b, theme, chartNarrowW, chartNarrowH, 9, 3); err != nil {
 		return Chart{}, err
 	}
 	return c, nil
 }
 
-func renderBars(b BarChart, theme charts.ColorPalette, width, height int, font float64) (string, error) {
+func renderBars(b BarChart, theme charts.ColorPalette, width, height int, font float64, steps int) (string, error) {
 	values := make([][]float64, len(b.Series))
 	for i, s := range b.Series {
 		values[i] = s.Values
@@ -139,7 +140,7 @@ func renderBars(b BarChart, theme charts.ColorPalette, width, height int, font f
 	style := charts.FontStyle{FontSize: font}
 	opt.CategoryAxis.Labels = categories
 	opt.CategoryAxis.LabelFontStyle = style
-	top, step := niceScale(barMax(b))
+	top, step := niceScale(barMax(b), steps)
 	opt.ValueFormatter = func(f float64) string { return thousands(int64(math.Round(f))) }
 	for i := range opt.ValueAxis {
 		opt.ValueAxis[i].Min = charts.Ptr(0.0)
@@ -182,13 +183,13 @@ func barMax(b BarChart) float64 {
 }
 
 // niceScale is the top of a value axis that starts at 0 and its step: whole
-// numbers of 1, 2 or 5 × 10^k, about five steps, so the labels are round
-// and never repeat.
-func niceScale(maxValue float64) (top, step float64) {
+// numbers of 1, 2 or 5 × 10^k, at most about steps steps, so the labels are
+// round and never repeat.
+func niceScale(maxValue float64, steps int) (top, step float64) {
 	if maxValue <= 0 || math.IsNaN(maxValue) || math.IsInf(maxValue, 0) {
-		return 5, 1
+		return float64(steps), 1
 	}
-	raw := maxValue / 5
+	raw := maxValue / float64(max(steps, 1))
 	mag := math.Pow(10, math.Floor(math.Log10(raw)))
 	step = mag * 10
 	for _, m := range []float64{1, 2, 5} {

@@ -51,6 +51,9 @@ func TestRenderBars(t *testing.T) {
 			t.Errorf("%s: the value axis does not reach 1,500 with separators", name)
 		}
 	}
+	if top, step := niceScale(1501, 3); top != 2000 || step != 1000 {
+		t.Errorf("a phone's scale of 1,501: %v by %v, want 2,000 by 1,000", top, step)
+	}
 	if got := c.Table.Columns; strings.Join(got, "|") != "Clustering|Content generation|Total" {
 		t.Errorf("columns %v", got)
 	}
@@ -69,7 +72,7 @@ func TestNiceScale(t *testing.T) {
 	for _, tc := range []struct{ max, top, step float64 }{
 		{0, 5, 1}, {-3, 5, 1}, {1, 1, 1}, {3, 3, 1}, {7, 8, 2}, {12, 15, 5}, {23, 25, 5}, {99, 100, 20}, {1501, 2000, 500}, {0.4, 1, 1},
 	} {
-		top, step := niceScale(tc.max)
+		top, step := niceScale(tc.max, 5)
 		if top != tc.top || step != tc.step {
 			t.Errorf("niceScale(%v) = %v, %v; want %v, %v", tc.max, top, step, tc.top, tc.step)
 		}
