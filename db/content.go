@@ -262,3 +262,19 @@ func (d *DB) ContentActivity(ctx context.Context, siteID int64, since time.Time)
 	}
 	return timeCounts(rows), nil
 }
+
+// CalendarContent lists a site's articles on a publishing calendar between
+// two times: the queue (scheduled, publishing) by slot, and the published
+// ones by when they went out; at most limit, in time order.
+func (d *DB) CalendarContent(ctx context.Context, siteID int64, from, to time.Time, limit int) ([]Content, error) {
+	from, to = T(from), T(to)
+	var out []Content
+	err := d.SelectContext(ctx, &out, d.q(`SELECT * FROM content WHERE site_id = ? AND (
+		(status IN ('scheduled','publishing') AND scheduled_at >= ? AND scheduled_at < ?)
+		OR (status = 'published' AND published_at >= ? AND published_at < ?))
+		ORDER BY COALESCE(published_at, scheduled_at), id LIMIT ?`), siteID, from, to, from, to, limit)
+	if err != nil {
+		return nil, fmt.Errorf("db: calendar content: %w", err)
+	}
+	return out, nil
+}

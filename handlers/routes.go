@@ -60,6 +60,7 @@ func (h *app) siteRoutes(g *echo.Group) {
 	g.POST("/:site/publishing", h.publishingSave)
 	g.POST("/:site/publishing/preview", h.publishingPreview)
 	g.POST("/:site/publishing/test", h.publishingTest)
+	g.GET("/:site/calendar", h.calendar)
 }
 
 // runRoutes are the pages of one run (/runs/...).

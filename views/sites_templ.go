@@ -375,6 +375,7 @@ var siteLinks = []struct{ Key, Path, Label string }{
 	{"runs", "/runs", "Runs"},
 	{"content", "/content", "Articles"},
 	{"publishing", "/publishing", "Publishing"},
+	{"calendar", "/calendar", "Calendar"},
 	{"edit", "/edit", "Site settings"},
 }
 
