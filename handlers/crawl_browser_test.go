@@ -135,7 +135,7 @@ func (s crawlSite) pages() []crawlPage {
 		{name: "article", path: fmt.Sprintf("/content/%d", s.article)},
 		{name: "publishing", path: site + "/publishing", shot: true},
 		{name: "calendar", path: site + "/calendar", shot: true},
-		{name: "calendar-week", path: site + "/calendar?view=week", shot: true},
+		{name: "calendar-week", path: site + "/calendar?view=week"},
 		// Next week has articles and free slots: the slots are buttons.
 		{name: "calendar-move", path: fmt.Sprintf("%s/calendar?view=week&date=%s&move=%d", site,
 			s.app.Clock.Now().AddDate(0, 0, 7).Format("2006-01-02"), s.scheduled), shot: true},
@@ -150,7 +150,7 @@ func (s crawlSite) pages() []crawlPage {
 		{name: "empty-ai-budget", path: empty + "/ai-budget"},
 		{name: "empty-automation", path: empty + "/automation"},
 		{name: "account", path: "/account"},
-		{name: "credits", path: "/account/credits"},
+		{name: "credits", path: "/account/credits", shot: true},
 		{name: "admin-accounts", path: "/admin/accounts"},
 		{name: "admin-credit-costs", path: "/admin/credit-costs"},
 		{name: "not-found", path: "/sites/999999", notFound: true},
