@@ -67,7 +67,11 @@ func (h *app) creditSummary(ctx context.Context, accountID int64, loc *time.Loca
 		return sum, nil
 	}
 	slices.Sort(runs) // oldest on the left
-	perRun := views.BarChart{ID: "credits-per-run", Title: fmt.Sprintf("Credits spent per run, last %d runs", len(runs)), Unit: "credits", Stacked: true}
+	title := "Credits spent per run, the last run"
+	if len(runs) > 1 {
+		title = fmt.Sprintf("Credits spent per run, last %d runs", len(runs))
+	}
+	perRun := views.BarChart{ID: "credits-per-run", Title: title, Unit: "credits", Stacked: true}
 	for _, id := range runs {
 		perRun.Categories = append(perRun.Categories, fmt.Sprintf("#%d", id))
 	}

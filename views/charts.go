@@ -71,6 +71,9 @@ type ChartRow struct {
 	Values []string
 }
 
+// maxBarWidth is the widest a single bar gets, in px.
+const maxBarWidth = 48
+
 // Chart sizes in px: a laptop's, and a phone's (375 px less the margins).
 const (
 	chartWideW, chartWideH     = 760, 300
@@ -136,9 +139,18 @@ func renderBars(b BarChart, theme charts.ColorPalette, width, height int, font f
 	opt.Padding = charts.Box{Top: 12, Right: 16, Bottom: 8, Left: 8, IsSet: true}
 	opt.Horizontal = b.Horizontal
 	opt.StackSeries = charts.Ptr(b.Stacked)
+	if !b.Horizontal && (b.Stacked || len(b.Series) == 1) && len(categories) > 0 {
+		// A few categories would make very wide bars: keep them slim.
+		slot := float64(width-60) / float64(len(categories))
+		opt.BarSize = min(0.8, maxBarWidth/slot)
+	}
 	opt.Legend = charts.LegendOption{Show: charts.Ptr(false)}
 	style := charts.FontStyle{FontSize: font}
 	opt.CategoryAxis.Labels = categories
+	if !b.Horizontal && len(categories) > 2*steps {
+		// Fewer labels than bars where they would collide.
+		opt.CategoryAxis.LabelCount = steps + 1
+	}
 	opt.CategoryAxis.LabelFontStyle = style
 	top, step := niceScale(barMax(b), steps)
 	opt.ValueFormatter = func(f float64) string { return thousands(int64(math.Round(f))) }
