@@ -163,6 +163,20 @@ func TestRunOutcomesAreDistinct(t *testing.T) {
 				if href, _ := page.Attr("run-failures-log", "href"); href != fmt.Sprintf("/runs/%d?log=errors#log", run.ID) {
 					t.Errorf("link to the errors %q", href)
 				}
+				// The log filtered to its errors, newest first: one per
+				// failed item.
+				errs := c.Get(t, fmt.Sprintf("/runs/%d?log=errors&order=newest", run.ID))
+				levels, msgs := errs.TestIDs("log-level"), errs.TestIDs("log-message")
+				if len(levels) != results[3].Failed || strings.Join(levels, " ") != strings.TrimSpace(strings.Repeat("error ", results[3].Failed)) {
+					t.Errorf("errors in the log: %v, want %d", levels, results[3].Failed)
+				}
+				all := c.Get(t, fmt.Sprintf("/runs/%d?order=newest", run.ID)).TestIDs("log-message")
+				if len(msgs) == 0 || !strings.Contains(msgs[0], "the provider refused the call") || !strings.HasPrefix(all[0], "Run completed") {
+					t.Errorf("newest first: errors %v, all from %q", msgs, all[0])
+				}
+				if got := errs.TestID(t, "log-filter-errors"); got != fmt.Sprintf("Errors (%d)", results[3].Failed) {
+					t.Errorf("filter tab %q", got)
+				}
 			case "limit":
 				if len(api.LimitsReached) != 1 || api.LimitsReached[0].Stage != 1 || page.TestID(t, "run-stage-1-limit") != "Limit reached" {
 					t.Errorf("limits %+v", api.LimitsReached)

@@ -108,6 +108,10 @@ func TestRunFromTheDashboard(t *testing.T) {
 			t.Fatalf("progress partial: %d\n%.400s", part.Status, part.Body)
 		}
 		wantPolling(t, part, runID, true)
+		// A filtered log keeps its filter through the polling.
+		if get, _ := c.Get(t, fmt.Sprintf("/runs/%d?log=problems&order=newest", runID)).Attr("run-progress", "hx-get"); get != fmt.Sprintf("/runs/%d/progress?log=problems&order=newest", runID) {
+			t.Errorf("the filtered page polls %q", get)
+		}
 
 		// The dashboard shows the active run with its buttons; Cancel asks first.
 		dash = c.Get(t, dashPath)
