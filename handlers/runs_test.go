@@ -102,6 +102,9 @@ func TestRunFromTheDashboard(t *testing.T) {
 		if page.TestID(t, "run-status") != "Running" || page.TestID(t, "run-percent") != "0%" {
 			t.Errorf("new run: status %q, %q", page.TestID(t, "run-status"), page.TestID(t, "run-percent"))
 		}
+		if page.TestID(t, "run-eta") != "estimating the time left…" || page.TestID(t, "run-worked") != "Working for 0 s" {
+			t.Errorf("new run's clock: %q, %q", page.TestID(t, "run-worked"), page.TestID(t, "run-eta"))
+		}
 		wantPolling(t, page, runID, true)
 		part := c.GetHTMX(t, fmt.Sprintf("/runs/%d/progress", runID))
 		if part.Status != http.StatusOK || strings.Contains(part.Body, "<html") || !part.Has("run-progress") {

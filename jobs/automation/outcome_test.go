@@ -173,3 +173,39 @@ func TestWorkTimeAndETA(t *testing.T) {
 		t.Error("a paused run has an ETA")
 	}
 }
+
+// TestReportTiming: a running run's report carries its work time, an ETA
+// from its own pace, and each started stage's duration.
+func TestReportTiming(t *testing.T) {
+	r := snapRun(db.RunRunning, 4)
+	r.StartedAt = at(0)
+	now := t0.Add(7 * time.Minute)
+	rs := results(func(rs []db.StageResult) {
+		for i := range rs {
+			rs[i].StartedAt, rs[i].FinishedAt = at(time.Duration(i)*time.Minute), at(time.Duration(i+1)*time.Minute)
+		}
+		// Writing runs since minute 3, half done; the rest has not started.
+		rs[3].State, rs[3].Expected, rs[3].Processed, rs[3].FinishedAt = "running", 4, 2, nil
+		for i := 4; i < 7; i++ {
+			rs[i].State, rs[i].StartedAt, rs[i].FinishedAt = "pending", nil, nil
+		}
+	})
+	rep := Stages.report(r, rs, nil, now)
+	// 3.5 of 7 stages in 7 minutes: 7 more at that pace.
+	if rep.Worked != 7*time.Minute || !rep.HasETA || rep.ETA != 7*time.Minute {
+		t.Errorf("worked %v, ETA %v (%v)", rep.Worked, rep.ETA, rep.HasETA)
+	}
+	if s := rep.Stages[0]; !s.HasDuration || s.Duration != time.Minute {
+		t.Errorf("stage 1 took %v (%v)", s.Duration, s.HasDuration)
+	}
+	if s := rep.Stages[3]; !s.HasDuration || s.Duration != 4*time.Minute {
+		t.Errorf("the running stage has worked %v (%v)", s.Duration, s.HasDuration)
+	}
+	if s := rep.Stages[4]; s.HasDuration {
+		t.Errorf("a stage that has not started has a duration %v", s.Duration)
+	}
+	r.Status, r.CancelledAt = db.RunCancelled, at(5*time.Minute)
+	if rep := Stages.report(r, rs, nil, now); rep.HasETA || rep.Worked != 5*time.Minute || rep.Stages[3].Duration != 2*time.Minute {
+		t.Errorf("cancelled: ETA %v, worked %v, writing %v", rep.HasETA, rep.Worked, rep.Stages[3].Duration)
+	}
+}
