@@ -128,8 +128,23 @@ type StageTally struct {
 // outcome derives a run's Outcome. progress is the run's progress in
 // percent (what a stopped run reached).
 func (p Pipeline) outcome(r db.Run, snap Snapshot, results []db.StageResult, pausing bool, progress int) Outcome {
-	o := Outcome{}
-	taken := 0
+	o, taken := p.tallies(results)
+	at := ""
+	if st, ok := p.Numbered(r.CurrentStage); ok {
+		at = fmt.Sprintf("%s (stage %d of %d)", st.Name, st.Number, p.Last())
+	}
+	switch r.Status {
+	case db.RunRunning, db.RunPaused:
+		return activeOutcome(o, r.Status, pausing, at)
+	case db.RunCancelled, db.RunFailed:
+		return p.stoppedOutcome(o, r, at, taken, progress)
+	}
+	return p.finishedOutcome(o, r, snap, results, taken)
+}
+
+// tallies counts a run's stages with failures, reached limits and credit
+// stops, the items it processed and those it took.
+func (p Pipeline) tallies(results []db.StageResult) (o Outcome, taken int) {
 	for _, sr := range results {
 		st, ok := p.Numbered(sr.Stage)
 		if !ok {
@@ -147,54 +162,63 @@ func (p Pipeline) outcome(r db.Run, snap Snapshot, results []db.StageResult, pau
 			o.Stops = append(o.Stops, StageTally{Stage: st.Number, Name: st.Name, Count: sr.Taken()})
 		}
 	}
-	at := ""
-	if st, ok := p.Numbered(r.CurrentStage); ok {
-		at = fmt.Sprintf("%s (stage %d of %d)", st.Name, st.Number, p.Last())
-	}
-	switch r.Status {
-	case db.RunRunning:
+	return o, taken
+}
+
+// activeOutcome is the outcome of a running or paused run, at the stage
+// named at ("" between stages).
+func activeOutcome(o Outcome, status string, pausing bool, at string) Outcome {
+	if status == db.RunRunning {
 		o.Code, o.Title, o.Tone = OutcomeRunning, "Running", "active"
 		o.Summary = "Starting."
 		if at != "" {
 			o.Summary = "Working on " + at + "."
 		}
 		return o
-	case db.RunPaused:
-		o.Code, o.Title, o.Tone = OutcomePaused, "Paused", "warn"
-		o.Summary = "Paused: nothing new starts until it is resumed."
-		if pausing {
-			o.Title, o.Summary = "Pausing…", "Pausing: the items in flight finish first, nothing new starts."
-		}
-		if at != "" {
-			o.Summary = strings.TrimSuffix(o.Summary, ".") + "; it stopped at " + at + "."
-		}
-		return o
-	case db.RunCancelled, db.RunFailed:
-		if _, ok := p.Numbered(r.CurrentStage); ok {
-			o.StoppedIn = r.CurrentStage
-		}
-		where := "before its first stage"
-		switch {
-		case at != "":
-			where = "during " + at
-		case r.CurrentStage > p.Last():
-			where = "after its last stage"
-		}
-		if r.Status == db.RunCancelled {
-			o.Code, o.Title, o.Tone = OutcomeCancelled, "Cancelled", "muted"
-			o.Summary = fmt.Sprintf("Cancelled %s, at %d%%: what was done stays done; the rest waits for the next run.", where, progress)
-			if taken == 0 {
-				o.Summary = "Cancelled before any item was processed."
-			}
-			return o
-		}
-		o.Code, o.Title, o.Tone = OutcomeFailed, "Failed", "error"
-		o.Summary = fmt.Sprintf("The run failed %s, at %d%%.", where, progress)
-		if r.StoppedDetail != "" {
-			o.Summary += " " + r.StoppedDetail
+	}
+	o.Code, o.Title, o.Tone = OutcomePaused, "Paused", "warn"
+	o.Summary = "Paused: nothing new starts until it is resumed."
+	if pausing {
+		o.Title, o.Summary = "Pausing…", "Pausing: the items in flight finish first, nothing new starts."
+	}
+	if at != "" {
+		o.Summary = strings.TrimSuffix(o.Summary, ".") + "; it stopped at " + at + "."
+	}
+	return o
+}
+
+// stoppedOutcome is the outcome of a cancelled or failed run: where it
+// stopped, and the progress it keeps.
+func (p Pipeline) stoppedOutcome(o Outcome, r db.Run, at string, taken, progress int) Outcome {
+	if _, ok := p.Numbered(r.CurrentStage); ok {
+		o.StoppedIn = r.CurrentStage
+	}
+	where := "before its first stage"
+	switch {
+	case at != "":
+		where = "during " + at
+	case r.CurrentStage > p.Last():
+		where = "after its last stage"
+	}
+	if r.Status == db.RunCancelled {
+		o.Code, o.Title, o.Tone = OutcomeCancelled, "Cancelled", "muted"
+		o.Summary = fmt.Sprintf("Cancelled %s, at %d%%: what was done stays done; the rest waits for the next run.", where, progress)
+		if taken == 0 {
+			o.Summary = "Cancelled before any item was processed."
 		}
 		return o
 	}
+	o.Code, o.Title, o.Tone = OutcomeFailed, "Failed", "error"
+	o.Summary = fmt.Sprintf("The run failed %s, at %d%%.", where, progress)
+	if r.StoppedDetail != "" {
+		o.Summary += " " + r.StoppedDetail
+	}
+	return o
+}
+
+// finishedOutcome is the outcome of a completed run: its most severe fact
+// names it, the less severe ones follow in the summary.
+func (p Pipeline) finishedOutcome(o Outcome, r db.Run, snap Snapshot, results []db.StageResult, taken int) Outcome {
 	o.Tone = "ok"
 	switch {
 	case r.StoppedReason == ReasonInsufficientCredits || hasStop(results, ReasonInsufficientCredits):
@@ -219,7 +243,6 @@ func (p Pipeline) outcome(r db.Run, snap Snapshot, results []db.StageResult, pau
 		o.Summary = fmt.Sprintf("Every stage took all its waiting items: %s processed.", plural(o.Processed, "item"))
 		return o
 	}
-	// The less severe facts, after the most severe one.
 	if o.Code != OutcomeFailures && len(o.Failures) > 0 {
 		o.Summary += fmt.Sprintf(" %s failed: %s.", plural(tallySum(o.Failures), "item"), tallyCounts(o.Failures))
 	}
