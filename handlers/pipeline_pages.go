@@ -79,7 +79,7 @@ func (h *app) pipelineList(t pipelineTable) echo.HandlerFunc {
 			return err
 		}
 		p := h.page(c, t.Label+" · "+s.Name, "sites")
-		return h.renderPage(c, http.StatusOK, views.Pipeline(p, k), views.PipelineList(p.CSRF, k))
+		return h.renderPage(c, http.StatusOK, views.PipelineTablesPage(p, k), views.PipelineTablesList(p.CSRF, k))
 	}
 }
 

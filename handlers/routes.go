@@ -63,6 +63,7 @@ func (h *app) siteRoutes(g *echo.Group) {
 	g.POST("/:site/publishing", h.publishingSave)
 	g.POST("/:site/publishing/preview", h.publishingPreview)
 	g.POST("/:site/publishing/test", h.publishingTest)
+	g.GET("/:site/calendar", h.calendar)
 }
 
 // editorialRoutes are a site's pipeline tables, its review queue and bulk

@@ -66,6 +66,7 @@ var routeTable = map[string]routeClass{
 	"POST /sites/:site/publishing":         page,
 	"POST /sites/:site/publishing/preview": page,
 	"POST /sites/:site/publishing/test":    page,
+	"GET /sites/:site/calendar":            page,
 	"GET /content/:content":                page,
 	"GET /content/:content/images/:image":  page,
 	"POST /content/:content/:action":       page,

@@ -13,7 +13,7 @@ import (
 
 // FS holds the files served under /static/.
 //
-//go:embed app.css app.js editor.js favicon.svg vendor
+//go:embed app.css pictures.css app.js editor.js favicon.svg vendor
 var FS embed.FS
 
 var (

@@ -378,6 +378,7 @@ var siteLinks = []struct{ Key, Path, Label string }{
 	{"content", "/content", "Articles"},
 	{"review", "/review", "Review"},
 	{"publishing", "/publishing", "Publishing"},
+	{"calendar", "/calendar", "Calendar"},
 	{"edit", "/edit", "Site settings"},
 }
 

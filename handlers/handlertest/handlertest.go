@@ -116,6 +116,7 @@ func (a *App) ExecuteRegeneration(t testing.TB, jobID int64) {
 
 type config struct {
 	clock *clockwork.FakeClock
+	ai    ai.Provider
 	deps  []func(*handlers.Deps)
 }
 
@@ -124,6 +125,10 @@ type Option func(*config)
 
 // WithClock uses the given fake clock (default: one at Start).
 func WithClock(c *clockwork.FakeClock) Option { return func(cfg *config) { cfg.clock = c } }
+
+// WithAI runs the app's runs with the given AI provider (default: the
+// local one, with no latency), e.g. one that fails some calls.
+func WithAI(p ai.Provider) Option { return func(cfg *config) { cfg.ai = p } }
 
 // WithDeps edits the handlers.Deps before the app is built, for fields other
 // tests need (new dependencies added to Deps).
@@ -142,6 +147,9 @@ func New(t testing.TB, d *db.DB, opts ...Option) *App {
 	if cfg.clock == nil {
 		cfg.clock = clockwork.NewFakeClockAt(Start)
 	}
+	if cfg.ai == nil {
+		cfg.ai = ai.NewLocal(0)
+	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	dataDir := t.TempDir()
@@ -157,8 +165,8 @@ func New(t testing.TB, d *db.DB, opts ...Option) *App {
 		Clock:         cfg.clock,
 		Log:           log,
 		DataDir:       dataDir,
-		Runs:          automation.New(d, ai.NewLocal(0), cfg.clock, log, automation.Config{OnStop: stops.stop}),
-		Regenerations: regenerate.New(d, ai.NewLocal(0), cfg.clock, log, regenerate.Config{OnStop: regenStops.stop}),
+		Runs:          automation.New(d, cfg.ai, cfg.clock, log, automation.Config{OnStop: stops.stop}),
+		Regenerations: regenerate.New(d, cfg.ai, cfg.clock, log, regenerate.Config{OnStop: regenStops.stop}),
 		AIProvider:    "local",
 		BaseURL:       "http://autopress.test",
 		Box:           box,
