@@ -126,7 +126,7 @@ type Option func(*config)
 // WithClock uses the given fake clock (default: one at Start).
 func WithClock(c *clockwork.FakeClock) Option { return func(cfg *config) { cfg.clock = c } }
 
-// WithAI runs the app's runs with the given AI provider (default: the
+// WithAI runs the app's runs and regenerations with the given AI provider (default: the
 // local one, with no latency), e.g. one that fails some calls.
 func WithAI(p ai.Provider) Option { return func(cfg *config) { cfg.ai = p } }
 
