@@ -17,7 +17,8 @@ import (
 // compare-and-set. Every status change is one function below:
 // RequestRegeneration (queued), ClaimRegeneration (running),
 // CommitRegeneratedArticle, CommitRegeneratedSEO and
-// CommitRegeneratedImage (done), FailRegeneration (failed) and
+// CommitRegeneratedImage (done; an approved or scheduled article goes back
+// to review in the same transaction), FailRegeneration (failed) and
 // CancelRegeneration (cancelled).
 
 // Regeneration kinds.
@@ -66,13 +67,16 @@ type RegenJob struct {
 	Error          string     `db:"error"`
 	// Revision is the revision a finished article or SEO regeneration made
 	// (nil: none, or the new text was the same as the old).
-	Revision    *int       `db:"revision"`
-	RequestedBy string     `db:"requested_by"`
-	CancelledBy string     `db:"cancelled_by"`
-	CreatedAt   time.Time  `db:"created_at"`
-	StartedAt   *time.Time `db:"started_at"`
-	FinishedAt  *time.Time `db:"finished_at"`
-	UpdatedAt   time.Time  `db:"updated_at"`
+	Revision *int `db:"revision"`
+	// BackToReview: the article was approved or scheduled with the old
+	// version, so the new one went back to review.
+	BackToReview bool       `db:"back_to_review"`
+	RequestedBy  string     `db:"requested_by"`
+	CancelledBy  string     `db:"cancelled_by"`
+	CreatedAt    time.Time  `db:"created_at"`
+	StartedAt    *time.Time `db:"started_at"`
+	FinishedAt   *time.Time `db:"finished_at"`
+	UpdatedAt    time.Time  `db:"updated_at"`
 }
 
 // Active reports whether the job is queued or running.
@@ -329,9 +333,23 @@ func (d *DB) TakeRegenerationHold(ctx context.Context, j RegenJob, owner string,
 	return held, err
 }
 
-// finishRegenTx settles the job's hold and marks it done with the
-// revision it made (0: none).
-func (d *DB) finishRegenTx(ctx context.Context, tx *sqlx.Tx, j RegenJob, revision int, now time.Time) error {
+// finishRegenTx sends an article approved or scheduled with its old
+// version back to review (what a person approved is not what it says any
+// more: its approval and its slot go), settles the job's hold and marks it
+// done with the revision it made (0: none). unchanged: the new version is
+// the old one, so the article keeps its status.
+func (d *DB) finishRegenTx(ctx context.Context, tx *sqlx.Tx, j RegenJob, revision int, unchanged bool, now time.Time) error {
+	backToReview := false
+	if !unchanged {
+		res, err := tx.ExecContext(ctx, d.q(`UPDATE content SET status = 'review', approved_at = NULL, approved_by = '', scheduled_at = NULL,
+			next_attempt_at = NULL, unscheduled_reason = '', updated_at = ? WHERE id = ? AND status IN ('approved','scheduled')`), now, j.ContentID)
+		if err != nil {
+			return fmt.Errorf("db: regenerated article back to review: %w", err)
+		}
+		if backToReview, err = touched(res); err != nil {
+			return err
+		}
+	}
 	if _, err := tx.ExecContext(ctx, d.q(`UPDATE credit_transactions SET settled = TRUE WHERE idempotency_key = ? AND kind = 'charge'`), j.HoldKey()); err != nil {
 		return fmt.Errorf("db: settle regeneration hold: %w", err)
 	}
@@ -339,8 +357,8 @@ func (d *DB) finishRegenTx(ctx context.Context, tx *sqlx.Tx, j RegenJob, revisio
 	if revision > 0 {
 		rev = &revision
 	}
-	_, err := tx.ExecContext(ctx, d.q(`UPDATE regeneration_jobs SET status = 'done', revision = ?, error = '', finished_at = ?,
-		lease_owner = '', lease_expires_at = NULL, updated_at = ? WHERE id = ?`), rev, now, now, j.ID)
+	_, err := tx.ExecContext(ctx, d.q(`UPDATE regeneration_jobs SET status = 'done', revision = ?, back_to_review = ?, error = '', finished_at = ?,
+		lease_owner = '', lease_expires_at = NULL, updated_at = ? WHERE id = ?`), rev, backToReview, now, now, j.ID)
 	if err != nil {
 		return fmt.Errorf("db: finish regeneration: %w", err)
 	}
@@ -374,7 +392,7 @@ func (d *DB) commitRegenTextTx(ctx context.Context, j RegenJob, owner string, no
 		default:
 			rev = r.Number
 		}
-		return d.finishRegenTx(ctx, tx, j, rev, now)
+		return d.finishRegenTx(ctx, tx, j, rev, rev == 0, now)
 	})
 	if err != nil {
 		return j, err
@@ -386,8 +404,9 @@ func (d *DB) commitRegenTextTx(ctx context.Context, j RegenJob, owner string, no
 // body, excerpt, SEO fields; the slug and the alt texts stay) as a new
 // revision, when the article is still the version the person asked from
 // and not publishing or published (ErrStale, *NotAllowedError; nothing is
-// written then), settles the hold and finishes the job, in one
-// transaction. ErrLeaseLost when the job was cancelled or taken over.
+// written then), sends it back to review if it was approved or scheduled,
+// settles the hold and finishes the job, in one transaction. ErrLeaseLost
+// when the job was cancelled or taken over.
 func (d *DB) CommitRegeneratedArticle(ctx context.Context, j RegenJob, owner string, a NewArticle, now time.Time) (RegenJob, error) {
 	return d.commitRegenTextTx(ctx, j, owner, now, func(c Content) (ArticleText, int) {
 		return ArticleText{Title: a.Title, Slug: c.Slug, Excerpt: a.Excerpt, HTML: a.HTML, SEOTitle: a.SEOTitle, MetaDescription: a.MetaDescription}, a.WordCount
@@ -405,7 +424,8 @@ func (d *DB) CommitRegeneratedSEO(ctx context.Context, j RegenJob, owner, seoTit
 // CommitRegeneratedImage replaces a regenerated image's bytes (its id, alt
 // text and place stay), when its prompt is still the version the person
 // asked from (ErrStale) and the article is not publishing or published
-// (*NotAllowedError), settles the hold and finishes the job, in one
+// (*NotAllowedError), sends the article back to review if it was approved
+// or scheduled, settles the hold and finishes the job, in one
 // transaction. The old bytes are deleted from the database's store.
 // ErrLeaseLost when the job was cancelled or taken over.
 func (d *DB) CommitRegeneratedImage(ctx context.Context, j RegenJob, owner string, img NewImage, now time.Time) (RegenJob, error) {
@@ -455,7 +475,7 @@ func (d *DB) CommitRegeneratedImage(ctx context.Context, j RegenJob, owner strin
 				return fmt.Errorf("db: old image bytes: %w", err)
 			}
 		}
-		return d.finishRegenTx(ctx, tx, j, 0, now)
+		return d.finishRegenTx(ctx, tx, j, 0, false, now)
 	})
 	if err != nil {
 		return j, err

@@ -26,17 +26,20 @@ type apiRegeneration struct {
 	// Error is why it failed.
 	Error string `json:"error"`
 	// Revision is the article's revision it made (article, seo).
-	Revision    *int       `json:"revision"`
-	RequestedBy string     `json:"requested_by"`
-	CancelledBy string     `json:"cancelled_by"`
-	CreatedAt   time.Time  `json:"created_at"`
-	StartedAt   *time.Time `json:"started_at"`
-	FinishedAt  *time.Time `json:"finished_at"`
+	Revision *int `json:"revision"`
+	// BackToReview: the article had been approved or scheduled with the
+	// old version and went back to review.
+	BackToReview bool       `json:"back_to_review"`
+	RequestedBy  string     `json:"requested_by"`
+	CancelledBy  string     `json:"cancelled_by"`
+	CreatedAt    time.Time  `json:"created_at"`
+	StartedAt    *time.Time `json:"started_at"`
+	FinishedAt   *time.Time `json:"finished_at"`
 }
 
 func apiRegenerationOf(j db.RegenJob) apiRegeneration {
 	return apiRegeneration{ID: j.ID, ContentID: j.ContentID, Kind: j.Kind, ImageID: j.ImageID, Note: j.Note, Status: j.Status,
-		Operation: j.Operation, Cost: j.Cost, Error: j.Error, Revision: j.Revision, RequestedBy: j.RequestedBy, CancelledBy: j.CancelledBy,
+		Operation: j.Operation, Cost: j.Cost, Error: j.Error, Revision: j.Revision, BackToReview: j.BackToReview, RequestedBy: j.RequestedBy, CancelledBy: j.CancelledBy,
 		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt}
 }
 

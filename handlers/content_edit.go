@@ -260,7 +260,7 @@ func (h *app) contentRevisions(c echo.Context) error {
 	byNumber := map[int]db.Revision{}
 	for i, v := range revs {
 		byNumber[v.Number] = v
-		row := views.RevisionRow{Number: v.Number, Actor: v.Actor, At: v.CreatedAt, Changed: strings.Join(v.ChangedFields(), ", "), Current: i == 0}
+		row := views.RevisionRow{Number: v.Number, Actor: v.Actor, At: v.CreatedAt, Changed: changedWords(v.ChangedFields()), Note: v.Note, Current: i == 0}
 		if row.Changed == "" {
 			row.Changed = "the pipeline's text"
 		}
@@ -289,6 +289,23 @@ func (h *app) contentRevisions(c echo.Context) error {
 		r.Diff = revisionDiff(ra, rb)
 	}
 	return h.render(c, http.StatusOK, views.ContentRevisionsPage(h.page(c, "Revisions · "+ct.Title, "sites"), r))
+}
+
+// fieldWords are the revisions' field names as the page says them.
+var fieldWords = map[string]string{
+	db.FieldTitle: "title", db.FieldSlug: "slug", db.FieldExcerpt: "excerpt", db.FieldBody: "body",
+	db.FieldSEOTitle: "SEO title", db.FieldMetaDescription: "meta description", db.FieldAlts: "alt texts",
+}
+
+// changedWords lists changed fields in words.
+func changedWords(fields []string) string {
+	words := make([]string, len(fields))
+	for i, f := range fields {
+		if words[i] = fieldWords[f]; words[i] == "" {
+			words[i] = f
+		}
+	}
+	return strings.Join(words, ", ")
 }
 
 // revisionDiff compares every field of two revisions word by word.

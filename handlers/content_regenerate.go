@@ -220,7 +220,7 @@ func (h *app) regenPanel(ctx context.Context, c echo.Context, s db.Site, ct db.C
 		Editable: editable(ct), Status: ct.Status}
 	for _, j := range jobs {
 		row := views.RegenRow{ID: j.ID, What: upperFirst(regenWhat(j, images)), Note: j.Note, Status: j.Status, RequestedBy: j.RequestedBy, At: j.CreatedAt,
-			Error: j.Error, CancelledBy: j.CancelledBy, Cost: j.Cost, Active: j.Active()}
+			Error: j.Error, CancelledBy: j.CancelledBy, Cost: j.Cost, Active: j.Active(), BackToReview: j.BackToReview}
 		if j.Revision != nil {
 			row.Revision = *j.Revision
 		}

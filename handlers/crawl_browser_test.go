@@ -21,6 +21,7 @@ import (
 	"autopress/db/dbtest"
 	"autopress/handlers/handlertest"
 	"autopress/jobs/publishing"
+	"autopress/jobs/regenerate"
 )
 
 // axeSource is axe-core 4.14.1 from npm (handlers/testdata/axe, with its
@@ -54,6 +55,10 @@ type crawlSite struct {
 	article int64
 	// scheduled is an article in the queue (the calendar moves it).
 	scheduled int64
+	// regenerated is an article regenerated once (a revision) with a
+	// cancelled regeneration after it; regenerating one with a
+	// regeneration waiting, its panel polling.
+	regenerated, regenerating int64
 }
 
 // seedCrawl builds the crawl's data as a person would meet it: the demo
@@ -114,8 +119,29 @@ func seedCrawl(t *testing.T) crawlSite {
 	if err := d.GetContext(ctx, &scheduled, d.Rebind(`SELECT id FROM content WHERE site_id = ? AND status = 'scheduled' ORDER BY scheduled_at LIMIT 1`), site.ID); err != nil {
 		t.Fatal(err)
 	}
+	var queued []int64
+	if err := d.SelectContext(ctx, &queued, d.Rebind(`SELECT id FROM content WHERE site_id = ? AND status = 'scheduled' AND id <> ? ORDER BY id LIMIT 2`),
+		site.ID, scheduled); err != nil || len(queued) != 2 {
+		t.Fatalf("two more scheduled articles: %v, %v", queued, err)
+	}
+	regen := func(id int64, kind, note, key string) db.RegenJob {
+		t.Helper()
+		j, _, err := app.Deps.Regenerations.Request(ctx, regenerate.Request{AccountID: ann.AccountID, ContentID: id, Kind: kind, Note: note, Key: key, Actor: ann.Email})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return j
+	}
+	done := regen(queued[0], db.RegenArticle, "shorter, with more examples", "crawl-1")
+	app.ExecuteRegeneration(t, done.ID)
+	cancelled := regen(queued[0], db.RegenSEO, "", "crawl-2")
+	if _, err := app.Deps.Regenerations.Cancel(ctx, ann.AccountID, cancelled.ID, ann.Email); err != nil {
+		t.Fatal(err)
+	}
+	regen(queued[1], db.RegenArticle, "longer", "crawl-3")
 	app.NewToken(t, ann)
-	return crawlSite{app: app, user: ann, site: site, empty: empty, runID: run.ID, article: article, scheduled: scheduled}
+	return crawlSite{app: app, user: ann, site: site, empty: empty, runID: run.ID, article: article, scheduled: scheduled,
+		regenerated: queued[0], regenerating: queued[1]}
 }
 
 func (s crawlSite) pages() []crawlPage {
@@ -134,6 +160,10 @@ func (s crawlSite) pages() []crawlPage {
 		{name: "content", path: site + "/content", shot: true},
 		{name: "content-published", path: site + "/content?status=published"},
 		{name: "article", path: fmt.Sprintf("/content/%d", s.article)},
+		{name: "article-regenerated", path: fmt.Sprintf("/content/%d", s.regenerated), shot: true},
+		{name: "article-regenerating", path: fmt.Sprintf("/content/%d", s.regenerating)},
+		{name: "editor", path: fmt.Sprintf("/content/%d/edit", s.regenerated)},
+		{name: "revisions", path: fmt.Sprintf("/content/%d/revisions", s.regenerated)},
 		{name: "publishing", path: site + "/publishing", shot: true},
 		{name: "calendar", path: site + "/calendar", shot: true},
 		{name: "calendar-week", path: site + "/calendar?view=week"},

@@ -166,7 +166,7 @@ func TestArticleEditorAndRevisions(t *testing.T) {
 		if got := revs.TestIDs("revision-actor"); len(got) != 2 || got[0] != e.user.Email || got[1] != "automation" {
 			t.Fatalf("revision authors %q", got)
 		}
-		if got := revs.TestID(t, "revision-changed"); got != "title, slug, excerpt, body, seo_title, meta_description, alt_texts" {
+		if got := revs.TestID(t, "revision-changed"); got != "title, slug, excerpt, body, SEO title, meta description, alt texts" {
 			t.Errorf("changed fields %q", got)
 		}
 		if d := revs.TestID(t, "diff-SEO title"); !strings.Contains(d, "overnight method") || !strings.Contains(d, "at home") {

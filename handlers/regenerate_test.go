@@ -86,6 +86,9 @@ func TestRegenerateFromTheArticlePage(t *testing.T) {
 		if got := revs.TestIDs("revision-actor"); len(got) != 2 || got[0] != "regeneration" || got[1] != "automation" {
 			t.Errorf("revision authors %q", got)
 		}
+		if note := revs.TestID(t, "revision-note"); note != "(asked: “shorter”)" {
+			t.Errorf("the revision's note %q", note)
+		}
 
 		// An image, asked for and cancelled before it is drawn.
 		page = e.c.Get(t, path)

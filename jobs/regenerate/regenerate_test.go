@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -356,6 +357,42 @@ func TestRegenerationNeedsCredits(t *testing.T) {
 		}
 		if _, _, err := e.svc.Request(e.ctx, Request{AccountID: e.user.AccountID, ContentID: e.art.ID, Kind: db.RegenArticle, Key: "k2"}); !errors.Is(err, db.ErrInsufficientCredits) {
 			t.Errorf("request without the credits: %v", err)
+		}
+	})
+}
+
+// TestRegenerationSendsApprovedArticlesBackToReview: a new version of an
+// approved or scheduled article is not what a person approved: it goes
+// back to review, its slot freed, in the commit.
+func TestRegenerationSendsApprovedArticlesBackToReview(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		slot := t0.Add(48 * time.Hour)
+		for i, kind := range []string{db.RegenSEO, db.RegenArticle, db.RegenImage} {
+			approved := t0
+			art := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Title: "Scheduled", HTML: "<p>Approved text.</p>\n<h2>Part</h2>\n<p>More.</p>",
+				Status: db.ContentScheduled, ApprovedAt: &approved, ScheduledAt: &slot})
+			slot = slot.Add(time.Hour)
+			e.art = art
+			var image int64
+			if kind == db.RegenImage {
+				image = dbtest.InsertImage(t, d, art, "x.svg", "image/svg+xml", []byte("<svg/>")).ID
+			}
+			j := e.request(kind, "", fmt.Sprint("k", i), image)
+			e.work(e.svc, j.ID)
+			got := e.job(j.ID)
+			c := e.content(art.ID)
+			if got.Status != db.RegenDone || !got.BackToReview || c.Status != db.ContentReview || c.ApprovedAt != nil || c.ScheduledAt != nil {
+				t.Errorf("%s of a scheduled article: job %s (back to review %v), article %s approved %v slot %v",
+					kind, got.Status, got.BackToReview, c.Status, c.ApprovedAt, c.ScheduledAt)
+			}
+		}
+		// An article in review stays in review, and says nothing.
+		e.art = dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, HTML: "<p>x</p>"})
+		j := e.request(db.RegenSEO, "", "review", 0)
+		e.work(e.svc, j.ID)
+		if got := e.job(j.ID); got.BackToReview || e.content(e.art.ID).Status != db.ContentReview {
+			t.Errorf("an article in review: back to review %v, status %s", got.BackToReview, e.content(e.art.ID).Status)
 		}
 	})
 }

@@ -29,6 +29,9 @@ CREATE TABLE regeneration_jobs (
     error             TEXT NOT NULL DEFAULT '',
     -- The revision a finished article or SEO regeneration made.
     revision          INTEGER,
+    -- The article was approved or scheduled with the old version and went
+    -- back to review.
+    back_to_review    BOOLEAN NOT NULL DEFAULT FALSE,
     requested_by      TEXT NOT NULL,
     cancelled_by      TEXT NOT NULL DEFAULT '',
     created_at        TIMESTAMP NOT NULL,
