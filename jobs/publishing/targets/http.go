@@ -7,9 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
+	"regexp"
 	"time"
-	"unicode/utf8"
 )
 
 // maxResponse bounds how much of a remote answer is read.
@@ -39,63 +38,22 @@ func readBody(resp *http.Response) ([]byte, error) {
 
 func is2xx(status int) bool { return status >= 200 && status < 300 }
 
-// statusError builds a StatusError from a response body, taking the
-// {"code","message"} shape that WordPress (and many APIs) use, else a short
-// snippet of the body.
+// statusError builds a StatusError from a response, keeping only the
+// target's error code from a {"code": …} body (WordPress's shape, and many
+// APIs'): the rest of a remote body is never shown to users.
 func statusError(status int, body []byte) *StatusError {
 	se := &StatusError{Status: status}
 	var e struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Error   string `json:"error"`
+		Code string `json:"code"`
 	}
-	if json.Unmarshal(body, &e) == nil {
+	if json.Unmarshal(body, &e) == nil && codeRE.MatchString(e.Code) {
 		se.Code = e.Code
-		se.Message = e.Message
-		if se.Message == "" {
-			se.Message = e.Error
-		}
 	}
-	if se.Message == "" && se.Code == "" && !looksLikeHTML(body) {
-		se.Message = string(body)
-	}
-	se.Message = shorten(stripTags(se.Message), 300)
 	return se
 }
 
-// looksLikeHTML spots error pages, whose markup is no use in a message.
-func looksLikeHTML(b []byte) bool {
-	return strings.HasPrefix(strings.TrimSpace(string(b[:min(len(b), 64)])), "<")
-}
-
-// stripTags removes markup from error messages (WordPress puts <strong> in
-// some of them) so they read as plain text in the UI.
-func stripTags(s string) string {
-	var b strings.Builder
-	in := false
-	for _, r := range s {
-		switch {
-		case r == '<':
-			in = true
-		case r == '>' && in:
-			in = false
-		case !in:
-			b.WriteRune(r)
-		}
-	}
-	return strings.TrimSpace(b.String())
-}
-
-func shorten(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
-}
+// codeRE is what an error code looks like; anything else is not shown.
+var codeRE = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,64}$`)
 
 func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
@@ -108,13 +66,14 @@ type reachError struct {
 
 func (e *reachError) Error() string { return "cannot reach " + e.url + ": " + e.cause() }
 
-// cause leaves out url.Error's method and full URL, which repeat e.url.
+// cause leaves out url.Error's method and full URL, which repeat e.url, and
+// explains TLS mismatches (netCause).
 func (e *reachError) cause() string {
 	var ue *url.Error
 	if errors.As(e.err, &ue) {
-		return ue.Err.Error()
+		return netCause(e.url, ue.Err)
 	}
-	return e.err.Error()
+	return netCause(e.url, e.err)
 }
 
 func (e *reachError) Unwrap() error { return e.err }
