@@ -97,6 +97,8 @@ func (wp *WordPress) answerError(op wpOp, status int, body []byte) *StatusError 
 	prefix := func(p string) func(string) bool { return func(c string) bool { return strings.HasPrefix(c, p) } }
 
 	switch {
+	case status == http.StatusBadRequest && plainToTLS(body):
+		se.Kind, se.Reason = ErrConfig, "the server expects HTTPS on that port: use an https:// address"
 	case has(is("application_passwords_disabled", "application_passwords_disabled_for_user")):
 		se.Kind, se.Reason = ErrAuth, "WordPress has application passwords turned off for this site or user: they need HTTPS, and a plugin or setting may disable them"
 	case hasStatus(http.StatusUnauthorized) || has(is("rest_not_logged_in", "incorrect_password", "invalid_username", "invalid_email", "rest_forbidden_status")):
@@ -156,6 +158,13 @@ func uploadRefusal(op wpOp, eb wpErrorBody, status int) string {
 		return fmt.Sprintf("WordPress could not store the file while trying to %s: check that its uploads folder is writable and has space", op.what)
 	}
 	return "WordPress refused to " + op.what
+}
+
+// plainToTLS spots the answers of servers that got plain HTTP on their
+// HTTPS port (Go's, nginx's).
+func plainToTLS(body []byte) bool {
+	b := string(body[:min(len(body), 1024)])
+	return strings.Contains(b, "HTTP request to an HTTPS server") || strings.Contains(b, "plain HTTP request was sent to HTTPS port")
 }
 
 // paramNames lists the parameters WordPress found invalid (its keys are
