@@ -66,4 +66,3 @@ func headings(fragment string) []string {
 		}
 	}
 }
-

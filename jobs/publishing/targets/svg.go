@@ -145,11 +145,11 @@ type svgText struct {
 
 // svgStyle is what an element inherits.
 type svgStyle struct {
-	fill     color.NRGBA
-	fillURL  string // gradient id
-	none     bool
-	opacity  float64 // fill-opacity × opacity
-	m        f64.Aff3
+	fill    color.NRGBA
+	fillURL string // gradient id
+	none    bool
+	opacity float64 // fill-opacity × opacity
+	m       f64.Aff3
 }
 
 var identity = f64.Aff3{1, 0, 0, 0, 1, 0}
@@ -381,7 +381,9 @@ func withAlpha(c color.NRGBA, opacity float64) color.NRGBA {
 	return c
 }
 
-func mix(a, b uint8, f float64) uint8 { return uint8(math.Round(float64(a) + (float64(b)-float64(a))*f)) }
+func mix(a, b uint8, f float64) uint8 {
+	return uint8(math.Round(float64(a) + (float64(b)-float64(a))*f))
+}
 
 // parseTransform reads a list of translate, scale and rotate functions.
 func parseTransform(s string) (f64.Aff3, error) {

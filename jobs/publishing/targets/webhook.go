@@ -56,16 +56,16 @@ type webhookImage struct {
 }
 
 type webhookPayload struct {
-	Event         string        `json:"event"`
-	ContentID     int64         `json:"content_id"`
-	SiteID        int64         `json:"site_id"`
-	Title         string        `json:"title"`
-	Slug          string        `json:"slug"`
-	HTML          string        `json:"html"`
-	Excerpt       string        `json:"excerpt"`
-	Tags          []string      `json:"tags"`
-	Categories    []string      `json:"categories"`
-	PublishedAt   string        `json:"published_at"`
+	Event         string         `json:"event"`
+	ContentID     int64          `json:"content_id"`
+	SiteID        int64          `json:"site_id"`
+	Title         string         `json:"title"`
+	Slug          string         `json:"slug"`
+	HTML          string         `json:"html"`
+	Excerpt       string         `json:"excerpt"`
+	Tags          []string       `json:"tags"`
+	Categories    []string       `json:"categories"`
+	PublishedAt   string         `json:"published_at"`
 	FeaturedImage *webhookImage  `json:"featured_image"`
 	Images        []webhookImage `json:"images"`
 }

@@ -177,12 +177,12 @@ func article(t *testing.T, slug string) targets.Post {
 	}
 	return targets.Post{
 		ContentID: 42, SiteID: 1, Slug: slug,
-		Title:       "Pour-over at home",
-		HTML:        `<p>Intro.</p><h2>Beans</h2><p>Grind them.</p><h2>Water &amp; heat</h2><p>Heat it.</p><h2>Pouring</h2><p>Slowly.</p>`,
-		Excerpt:     "Short",
-		Tags:        []string{"Café", "go", "Go", " "},
-		Categories:  []string{"uncategorized", "Q&A"},
-		PublishedAt: time.Now().Add(-time.Hour).Truncate(time.Second),
+		Title:         "Pour-over at home",
+		HTML:          `<p>Intro.</p><h2>Beans</h2><p>Grind them.</p><h2>Water &amp; heat</h2><p>Heat it.</p><h2>Pouring</h2><p>Slowly.</p>`,
+		Excerpt:       "Short",
+		Tags:          []string{"Café", "go", "Go", " "},
+		Categories:    []string{"uncategorized", "Q&A"},
+		PublishedAt:   time.Now().Add(-time.Hour).Truncate(time.Second),
 		FeaturedImage: &targets.Image{Filename: "9-1.png", MIME: "image/png", Data: img("Illustration for: Beans"), Alt: "Beans", Section: 0},
 		Images: []targets.Image{
 			{Filename: "9-2.svg", MIME: "image/svg+xml", Data: []byte(oldSVG), Alt: "Water & heat", Section: 1},
