@@ -79,7 +79,7 @@ func (d *DB) SetPassword(ctx context.Context, userID int64, hash string) error {
 	if err != nil {
 		return fmt.Errorf("db: set password: %w", err)
 	}
-	return oneRow(res)
+	return oneRow(res, ErrNotFound)
 }
 
 // TouchLogin records a successful login.
@@ -117,18 +117,4 @@ func (d *DB) ListAccounts(ctx context.Context) ([]AccountSummary, error) {
 		(SELECT COUNT(*) FROM sites s WHERE s.account_id = a.id) AS sites
 		FROM accounts a ORDER BY a.id`)
 	return out, err
-}
-
-type rowsAffected interface{ RowsAffected() (int64, error) }
-
-// oneRow turns "touched no row" into ErrNotFound.
-func oneRow(res rowsAffected) error {
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return ErrNotFound
-	}
-	return nil
 }

@@ -6,9 +6,6 @@ import (
 	"time"
 )
 
-// Operations are the AI functions that cost credits, in pipeline order.
-var Operations = []string{"clustering", "idea_generation", "content_generation", "image_prompt_extraction", "image_generation"}
-
 // AIBudget is a site's split of a run's credits across AI functions, in
 // basis points (15% = 1500).
 type AIBudget struct {
@@ -52,5 +49,5 @@ func (d *DB) SaveAIBudget(ctx context.Context, b AIBudget, now time.Time) error 
 	if err != nil {
 		return fmt.Errorf("db: save ai budget: %w", err)
 	}
-	return oneRow(res)
+	return oneRow(res, ErrNotFound)
 }

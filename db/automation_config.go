@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -38,15 +39,12 @@ type AutomationConfig struct {
 	UpdatedAt            time.Time  `db:"updated_at" json:"updated_at"`
 }
 
-// StageEnabled returns the toggle of stage 1–7.
-func (c AutomationConfig) StageEnabled(stage int) bool {
-	return [...]bool{false, c.Stage1Enabled, c.Stage2Enabled, c.Stage3Enabled, c.Stage4Enabled, c.Stage5Enabled, c.Stage6Enabled, c.Stage7Enabled}[stage]
-}
+// StageEnabled returns the switch of the stage numbered n.
+func (c AutomationConfig) StageEnabled(n int) bool { return stage(n).Enabled(c) }
 
-// StageLimit returns the per-run item limit of stage 1–7 (0 = unlimited).
-func (c AutomationConfig) StageLimit(stage int) int {
-	return [...]int{0, c.MaxKeywordsPerRun, c.MaxClustersPerRun, c.MaxIdeasPerRun, c.MaxTasksPerRun, c.MaxContentPerRun, c.MaxImagesPerRun, c.MaxApprovalsPerRun}[stage]
-}
+// StageLimit returns the per-run item limit of the stage numbered n (0 =
+// unlimited).
+func (c AutomationConfig) StageLimit(n int) int { return stage(n).Limit(c) }
 
 // GetAutomationConfig loads a site's automation config.
 func (d *DB) GetAutomationConfig(ctx context.Context, siteID int64) (AutomationConfig, error) {
@@ -58,18 +56,19 @@ func (d *DB) GetAutomationConfig(ctx context.Context, siteID int64) (AutomationC
 // SaveAutomationConfig writes every editable field (and next_run_at, which
 // the caller computes from the schedule).
 func (d *DB) SaveAutomationConfig(ctx context.Context, c AutomationConfig, now time.Time) error {
-	res, err := d.ExecContext(ctx, d.q(`UPDATE automation_configs SET enabled = ?, frequency = ?, scheduled_time = ?, weekday = ?, day_of_month = ?,
-		next_run_at = ?, stage1_enabled = ?, stage2_enabled = ?, stage3_enabled = ?, stage4_enabled = ?, stage5_enabled = ?, stage6_enabled = ?, stage7_enabled = ?,
-		max_keywords_per_run = ?, max_clusters_per_run = ?, max_ideas_per_run = ?, max_tasks_per_run = ?, max_content_per_run = ?, max_images_per_run = ?,
-		max_approvals_per_run = ?, max_credits_per_run = ?, concurrency = ?, updated_at = ? WHERE site_id = ?`),
-		c.Enabled, c.Frequency, c.ScheduledTime, c.Weekday, c.DayOfMonth, NT(c.NextRunAt),
-		c.Stage1Enabled, c.Stage2Enabled, c.Stage3Enabled, c.Stage4Enabled, c.Stage5Enabled, c.Stage6Enabled, c.Stage7Enabled,
-		c.MaxKeywordsPerRun, c.MaxClustersPerRun, c.MaxIdeasPerRun, c.MaxTasksPerRun, c.MaxContentPerRun, c.MaxImagesPerRun,
-		c.MaxApprovalsPerRun, c.MaxCreditsPerRun, c.Concurrency, T(now), c.SiteID)
+	sets := []string{"enabled = ?", "frequency = ?", "scheduled_time = ?", "weekday = ?", "day_of_month = ?", "next_run_at = ?"}
+	args := []any{c.Enabled, c.Frequency, c.ScheduledTime, c.Weekday, c.DayOfMonth, NT(c.NextRunAt)}
+	for _, st := range Stages {
+		sets = append(sets, st.ToggleColumn+" = ?", st.LimitColumn+" = ?")
+		args = append(args, st.Enabled(c), st.Limit(c))
+	}
+	sets = append(sets, "max_credits_per_run = ?", "concurrency = ?", "updated_at = ?")
+	args = append(args, c.MaxCreditsPerRun, c.Concurrency, T(now), c.SiteID)
+	res, err := d.ExecContext(ctx, d.q(`UPDATE automation_configs SET `+strings.Join(sets, ", ")+` WHERE site_id = ?`), args...)
 	if err != nil {
 		return fmt.Errorf("db: save automation config: %w", err)
 	}
-	return oneRow(res)
+	return oneRow(res, ErrNotFound)
 }
 
 // DueSchedules lists enabled schedules whose next_run_at is at or before now.
@@ -98,14 +97,5 @@ func (d *DB) AdvanceSchedule(ctx context.Context, o ScheduleOutcome) (bool, erro
 	if err != nil {
 		return false, fmt.Errorf("db: advance schedule: %w", err)
 	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
-}
-
-// AutoApprovalEnabled reads the site's auto-approval switch (publishing
-// settings), which gates stage 7.
-func (d *DB) AutoApprovalEnabled(ctx context.Context, siteID int64) (bool, error) {
-	var on bool
-	err := d.GetContext(ctx, &on, d.q(`SELECT auto_approval_enabled FROM publishing_settings WHERE site_id = ?`), siteID)
-	return on, notFound(err)
+	return touched(res)
 }

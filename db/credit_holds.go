@@ -52,8 +52,8 @@ func (d *DB) TakeHold(ctx context.Context, h Hold) (held bool, err error) {
 		if err != nil {
 			return fmt.Errorf("db: hold: %w", err)
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrLeaseLost
+		if err := oneRow(res, ErrLeaseLost); err != nil {
+			return err
 		}
 		applied, err := d.ledgerTx(ctx, tx, CreditTransaction{AccountID: h.AccountID, Kind: KindCharge, Amount: -h.Amount,
 			Operation: h.Operation, SiteID: &h.SiteID, RunID: &h.RunID, Stage: h.Stage, ItemID: &h.ItemID,
@@ -78,8 +78,8 @@ func (d *DB) TakeHold(ctx context.Context, h Hold) (held bool, err error) {
 		if err != nil {
 			return fmt.Errorf("db: hold spend: %w", err)
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrOperationBudget
+		if err := oneRow(res, ErrOperationBudget); err != nil {
+			return err
 		}
 		_, err = tx.ExecContext(ctx, d.q(`UPDATE run_stage_results SET credits_used = credits_used + ? WHERE run_id = ? AND stage = ?`), h.Amount, h.RunID, h.Stage)
 		return err
@@ -96,12 +96,6 @@ var errAlreadyHeld = errors.New("db: already held")
 type Refund struct {
 	Hold
 	Reason string
-}
-
-// RefundHold refunds a hold in its own transaction (used when the run can no
-// longer commit: cancelled, lease lost). Repeats are no-ops.
-func (d *DB) RefundHold(ctx context.Context, r Refund) error {
-	return d.InTx(ctx, func(tx *sqlx.Tx) error { return d.refundTx(ctx, tx, r) })
 }
 
 // refundTx writes the refund row (keyed "refund:<hold key>", so at most one)
@@ -179,50 +173,4 @@ func (d *DB) refundWhere(ctx context.Context, where string, args []any, reason s
 		return nil
 	})
 	return n, err
-}
-
-// operationOrder sorts rows by operation in pipeline order.
-const operationOrder = `CASE operation WHEN 'clustering' THEN 1 WHEN 'idea_generation' THEN 2
-	WHEN 'content_generation' THEN 3 WHEN 'image_prompt_extraction' THEN 4 ELSE 5 END`
-
-// OperationSpend is a run's budget and spend for one AI function.
-type OperationSpend struct {
-	RunID     int64  `db:"run_id" json:"-"`
-	Operation string `db:"operation" json:"operation"`
-	Budget    int64  `db:"budget" json:"budget"` // -1 = unlimited
-	Spent     int64  `db:"spent" json:"spent"`
-}
-
-// RunSpend lists a run's per-operation budgets and spend.
-func (d *DB) RunSpend(ctx context.Context, runID int64) ([]OperationSpend, error) {
-	var out []OperationSpend
-	err := d.SelectContext(ctx, &out, d.q(`SELECT * FROM run_operation_spend WHERE run_id = ? ORDER BY `+operationOrder), runID)
-	return out, err
-}
-
-// CreditCost is the price of one AI function.
-type CreditCost struct {
-	Operation      string    `db:"operation" json:"operation"`
-	CreditsPerUnit int64     `db:"credits_per_unit" json:"credits_per_unit"`
-	Unit           string    `db:"unit" json:"unit"`
-	DefaultShareBP int       `db:"default_share_bp" json:"default_share_bp"`
-	Active         bool      `db:"active" json:"active"`
-	UpdatedAt      time.Time `db:"updated_at" json:"updated_at"`
-}
-
-// CreditCosts lists the global costs.
-func (d *DB) CreditCosts(ctx context.Context) ([]CreditCost, error) {
-	var out []CreditCost
-	err := d.SelectContext(ctx, &out, `SELECT * FROM credit_costs ORDER BY `+operationOrder)
-	return out, err
-}
-
-// SaveCreditCost updates one operation's cost (admin).
-func (d *DB) SaveCreditCost(ctx context.Context, c CreditCost, now time.Time) error {
-	res, err := d.ExecContext(ctx, d.q(`UPDATE credit_costs SET credits_per_unit = ?, unit = ?, default_share_bp = ?, active = ?, updated_at = ? WHERE operation = ?`),
-		c.CreditsPerUnit, c.Unit, c.DefaultShareBP, c.Active, T(now), c.Operation)
-	if err != nil {
-		return fmt.Errorf("db: save credit cost: %w", err)
-	}
-	return oneRow(res)
 }

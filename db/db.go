@@ -2,7 +2,16 @@
 // embedded migrations and holds every SQL statement of the application.
 //
 // Queries are written once with `?` placeholders and rebound per dialect, so
-// one string serves both databases.
+// one string serves both databases. Files are named by what they store: one
+// file per table family (sites.go, keywords.go, content.go, runs.go and its
+// run_*.go children, ledger.go, credit_holds.go, …); stages.go holds the
+// stored facts of each pipeline stage and item_commits.go the transaction
+// that commits a stage's item.
+//
+// Naming: Get* methods take the caller's account id and return ErrNotFound
+// for a row of another account (pages and the API use them); *ByID methods
+// are unscoped (background jobs, which act for every account). Not found is
+// always ErrNotFound, never a zero value with a nil error.
 package db
 
 import (
@@ -10,6 +19,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -181,3 +191,41 @@ func notFound(err error) error {
 
 // Ping checks the database is reachable (for /readyz).
 func (d *DB) Ping(ctx context.Context) error { return d.PingContext(ctx) }
+
+// oneRow checks that a statement touched exactly one row. When it did not,
+// it returns none: the caller's sentinel (ErrNotFound, ErrConflict,
+// ErrLeaseLost…).
+func oneRow(res sql.Result, none error) error {
+	ok, err := touched(res)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return none
+	}
+	return nil
+}
+
+// touched reports whether a statement touched exactly one row.
+func touched(res sql.Result) (bool, error) {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("db: rows affected: %w", err)
+	}
+	return n == 1, nil
+}
+
+// bestEffortTimeout bounds a best-effort write.
+const bestEffortTimeout = 5 * time.Second
+
+// BestEffort runs a write whose failure must not stop its caller (a log
+// event, a lease release, a refund the sweep would redo): with its own
+// bounded context, detached from the caller's cancellation, and logging
+// what it dropped.
+func BestEffort(ctx context.Context, log *slog.Logger, what string, write func(ctx context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bestEffortTimeout)
+	defer cancel()
+	if err := write(ctx); err != nil {
+		log.WarnContext(ctx, "dropped a best-effort write", "write", what, "err", err)
+	}
+}

@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -59,7 +58,10 @@ func (d *DB) ImportKeywords(ctx context.Context, siteID int64, kws []NewKeyword,
 			if err != nil {
 				return fmt.Errorf("db: import keyword %q: %w", k.Text, err)
 			}
-			n, _ := res.RowsAffected()
+			n, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("db: import keyword %q: %w", k.Text, err)
+			}
 			inserted += int(n)
 		}
 		return nil
@@ -98,71 +100,42 @@ func (d *DB) RequeueKeywords(ctx context.Context, siteID int64, status string, n
 	if err != nil {
 		return 0, fmt.Errorf("db: requeue keywords: %w", err)
 	}
-	n, _ := res.RowsAffected()
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("db: requeue keywords: %w", err)
+	}
 	return int(n), nil
 }
 
-// StatusCounts maps a status to its number of rows.
-type StatusCounts map[string]int
-
-// PipelineCounts holds per-table status counts of a site's items.
-type PipelineCounts struct {
-	Keywords     StatusCounts `json:"keywords"`
-	Clusters     StatusCounts `json:"clusters"`
-	Ideas        StatusCounts `json:"ideas"`
-	Tasks        StatusCounts `json:"tasks"`
-	Content      StatusCounts `json:"content"`
-	ImagePrompts StatusCounts `json:"image_prompts"`
-	Images       int          `json:"images"`
+// KeywordsByIDs loads keywords in the given order.
+func (d *DB) KeywordsByIDs(ctx context.Context, ids []int64) ([]Keyword, error) {
+	var out []Keyword
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	q, args, err := sqlx.In(`SELECT * FROM keywords WHERE id IN (?) ORDER BY created_at, id`, ids)
+	if err != nil {
+		return nil, err
+	}
+	err = d.SelectContext(ctx, &out, d.q(q), args...)
+	return out, err
 }
 
-// itemTables maps the pipeline's item tables to their status lists.
-var itemTables = []struct {
-	table    string
-	statuses []string
-}{
-	{"keywords", []string{"new", "clustered", "unclustered", "failed"}},
-	{"clusters", []string{"new", "ideas_generated"}},
-	{"ideas", []string{"new", "queued"}},
-	{"tasks", []string{"queued", "done", "failed"}},
-	{"content", []string{"draft", "review", "approved", "rejected", "scheduled", "publishing", "published", "failed"}},
-	{"image_prompts", []string{"pending", "done", "failed"}},
-}
-
-// Pipeline counts a site's items per table and status (every status present,
-// zero when empty).
-func (d *DB) Pipeline(ctx context.Context, siteID int64) (PipelineCounts, error) {
-	var parts []string
-	for _, t := range itemTables {
-		parts = append(parts, fmt.Sprintf("SELECT '%s' AS tbl, status, COUNT(*) AS n FROM %s WHERE site_id = ? GROUP BY status", t.table, t.table))
+// KeywordCountsBySite counts the keywords of each of an account's sites
+// (sites without keywords are absent from the map).
+func (d *DB) KeywordCountsBySite(ctx context.Context, accountID int64) (map[int64]int, error) {
+	var rows []struct {
+		SiteID int64 `db:"site_id"`
+		N      int   `db:"n"`
 	}
-	rows := []struct {
-		Tbl    string `db:"tbl"`
-		Status string `db:"status"`
-		N      int    `db:"n"`
-	}{}
-	args := make([]any, len(itemTables))
-	for i := range args {
-		args[i] = siteID
+	err := d.SelectContext(ctx, &rows, d.q(`SELECT k.site_id, COUNT(*) AS n FROM keywords k
+		JOIN sites s ON s.id = k.site_id WHERE s.account_id = ? GROUP BY k.site_id`), accountID)
+	if err != nil {
+		return nil, fmt.Errorf("db: keyword counts by site: %w", err)
 	}
-	if err := d.SelectContext(ctx, &rows, d.q(strings.Join(parts, " UNION ALL ")), args...); err != nil {
-		return PipelineCounts{}, fmt.Errorf("db: pipeline counts: %w", err)
-	}
-	byTable := map[string]StatusCounts{}
-	for _, t := range itemTables {
-		m := StatusCounts{}
-		for _, s := range t.statuses {
-			m[s] = 0
-		}
-		byTable[t.table] = m
-	}
+	out := make(map[int64]int, len(rows))
 	for _, r := range rows {
-		byTable[r.Tbl][r.Status] = r.N
+		out[r.SiteID] = r.N
 	}
-	pc := PipelineCounts{Keywords: byTable["keywords"], Clusters: byTable["clusters"], Ideas: byTable["ideas"],
-		Tasks: byTable["tasks"], Content: byTable["content"], ImagePrompts: byTable["image_prompts"]}
-	if err := d.GetContext(ctx, &pc.Images, d.q(`SELECT COUNT(*) FROM images WHERE site_id = ?`), siteID); err != nil {
-		return PipelineCounts{}, fmt.Errorf("db: count images: %w", err)
-	}
-	return pc, nil
+	return out, nil
 }

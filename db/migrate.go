@@ -13,10 +13,10 @@ import (
 //go:embed migrations
 var migrations embed.FS
 
-// provider builds a goose provider for this database's dialect. PostgreSQL
+// MigrationProvider builds a goose provider for this database's dialect. PostgreSQL
 // migrations run under goose's session locker, so several instances starting
 // at once migrate one after the other.
-func (d *DB) provider() (*goose.Provider, error) {
+func (d *DB) MigrationProvider() (*goose.Provider, error) {
 	dialect, dir := goose.DialectSQLite3, "migrations/sqlite3"
 	var opts []goose.ProviderOption
 	if d.Dialect == Postgres {
@@ -41,7 +41,7 @@ func (d *DB) provider() (*goose.Provider, error) {
 // SchemaVersions returns the database's schema version and the newest one
 // this binary knows.
 func (d *DB) SchemaVersions(ctx context.Context) (current, known int64, err error) {
-	p, err := d.provider()
+	p, err := d.MigrationProvider()
 	if err != nil {
 		return 0, 0, err
 	}
@@ -66,25 +66,12 @@ func (d *DB) Migrate(ctx context.Context) error {
 	if current > known {
 		return fmt.Errorf("%w (database at %d, binary knows %d)", ErrSchemaTooNew, current, known)
 	}
-	p, err := d.provider()
+	p, err := d.MigrationProvider()
 	if err != nil {
 		return err
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("db: migrate up: %w", err)
-	}
-	return nil
-}
-
-// MigrateDownTo rolls the schema back to version (0 = empty). Used by tests
-// and by operators downgrading.
-func (d *DB) MigrateDownTo(ctx context.Context, version int64) error {
-	p, err := d.provider()
-	if err != nil {
-		return err
-	}
-	if _, err := p.DownTo(ctx, version); err != nil {
-		return fmt.Errorf("db: migrate down: %w", err)
 	}
 	return nil
 }

@@ -17,9 +17,7 @@ func TestMigrationsUpDownUp(t *testing.T) {
 			if err := d.Migrate(ctx); err != nil {
 				t.Fatal("up:", err)
 			}
-			if err := d.MigrateDownTo(ctx, 0); err != nil {
-				t.Fatal("down:", err)
-			}
+			dbtest.MigrateDownTo(t, d, 0)
 			cur, _, err := d.SchemaVersions(ctx)
 			if err != nil || cur != 0 {
 				t.Fatalf("after down: version %d, %v", cur, err)

@@ -71,7 +71,7 @@ func (e *ActiveRunError) Is(target error) bool { return target == ErrRunActive }
 
 // InsertRun inserts a new run; the partial unique index on active runs is the
 // only site lock, so a second active run fails with *ActiveRunError. Stage
-// result rows (1–7) are created in the same transaction.
+// result rows (one per stage) are created in the same transaction.
 func (d *DB) InsertRun(ctx context.Context, r Run) (Run, error) {
 	r.CreatedAt, r.UpdatedAt = T(r.CreatedAt), T(r.CreatedAt)
 	r.StartedAt = NT(r.StartedAt)
@@ -79,8 +79,8 @@ func (d *DB) InsertRun(ctx context.Context, r Run) (Run, error) {
 	if r.InitialSnapshot == "" {
 		r.InitialSnapshot = "{}"
 	}
-	if r.CurrentStage == 0 {
-		r.CurrentStage = 1
+	if r.CurrentStage < 1 {
+		r.CurrentStage = Stages[0].Number
 	}
 	err := d.InTx(ctx, func(tx *sqlx.Tx) error { return d.insertRunTx(ctx, tx, &r) })
 	if err != nil {
@@ -113,8 +113,8 @@ func (d *DB) insertRunTx(ctx context.Context, tx *sqlx.Tx, r *Run) error {
 			return fmt.Errorf("db: run budgets: %w", err)
 		}
 	}
-	for stage := 1; stage <= 7; stage++ {
-		if _, err := tx.ExecContext(ctx, d.q(`INSERT INTO run_stage_results (run_id, stage) VALUES (?, ?)`), id, stage); err != nil {
+	for _, st := range Stages {
+		if _, err := tx.ExecContext(ctx, d.q(`INSERT INTO run_stage_results (run_id, stage) VALUES (?, ?)`), id, st.Number); err != nil {
 			return fmt.Errorf("db: stage rows: %w", err)
 		}
 	}
@@ -164,8 +164,8 @@ func (d *DB) StartScheduledRun(ctx context.Context, r Run, o ScheduleOutcome) (R
 		if err != nil {
 			return fmt.Errorf("db: advance schedule: %w", err)
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return nil
+		if ok, err := touched(res); err != nil || !ok {
+			return err
 		}
 		if err := d.insertRunTx(ctx, tx, &r); err != nil {
 			return err
@@ -188,4 +188,20 @@ func (d *DB) StartScheduledRun(ctx context.Context, r Run, o ScheduleOutcome) (R
 		return r, false, fmt.Errorf("db: start scheduled run: %w", err)
 	}
 	return r, won, nil
+}
+
+// ListRunsPage returns one page of a site's runs, newest first, and the
+// site's total number of runs.
+func (d *DB) ListRunsPage(ctx context.Context, siteID int64, limit, offset int) ([]Run, int, error) {
+	var total int
+	if err := d.GetContext(ctx, &total, d.q(`SELECT COUNT(*) FROM automation_runs WHERE site_id = ?`), siteID); err != nil {
+		return nil, 0, fmt.Errorf("db: count runs: %w", err)
+	}
+	var out []Run
+	err := d.SelectContext(ctx, &out, d.q(`SELECT * FROM automation_runs WHERE site_id = ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`),
+		siteID, limit, offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("db: list runs: %w", err)
+	}
+	return out, total, nil
 }

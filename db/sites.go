@@ -61,7 +61,7 @@ func (d *DB) UpdateSite(ctx context.Context, s Site, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("db: update site: %w", err)
 	}
-	return oneRow(res)
+	return oneRow(res, ErrNotFound)
 }
 
 // GetSite loads a site of the account; another account's site is ErrNotFound.

@@ -78,7 +78,7 @@ func TestLedgerIdempotencyKey(t *testing.T) {
 			t.Fatal("duplicate idempotency key inserted")
 		}
 		acc, _ = d.AccountByID(ctx, u.AccountID)
-		sum, _ := d.LedgerSum(ctx, u.AccountID)
+		sum := dbtest.LedgerSum(t, d, u.AccountID)
 		if acc.Credits != 10500 || sum != acc.Credits {
 			t.Fatalf("balance %d, ledger sum %d, want 10500", acc.Credits, sum)
 		}

@@ -44,7 +44,7 @@ func (d *DB) RevokeToken(ctx context.Context, accountID, id int64, now time.Time
 	if err != nil {
 		return fmt.Errorf("db: revoke token: %w", err)
 	}
-	return oneRow(res)
+	return oneRow(res, ErrNotFound)
 }
 
 // TokenUser finds the user behind an unrevoked token hash and marks it used.

@@ -36,7 +36,7 @@ func TestAccountCreditsLedger(t *testing.T) {
 		}
 
 		// A charge of a run shows its operation, site and run.
-		r, err := app.Deps.Runs.Start(ctx, ann.AccountID, site.ID, "test")
+		r, err := app.Deps.Runs.Start(ctx, site, "test")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +82,7 @@ func TestAccountCreditsLedger(t *testing.T) {
 		if got := c.Get(t, "/account/credits?page=99").TestID(t, "page-info"); got != "Page 2 of 2 · 62 entries" {
 			t.Errorf("page 99: %q", got)
 		}
-		if sum, _ := d.LedgerSum(ctx, ann.AccountID); sum != 10040 {
+		if sum := dbtest.LedgerSum(t, d, ann.AccountID); sum != 10040 {
 			t.Errorf("ledger sums to %d, balance 10040", sum)
 		}
 

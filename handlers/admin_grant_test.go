@@ -85,7 +85,7 @@ func TestAdminGrant(t *testing.T) {
 			rows[0].IdempotencyKey != key || rows[0].Note != "Support ticket 42" {
 			t.Fatalf("ledger %d %+v %v", total, rows, err)
 		}
-		if sum, _ := d.LedgerSum(ctx, ann.AccountID); sum != 10500 {
+		if sum := dbtest.LedgerSum(t, d, ann.AccountID); sum != 10500 {
 			t.Fatalf("ledger sums to %d, balance is 10500", sum)
 		}
 		// The account sees it in its history.

@@ -42,7 +42,7 @@ func postHTMX(t *testing.T, c *handlertest.Client, path string, form url.Values)
 func startRunBudgets(t *testing.T, app *handlertest.App, u db.User, site db.Site) (int64, map[string]int64) {
 	t.Helper()
 	ctx := context.Background()
-	r, err := app.Deps.Runs.Start(ctx, u.AccountID, site.ID, "test")
+	r, err := app.Deps.Runs.Start(ctx, site, "test")
 	if err != nil {
 		t.Fatalf("start run: %v", err)
 	}

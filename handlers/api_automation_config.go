@@ -149,9 +149,9 @@ func (h *app) apiAutomationConfigJSON(c echo.Context, s db.Site, status int) err
 	if out.Hints == nil {
 		out.Hints = []automation.Hint{}
 	}
-	for st := 1; st <= 7; st++ {
-		se := f.Estimate.Stages[st]
-		out.Estimate.Stages = append(out.Estimate.Stages, apiStageEstimate{Stage: st, Name: automation.StageNames[st], Runs: se.Runs,
+	for _, st := range automation.Stages {
+		se := f.Estimate.Stage(st.Number)
+		out.Estimate.Stages = append(out.Estimate.Stages, apiStageEstimate{Stage: st.Number, Name: st.Name, Runs: se.Runs,
 			Pending: se.Pending, ItemsNextRun: se.Items, CreditsNextRun: se.Credits, PerRun: nonNegative(se.PerRun),
 			RunsNeeded: nonNegative(se.RunsNeeded), CutBy: se.CutBy})
 	}

@@ -49,31 +49,20 @@ type apiRunStage struct {
 	Progress int    `json:"progress"`
 }
 
-// apiRunView builds a run's API representation.
+// apiRunView builds a run's API representation from its report.
 func (h *app) apiRunView(ctx context.Context, r db.Run) (apiRun, error) {
-	progress, results, _, err := h.runProgress(ctx, r)
-	if err != nil {
-		return apiRun{}, err
-	}
-	spend, err := h.DB.RunSpend(ctx, r.ID)
+	rep, err := h.Runs.Report(ctx, r)
 	if err != nil {
 		return apiRun{}, err
 	}
 	out := apiRun{ID: r.ID, SiteID: r.SiteID, Status: r.Status, Trigger: r.TriggerType, CreatedBy: r.CreatedBy, CurrentStage: r.CurrentStage,
-		Pausing: r.Status == db.RunPaused && r.LeaseOwner != "", Progress: progress, Stages: []apiRunStage{},
+		Pausing: rep.Pausing, Progress: rep.Progress, Stages: []apiRunStage{},
 		StoppedReason: r.StoppedReason, StoppedReasonText: automation.ReasonText(r.StoppedReason), StoppedDetail: r.StoppedDetail,
-		Error: r.Error, CreditsUsed: r.CreditsUsed, CreditCap: r.CreditCap, BudgetBase: r.BudgetBase, Spend: spend,
+		Error: r.Error, CreditsUsed: r.CreditsUsed, CreditCap: r.CreditCap, BudgetBase: r.BudgetBase, Spend: rep.Spend,
 		ScheduledFor: r.ScheduledFor, CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, PausedAt: r.PausedAt, ResumedAt: r.ResumedAt,
 		CancelledAt: r.CancelledAt, CompletedAt: r.CompletedAt, UpdatedAt: r.UpdatedAt}
-	if out.Spend == nil {
-		out.Spend = []db.OperationSpend{}
-	}
-	for _, sr := range results {
-		if sr.Stage < 1 || sr.Stage > 7 {
-			continue
-		}
-		out.Stages = append(out.Stages, apiRunStage{StageResult: sr, Name: automation.StageNames[sr.Stage],
-			Progress: int(automation.StageFraction(sr) * 100)})
+	for _, s := range rep.Stages {
+		out.Stages = append(out.Stages, apiRunStage{StageResult: s.Result, Name: s.Stage.Name, Progress: s.Progress})
 	}
 	return out, nil
 }
@@ -105,8 +94,7 @@ func (h *app) apiRunStart(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	u := userOf(c)
-	r, err := h.Runs.Start(ctx, u.AccountID, s.ID, u.Email+" (API)")
+	r, err := h.Runs.Start(ctx, s, userOf(c).Email+" (API)")
 	var active *db.ActiveRunError
 	if errors.As(err, &active) {
 		return c.JSON(http.StatusConflict, apiRunBusy{apiError{Error: active.Error()}, active.RunID})

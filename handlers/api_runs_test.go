@@ -47,7 +47,6 @@ type runJSON struct {
 
 func TestAPIRuns(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		ctx := context.Background()
 		app := handlertest.New(t, d)
 		ann := app.NewUser(t, "ann@example.com", handlertest.Password, false)
 		site := app.NewSite(t, ann, "Coffee")
@@ -59,7 +58,7 @@ func TestAPIRuns(t *testing.T) {
 		var run runJSON
 		res.JSON(t, &run)
 		if res.Status != http.StatusCreated || run.ID == 0 || run.Status != "running" || run.Trigger != "manual" || run.SiteID != site.ID ||
-			run.Progress != 0 || len(run.Stages) != 7 || run.Stages[0].Name != "Keywords → clusters" || len(run.Spend) != 5 {
+			run.Progress != 0 || len(run.Stages) != 7 || run.Stages[0].Name != "Clustering" || len(run.Spend) != 5 {
 			t.Fatalf("start: %d %+v", res.Status, run)
 		}
 		runPath := fmt.Sprintf("/api/v1/runs/%d", run.ID)
@@ -105,9 +104,7 @@ func TestAPIRuns(t *testing.T) {
 			}
 		}
 
-		if err := app.Deps.Runs.Execute(ctx, run.ID); err != nil {
-			t.Fatal(err)
-		}
+		app.ExecuteRun(t, run.ID)
 		res = app.API(t, token, http.MethodGet, runPath, nil)
 		res.JSON(t, &run)
 		if res.Status != http.StatusOK || run.Status != "completed" || run.Progress != 100 || run.StoppedReason != "completed" ||
@@ -251,7 +248,7 @@ func TestAPIAutomationConfig(t *testing.T) {
 		}
 		found := false
 		for _, h := range cfg.Hints {
-			found = found || (h.Field == "stage5_enabled" && h.Text == "stage 5 disabled: drafts will wait")
+			found = found || (h.Field == "stage5_enabled" && h.Text == "Image prompts is switched off: drafts will wait in front of it.")
 		}
 		if !found {
 			t.Errorf("hints %+v", cfg.Hints)

@@ -18,18 +18,16 @@ const (
 	maxCreditLimit = 1_000_000_000_000
 )
 
-// stageToggleFields and stageLimitFields name the per-stage fields, 1–7.
-var (
-	stageToggleFields = [8]string{"", "stage1_enabled", "stage2_enabled", "stage3_enabled", "stage4_enabled", "stage5_enabled", "stage6_enabled", "stage7_enabled"}
-	stageLimitFields  = automation.StageLimitField
-)
-
 // configFields are the editable fields of the automation config, in form
 // order; the form and the API use the same names.
 var configFields = func() []string {
 	f := []string{"enabled", "frequency", "scheduled_time", "weekday", "day_of_month"}
-	f = append(f, stageToggleFields[1:]...)
-	f = append(f, stageLimitFields[1:]...)
+	for _, st := range automation.Stages {
+		f = append(f, st.ToggleColumn)
+	}
+	for _, st := range automation.Stages {
+		f = append(f, st.LimitColumn)
+	}
 	return append(f, "max_credits_per_run", "concurrency")
 }()
 
@@ -99,12 +97,12 @@ func parseAutomationConfig(raw map[string]string, base db.AutomationConfig) (db.
 	}
 	intField("weekday", &c.Weekday, 0, 6, "choose a weekday from 0 (Sunday) to 6 (Saturday)")
 	intField("day_of_month", &c.DayOfMonth, 1, 31, "enter a day of the month from 1 to 31")
-	toggles := [8]*bool{nil, &c.Stage1Enabled, &c.Stage2Enabled, &c.Stage3Enabled, &c.Stage4Enabled, &c.Stage5Enabled, &c.Stage6Enabled, &c.Stage7Enabled}
-	limits := [8]*int{nil, &c.MaxKeywordsPerRun, &c.MaxClustersPerRun, &c.MaxIdeasPerRun, &c.MaxTasksPerRun, &c.MaxContentPerRun, &c.MaxImagesPerRun, &c.MaxApprovalsPerRun}
 	limitMsg := fmt.Sprintf("enter a whole number from 0 to %d (0 = unlimited)", maxItemLimit)
-	for st := 1; st <= 7; st++ {
-		boolean(stageToggleFields[st], toggles[st])
-		intField(stageLimitFields[st], limits[st], 0, maxItemLimit, limitMsg)
+	for _, st := range automation.Stages {
+		enabled, limit := st.Enabled(c), st.Limit(c)
+		boolean(st.ToggleColumn, &enabled)
+		intField(st.LimitColumn, &limit, 0, maxItemLimit, limitMsg)
+		st.Set(&c, enabled, limit)
 	}
 	if n, ok := integer("max_credits_per_run", 0, maxCreditLimit, fmt.Sprintf("enter a whole number of credits from 0 to %d (0 = no cap)", int64(maxCreditLimit))); ok {
 		c.MaxCreditsPerRun = n
@@ -129,9 +127,9 @@ func configValues(c db.AutomationConfig) map[string]string {
 		"weekday": strconv.Itoa(c.Weekday), "day_of_month": strconv.Itoa(c.DayOfMonth),
 		"max_credits_per_run": strconv.FormatInt(c.MaxCreditsPerRun, 10), "concurrency": strconv.Itoa(c.Concurrency),
 	}
-	for st := 1; st <= 7; st++ {
-		v[stageToggleFields[st]] = on(c.StageEnabled(st))
-		v[stageLimitFields[st]] = strconv.Itoa(c.StageLimit(st))
+	for _, st := range automation.Stages {
+		v[st.ToggleColumn] = on(st.Enabled(c))
+		v[st.LimitColumn] = strconv.Itoa(st.Limit(c))
 	}
 	return v
 }

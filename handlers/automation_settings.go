@@ -13,9 +13,6 @@ import (
 	"autopress/views"
 )
 
-// stageLimitUnits say what each stage's limit counts.
-var stageLimitUnits = [8]string{"", "keywords", "clusters", "ideas", "tasks", "articles", "images", "approvals"}
-
 // automationSettings shows a site's automation settings with the estimate
 // of the next run and the hints beside the limits.
 func (h *app) automationSettings(c echo.Context) error {
@@ -79,8 +76,10 @@ func automationForm(c echo.Context) (map[string]string, error) {
 			raw[f] = vs[0]
 		}
 	}
-	for _, f := range append([]string{"enabled"}, stageToggleFields[1:]...) {
-		raw[f] = form.Get(f)
+	// Unchecked boxes send nothing: they mean off.
+	raw["enabled"] = form.Get("enabled")
+	for _, st := range automation.Stages {
+		raw[st.ToggleColumn] = form.Get(st.ToggleColumn)
 	}
 	return raw, nil
 }
@@ -104,10 +103,10 @@ func (h *app) automationPage(ctx context.Context, s db.Site, values, errs map[st
 	for _, hint := range f.Hints {
 		a.Hints[hint.Field] = append(a.Hints[hint.Field], hint.Text)
 	}
-	for st := 1; st <= 7; st++ {
-		se := f.Estimate.Stages[st]
-		a.Stages = append(a.Stages, views.SettingsStage{Number: st, Name: automation.StageNames[st], Input: automation.StageInputs[st],
-			EnabledField: stageToggleFields[st], LimitField: stageLimitFields[st], LimitUnit: stageLimitUnits[st],
+	for _, st := range automation.Stages {
+		se := f.Estimate.Stage(st.Number)
+		a.Stages = append(a.Stages, views.SettingsStage{Number: st.Number, Name: st.Name, Input: st.Input,
+			EnabledField: st.ToggleColumn, LimitField: st.LimitColumn, LimitUnit: st.Unit,
 			Pending: se.Pending, Items: se.Items, Credits: se.Credits, PerRun: countOrInfinity(se.PerRun),
 			RunsNeeded: countOrInfinity(se.RunsNeeded), CutBy: se.CutBy})
 	}

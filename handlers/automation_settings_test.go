@@ -126,9 +126,9 @@ func TestAutomationSettingsForm(t *testing.T) {
 		// The hints name what disagrees.
 		hints := strings.Join(page.TestIDs("hint"), "\n")
 		for _, want := range []string{
-			"stage 5 disabled: drafts will wait",
-			"max_tasks_per_run (10) exceeds what max_ideas_per_run (2) feeds each run",
-			"max_approvals_per_run (50) is more than the publishing schedule absorbs before the next run (~15 slots on mon–fri 09:00/14:00/18:00 until the next weekly run)",
+			"Image prompts is switched off: drafts will wait in front of it.",
+			"Writing may take 10 tasks per run, more than Tasks feeds it with its limit of 2 ideas.",
+			"The Approval limit (50 approvals a run) is more than the publishing schedule takes before the next run (about 15 slots on mon–fri 09:00/14:00/18:00 until the next weekly run).",
 		} {
 			if !strings.Contains(hints, want) {
 				t.Errorf("hints lack %q:\n%s", want, hints)
@@ -143,8 +143,8 @@ func TestAutomationSettingsForm(t *testing.T) {
 		if got := page.TestID(t, "auto-approval"); got != "auto-approval off" {
 			t.Errorf("auto-approval %q", got)
 		}
-		if hints := strings.Join(page.TestIDs("hint"), "\n"); !strings.Contains(hints, "auto-approval is off: stage 7 will not run") ||
-			strings.Contains(hints, "max_approvals_per_run (50)") {
+		if hints := strings.Join(page.TestIDs("hint"), "\n"); !strings.Contains(hints, "Auto-approval is off in the publishing settings, so Approval will not run") ||
+			strings.Contains(hints, "The Approval limit (50") {
 			t.Errorf("hints without auto-approval:\n%s", hints)
 		}
 
@@ -219,9 +219,7 @@ func TestSettingsEstimateMatchesTheRun(t *testing.T) {
 		total := page.TestID(t, "estimate-credits-total")
 
 		runID := runIDOf(t, c.PostForm(t, fmt.Sprintf("/sites/%d/runs", site.ID), nil))
-		if err := app.Deps.Runs.Execute(ctx, runID); err != nil {
-			t.Fatal(err)
-		}
+		app.ExecuteRun(t, runID)
 		run, _ := d.GetRun(ctx, ann.AccountID, runID)
 		if fmt.Sprint(run.CreditsUsed) != total {
 			t.Errorf("the run spent %d credits, the settings page said %s", run.CreditsUsed, total)

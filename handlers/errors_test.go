@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -65,9 +64,7 @@ func TestProbesMetricsStatic(t *testing.T) {
 		}
 
 		// A schema this binary does not know makes the instance unready.
-		if err := d.MigrateDownTo(context.Background(), 0); err != nil {
-			t.Fatal(err)
-		}
+		dbtest.MigrateDownTo(t, d, 0)
 		if res := c.Get(t, "/readyz"); res.Status != http.StatusServiceUnavailable || !strings.Contains(res.Body, "schema") {
 			t.Errorf("readyz on an unmigrated database: %d %q", res.Status, res.Body)
 		}

@@ -127,7 +127,7 @@ type owner struct {
 // walk checks afterwards that the run is untouched.
 func routeParams(t *testing.T, app *handlertest.App, o owner) map[string]string {
 	t.Helper()
-	run, err := app.Deps.Runs.Start(context.Background(), o.user.AccountID, o.site.ID, o.user.Email)
+	run, err := app.Deps.Runs.Start(context.Background(), o.site, o.user.Email)
 	if err != nil {
 		t.Fatalf("start the owner's run: %v", err)
 	}

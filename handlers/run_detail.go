@@ -45,44 +45,34 @@ func (h *app) runView(ctx context.Context, r db.Run) (views.RunDetail, error) {
 		return views.RunDetail{}, err
 	}
 	loc := site.Location()
-	progress, results, snap, err := h.runProgress(ctx, r)
+	rep, err := h.Runs.Report(ctx, r)
 	if err != nil {
 		return views.RunDetail{}, err
 	}
 	d := views.RunDetail{Site: siteInfo(site), ID: r.ID, Status: r.Status, StatusLabel: runStatusLabel(r), Active: r.Active(),
-		Trigger: r.TriggerType, CreatedBy: r.CreatedBy, StageNumber: r.CurrentStage, Progress: progress, Buttons: runButtons(r),
+		Trigger: r.TriggerType, CreatedBy: r.CreatedBy, StageNumber: r.CurrentStage, HasStage: rep.HasStage, StageName: rep.Current.Name,
+		Progress: rep.Progress, Buttons: runButtons(r),
 		ReasonCode: r.StoppedReason, Reason: automation.ReasonText(r.StoppedReason), Detail: r.StoppedDetail, Error: r.Error,
 		CreditsUsed: r.CreditsUsed, CreditCap: r.CreditCap, BudgetBase: r.BudgetBase}
-	if r.CurrentStage >= 1 && r.CurrentStage <= 7 {
-		d.StageName = automation.StageNames[r.CurrentStage]
-	}
-	for _, sr := range results {
-		if sr.Stage < 1 || sr.Stage > 7 {
-			continue
-		}
-		d.Stages = append(d.Stages, views.RunStage{Number: sr.Stage, Name: automation.StageNames[sr.Stage], Enabled: snap.Enabled[sr.Stage],
+	for _, s := range rep.Stages {
+		sr := s.Result
+		d.Stages = append(d.Stages, views.RunStage{Number: sr.Stage, Name: s.Stage.Name, Enabled: s.Enabled,
 			State: sr.State, Expected: sr.Expected, Processed: sr.Processed, Failed: sr.Failed, Skipped: sr.Skipped, Credits: sr.CreditsUsed,
 			LimitReached: sr.LimitReached, StopReason: sr.StopReason, StopDetail: sr.StopDetail,
-			Started: views.FormatTimePtr(sr.StartedAt, loc), Finished: views.FormatTimePtr(sr.FinishedAt, loc),
-			Progress: int(automation.StageFraction(sr) * 100)})
+			Started: views.FormatTimePtr(sr.StartedAt, loc), Finished: views.FormatTimePtr(sr.FinishedAt, loc), Progress: s.Progress})
 	}
 	if !r.Active() {
 		pending, err := h.DB.PendingCounts(ctx, site.ID)
 		if err != nil {
 			return views.RunDetail{}, err
 		}
-		for st := 1; st <= 7; st++ {
-			if pending[st] > 0 {
-				d.Remaining = append(d.Remaining, views.StageRemaining{Number: st, Name: automation.StageNames[st],
-					Input: automation.StageInputs[st], Pending: pending[st]})
+		for _, st := range automation.Stages {
+			if n := pending[st.Number]; n > 0 {
+				d.Remaining = append(d.Remaining, views.StageRemaining{Number: st.Number, Name: st.Name, Input: st.Input, Pending: n})
 			}
 		}
 	}
-	spend, err := h.DB.RunSpend(ctx, r.ID)
-	if err != nil {
-		return views.RunDetail{}, err
-	}
-	for _, s := range spend {
+	for _, s := range rep.Spend {
 		d.Spend = append(d.Spend, views.OperationSpend{Operation: s.Operation, Budget: s.Budget, Spent: s.Spent})
 	}
 	events, total, err := h.DB.LastEvents(ctx, r.ID, runLogOnPage)

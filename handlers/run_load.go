@@ -32,25 +32,10 @@ func runStatusLabel(r db.Run) string {
 	return r.Status
 }
 
-// runButtons are the transitions the run's status allows (DESIGN.md §2).
+// runButtons are the transitions the run's status allows.
 func runButtons(r db.Run) views.RunButtons {
 	return views.RunButtons{RunID: r.ID, CanPause: r.Status == db.RunRunning,
 		CanResume: r.Status == db.RunPaused, CanCancel: r.Active()}
-}
-
-// runProgress is a run's overall progress in percent; a run whose
-// snapshot cannot be read shows 0 rather than failing the page.
-func (h *app) runProgress(ctx context.Context, r db.Run) (int, []db.StageResult, automation.Snapshot, error) {
-	results, err := h.DB.StageResults(ctx, r.ID)
-	if err != nil {
-		return 0, nil, automation.Snapshot{}, err
-	}
-	snap, err := automation.ParseSnapshot(r)
-	if err != nil {
-		h.Log.WarnContext(ctx, "run snapshot unreadable", "run_id", r.ID, "error", err)
-		return 0, results, snap, nil
-	}
-	return automation.Progress(r, snap, results), results, snap, nil
 }
 
 // runRows turns runs into list rows, times in loc.
@@ -59,10 +44,11 @@ func (h *app) runRows(ctx context.Context, runs []db.Run, loc *time.Location) ([
 	for _, r := range runs {
 		p := 100
 		if r.Status != db.RunCompleted {
-			var err error
-			if p, _, _, err = h.runProgress(ctx, r); err != nil {
+			rep, err := h.Runs.Report(ctx, r)
+			if err != nil {
 				return nil, err
 			}
+			p = rep.Progress
 		}
 		row := views.RunRow{ID: r.ID, Status: r.Status, StatusLabel: runStatusLabel(r), Trigger: r.TriggerType, CreatedBy: r.CreatedBy,
 			Created: views.FormatTime(r.CreatedAt, loc), Finished: views.FormatTimePtr(runEnd(r), loc), Progress: p, Credits: r.CreditsUsed}

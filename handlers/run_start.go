@@ -18,8 +18,7 @@ func (h *app) runStart(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u := userOf(c)
-	r, err := h.Runs.Start(c.Request().Context(), u.AccountID, s.ID, u.Email)
+	r, err := h.Runs.Start(c.Request().Context(), s, userOf(c).Email)
 	var active *db.ActiveRunError
 	if errors.As(err, &active) {
 		h.flashErrorLink(c, fmt.Sprintf("A run is already %s for this site (run #%d)", active.Status, active.RunID),

@@ -166,9 +166,7 @@ func TestRunFromTheDashboard(t *testing.T) {
 		}
 
 		// Execute it: completed, 100%, the stage results, no more polling.
-		if err := app.Deps.Runs.Execute(ctx, runID); err != nil {
-			t.Fatal(err)
-		}
+		app.ExecuteRun(t, runID)
 		page = c.Get(t, runPath)
 		if page.TestID(t, "run-status") != "completed" || page.TestID(t, "run-percent") != "100%" || page.Has("pause-run") || page.Has("cancel-run") {
 			t.Fatalf("completed run page:\n%s", page.Body)

@@ -55,7 +55,7 @@ func (h *app) dashboard(ctx context.Context, s db.Site) (views.Dashboard, error)
 	if err != nil {
 		return views.Dashboard{}, err
 	}
-	d := views.Dashboard{Site: siteInfo(s), Stages: pipelineStages(pending, cfg, autoApprove), Images: pc.Images,
+	d := views.Dashboard{Site: siteInfo(s), Stages: pipelineStages(automation.Stages, pending, cfg, autoApprove), Images: pc.Images,
 		Schedule: scheduleInfo(cfg, s)}
 	for _, n := range pc.Keywords {
 		d.Keywords += n
@@ -69,15 +69,12 @@ func (h *app) dashboard(ctx context.Context, s db.Site) (views.Dashboard, error)
 	case err != nil:
 		return views.Dashboard{}, err
 	default:
-		p, _, _, err := h.runProgress(ctx, active)
+		rep, err := h.Runs.Report(ctx, active)
 		if err != nil {
 			return views.Dashboard{}, err
 		}
 		d.Run = &views.RunPanel{ID: active.ID, Status: active.Status, StatusLabel: runStatusLabel(active),
-			StageNumber: active.CurrentStage, Progress: p, Buttons: runButtons(active)}
-		if active.CurrentStage >= 1 && active.CurrentStage <= 7 {
-			d.Run.StageName = automation.StageNames[active.CurrentStage]
-		}
+			StageNumber: active.CurrentStage, HasStage: rep.HasStage, StageName: rep.Current.Name, Progress: rep.Progress, Buttons: runButtons(active)}
 	}
 	runs, err := h.DB.ListRuns(ctx, s.ID, recentRuns)
 	if err != nil {
@@ -117,32 +114,21 @@ func weekdayName(d int) string {
 // contentStatuses are the article statuses in the order they are reached.
 var contentStatuses = []string{"draft", "review", "approved", "rejected", "scheduled", "publishing", "published", "failed"}
 
-// stageHelp explains each stage in a sentence (the tooltips).
-var stageHelp = [8]string{"",
-	"Groups new keywords by topic, up to 50 per AI call. Keywords left out of every cluster three times become unclustered.",
-	"Turns each keyword cluster into article ideas.",
-	"Queues a writing task for each idea. Free: no AI call.",
-	"Writes a draft article for each queued task.",
-	"Finds the images a new draft needs. Drafts stay drafts until their last image is done.",
-	"Draws one image per prompt; an article moves to review when its last image is done.",
-	"Approves reviewed articles when auto-approval is on; otherwise they wait for a person.",
-}
-
-// stageTitles are the dashboard's short stage names.
-var stageTitles = [8]string{"", "Clustering", "Ideas", "Tasks", "Writing", "Image prompts", "Images", "Approval"}
-
-// pipelineStages lists the seven stages (DESIGN.md §1) with the items
-// waiting in front of each, exactly as a run would count them
-// (db.PendingCounts: stage 5 counts only drafts whose prompts are not
+// pipelineStages lists the stages of p with the items waiting in front of
+// each (indexed by stage number), exactly as a run would count them
+// (db.PendingCounts: image prompts counts only drafts whose prompts are not
 // extracted yet), and marks the stages that are off.
-func pipelineStages(pending [8]int, cfg db.AutomationConfig, autoApprove bool) []views.StageCount {
-	out := make([]views.StageCount, 0, 7)
-	for st := 1; st <= 7; st++ {
-		sc := views.StageCount{Number: st, Name: stageTitles[st], Input: automation.StageInputs[st], Waiting: pending[st], Help: stageHelp[st]}
+func pipelineStages(p automation.Pipeline, pending []int, cfg db.AutomationConfig, autoApprove bool) []views.StageCount {
+	out := make([]views.StageCount, 0, len(p))
+	for _, st := range p {
+		sc := views.StageCount{Number: st.Number, Name: st.Name, Input: st.Input, Help: st.Help}
+		if st.Number < len(pending) {
+			sc.Waiting = pending[st.Number]
+		}
 		switch {
-		case !cfg.StageEnabled(st):
-			sc.Disabled, sc.DisabledWhy = true, "stage disabled"
-		case st == 7 && !autoApprove:
+		case !st.Enabled(cfg):
+			sc.Disabled, sc.DisabledWhy = true, "switched off"
+		case !st.Runs(cfg, autoApprove):
 			sc.Disabled, sc.DisabledWhy = true, "auto-approval off"
 		}
 		out = append(out, sc)

@@ -238,3 +238,25 @@ func randHex(n int) string {
 	rand.Read(b)
 	return strings.ToLower(hex.EncodeToString(b))
 }
+
+// LedgerSum sums an account's ledger: it must equal the account's balance.
+func LedgerSum(t testing.TB, d *db.DB, accountID int64) int64 {
+	t.Helper()
+	var sum int64
+	if err := d.GetContext(context.Background(), &sum, d.Rebind(`SELECT COALESCE(SUM(amount), 0) FROM credit_transactions WHERE account_id = ?`), accountID); err != nil {
+		t.Fatalf("ledger sum: %v", err)
+	}
+	return sum
+}
+
+// MigrateDownTo rolls the schema back to version (0 = empty).
+func MigrateDownTo(t testing.TB, d *db.DB, version int64) {
+	t.Helper()
+	p, err := d.MigrationProvider()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(context.Background(), version); err != nil {
+		t.Fatalf("migrate down to %d: %v", version, err)
+	}
+}

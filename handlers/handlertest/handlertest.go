@@ -54,7 +54,41 @@ type App struct {
 	// Deps is what handlers.New was given.
 	Deps handlers.Deps
 
-	logs *syncBuffer
+	logs  *syncBuffer
+	stops *stopWaiter
+}
+
+// stopWaiter hands each executor stop to whoever waits for that run.
+type stopWaiter struct {
+	mu      sync.Mutex
+	stopped map[int64]chan struct{}
+}
+
+func (w *stopWaiter) ch(runID int64) chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stopped[runID] == nil {
+		w.stopped[runID] = make(chan struct{}, 16)
+	}
+	return w.stopped[runID]
+}
+
+func (w *stopWaiter) stop(runID int64) { w.ch(runID) <- struct{}{} }
+
+// ExecuteRun has the app's automation service claim the claimable runs
+// and waits until the executor of runID has stopped (the run completed,
+// paused or was lost) and written everything it will write.
+func (a *App) ExecuteRun(t testing.TB, runID int64) {
+	t.Helper()
+	ch := a.stops.ch(runID)
+	if _, err := a.Deps.Runs.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ch:
+	case <-time.After(time.Minute):
+		t.Fatalf("run %d: the executor did not stop within a minute", runID)
+	}
 }
 
 type config struct {
@@ -88,6 +122,7 @@ func New(t testing.TB, d *db.DB, opts ...Option) *App {
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	dataDir := t.TempDir()
+	stops := &stopWaiter{stopped: map[int64]chan struct{}{}}
 	box, err := secretbox.New("handlertest secret")
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +133,7 @@ func New(t testing.TB, d *db.DB, opts ...Option) *App {
 		Clock:      cfg.clock,
 		Log:        log,
 		DataDir:    dataDir,
-		Runs:       automation.New(d, ai.NewLocal(0), cfg.clock, log, automation.Config{DataDir: dataDir}),
+		Runs:       automation.New(d, ai.NewLocal(0), cfg.clock, log, automation.Config{DataDir: dataDir, OnStop: stops.stop}),
 		AIProvider: "local",
 		BaseURL:    "http://autopress.test",
 		Box:        box,
@@ -119,7 +154,7 @@ func New(t testing.TB, d *db.DB, opts ...Option) *App {
 			t.Logf("app log:\n%s", logs.String())
 		}
 	})
-	return &App{Echo: e, Server: srv, URL: srv.URL, DB: d, Clock: cfg.clock, Deps: deps, logs: logs}
+	return &App{Echo: e, Server: srv, URL: srv.URL, DB: d, Clock: cfg.clock, Deps: deps, logs: logs, stops: stops}
 }
 
 // Logs returns everything the app logged so far.

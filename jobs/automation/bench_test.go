@@ -44,7 +44,7 @@ func BenchmarkDemoRun(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.StartTimer()
-				r, err := svc.Start(ctx, u.AccountID, site.ID, "bench")
+				r, err := svc.Start(ctx, site, "bench")
 				if err != nil {
 					b.Fatal(err)
 				}

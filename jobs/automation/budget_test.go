@@ -75,7 +75,7 @@ func TestBudgetCapsConcurrentCalls(t *testing.T) {
 			t.Fatal("an idempotency key repeats")
 		}
 		got := e.run(r.ID)
-		if got.StoppedReason != ReasonBudgetExhausted || !strings.Contains(got.StoppedDetail, "content_generation budget exhausted: 100 of 100") {
+		if got.StoppedReason != ReasonBudgetExhausted || !strings.Contains(got.StoppedDetail, "Writing: the credit budget ran out: 100 of 100") {
 			t.Fatalf("stopped %q: %q", got.StoppedReason, got.StoppedDetail)
 		}
 		if n := e.count(`SELECT COUNT(*) FROM tasks WHERE site_id = ? AND status = 'queued'`, e.site.ID); n != 3 {
@@ -98,7 +98,7 @@ func TestExhaustedContentBudgetStillRunsLaterStages(t *testing.T) {
 		r := e.start()
 		e.execute(e.svc, r.ID)
 		got := e.run(r.ID)
-		if got.Status != db.RunCompleted || got.StoppedReason != ReasonBudgetExhausted || !strings.Contains(got.StoppedDetail, "content_generation") {
+		if got.Status != db.RunCompleted || got.StoppedReason != ReasonBudgetExhausted || !strings.Contains(got.StoppedDetail, "Writing: the credit budget ran out") {
 			t.Fatalf("got %s/%s: %s", got.Status, got.StoppedReason, got.StoppedDetail)
 		}
 		rs := e.results(r.ID)

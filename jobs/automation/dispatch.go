@@ -1,7 +1,6 @@
 package automation
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -9,14 +8,10 @@ import (
 	"autopress/db"
 )
 
-// batchSize is how many items one transaction or AI call takes for the
-// batching stages (1: keywords per clustering call; 3 and 7: free items).
-const batchSize = 50
-
 // workItem is what one worker processes: one AI item, or a batch.
 type workItem struct {
 	ids   []int64
-	units int // quota units: keywords for stage 1, items otherwise
+	units int // quota units: keywords for clustering, items otherwise
 	hold  *db.Hold
 }
 
@@ -27,195 +22,262 @@ type stop struct {
 	detail       string
 }
 
+// stageRun is one stage being worked by one executor: the items in flight,
+// the items it already took, and the slots that bound its concurrency.
+type stageRun struct {
+	x     *executor
+	st    Stage
+	limit int
+	// taken counts the stage's items committed before this executor (a
+	// resumed or taken-over run); dispatched those this executor handed out.
+	taken, dispatched int
+
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	inflight map[int64]bool
+	// finished holds the items this executor already took in this stage: a
+	// pending list read just before one of them committed must not hand it
+	// out again.
+	finished map[int64]bool
+	done     chan struct{}
+	slots    chan struct{}
+
+	stop   stop
+	paused bool
+}
+
+// step is what one turn of a stage's loop decided.
+type step int
+
+const (
+	stepNext step = iota // an item was dispatched, or look again
+	stepEnd              // no more items from this executor: wait for those in flight
+)
+
 // runStage takes a stage's pending items oldest first, up to the run's limit
 // and budgets, with up to the run's concurrency in flight. It returns
 // errPaused after draining when the run was paused, the context's cause when
 // the executor must stop, or nil when the stage finished.
-func (x *executor) runStage(stage int) error {
-	ctx, d := x.ctx, x.s.db
-	limit := x.snap.Limits[stage]
-	pending, err := d.CountPending(ctx, stage, x.run.SiteID, x.run.ID)
+func (x *executor) runStage(st Stage) error {
+	r, err := x.beginStage(st)
 	if err != nil {
 		return err
+	}
+	for r.next() == stepNext {
+	}
+	r.wg.Wait()
+	if cause := x.cause(); cause != nil {
+		return cause
+	}
+	if r.paused {
+		return errPaused
+	}
+	return x.endStage(st, r.stop)
+}
+
+// beginStage fixes the stage's expected count (min(pending, limit)) when it
+// starts and prepares its loop.
+func (x *executor) beginStage(st Stage) (*stageRun, error) {
+	limit := x.snap.Limit(st.Number)
+	pending, err := x.s.db.CountPending(x.ctx, st.Number, x.run.SiteID, x.run.ID)
+	if err != nil {
+		return nil, err
 	}
 	expected := pending
 	if limit > 0 && limit < expected {
 		expected = limit
 	}
-	sr, err := d.BeginStage(ctx, x.run.ID, x.s.owner, stage, expected, x.now())
+	sr, err := x.s.db.BeginStage(x.ctx, x.run.ID, x.s.owner, st.Number, expected, x.now())
 	if errors.Is(err, db.ErrLeaseLost) && x.stillOurs() {
 		// Paused and resumed in between: once more.
-		sr, err = d.BeginStage(ctx, x.run.ID, x.s.owner, stage, expected, x.now())
+		sr, err = x.s.db.BeginStage(x.ctx, x.run.ID, x.s.owner, st.Number, expected, x.now())
 	}
 	if err != nil {
-		return x.lost(err)
+		return nil, x.lost(err)
 	}
 	if limit > 0 && sr.Taken() == 0 && pending > limit {
 		// Reported now so the log says why the stage will stop early.
-		d.AddEvent(ctx, db.Event{RunID: x.run.ID, At: x.now(), Stage: stage,
-			Message: fmt.Sprintf("Limit %s = %d: %d of %d pending item(s) this run, the rest wait for the next run", StageLimitField[stage], limit, limit, pending)})
+		x.event(db.Event{Stage: st.Number, Message: fmt.Sprintf("%s takes at most %d %s per run: %d of %d pending this run, the rest wait for the next run",
+			st.Name, limit, st.Unit, limit, pending)})
 	}
-
-	concurrency := x.run.Concurrency
-	if concurrency < 1 {
-		concurrency = 1
-	}
-	if stage == 3 || stage == 7 {
+	concurrency := max(x.run.Concurrency, 1)
+	if st.Free() {
 		concurrency = 1 // free batches: one transaction at a time is plenty
 	}
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		inflight = map[int64]bool{}
-		// finished holds the items this executor already took in this
-		// stage: a pending list read just before one of them committed
-		// must not hand it out again.
-		finished = map[int64]bool{}
-		done     = make(chan struct{}, 64)
-		slots    = make(chan struct{}, concurrency)
-	)
-	taken := sr.Taken()
-	dispatched := 0
-	var st stop
-	paused := false
-
-	release := func(it workItem) {
-		mu.Lock()
-		for _, id := range it.ids {
-			delete(inflight, id)
-			finished[id] = true
-		}
-		mu.Unlock()
-		<-slots
-		select {
-		case done <- struct{}{}:
-		default:
-		}
-	}
-
-loop:
-	for {
-		if x.ctx.Err() != nil {
-			break
-		}
-		if x.refresh() != db.RunRunning {
-			paused = x.statusNow() == db.RunPaused
-			break
-		}
-		want := 1
-		if stage == 1 || stage == 3 || stage == 7 {
-			want = batchSize
-		}
-		if limit > 0 {
-			left := limit - taken - dispatched
-			if left <= 0 {
-				st = stop{limitReached: true, reason: ReasonLimitReached}
-				break
-			}
-			want = min(want, left)
-		}
-		// Wait for a free slot before choosing items, so the choice is fresh.
-		select {
-		case slots <- struct{}{}:
-		case <-x.ctx.Done():
-			break loop
-		case <-x.pokeCh:
-			continue
-		}
-		mu.Lock()
-		// Items in flight, and items taken earlier that are still pending
-		// (their commit failed), come first in the list: skip past them.
-		n := len(inflight) + len(finished)
-		mu.Unlock()
-		ids, err := d.PendingIDs(ctx, stage, x.run.SiteID, x.run.ID, want+n)
-		if err != nil {
-			<-slots
-			x.cancel(fmt.Errorf("automation: pending items: %w", err))
-			break
-		}
-		mu.Lock()
-		var pick []int64
-		for _, id := range ids {
-			if !inflight[id] && !finished[id] && len(pick) < want {
-				pick = append(pick, id)
-			}
-		}
-		mu.Unlock()
-		if len(pick) == 0 {
-			<-slots
-			mu.Lock()
-			n = len(inflight)
-			mu.Unlock()
-			if n == 0 {
-				break // nothing pending, nothing in flight: the stage is done
-			}
-			select { // wait for an item to finish, then look again
-			case <-done:
-			case <-x.pokeCh:
-			case <-x.ctx.Done():
-			}
-			continue
-		}
-		if stage != 1 && stage != 3 && stage != 7 {
-			pick = pick[:1]
-		}
-		it := workItem{ids: pick, units: len(pick)}
-		if op := StageOperation[stage]; op != "" && x.snap.Costs[op] > 0 {
-			h := db.Hold{AccountID: x.run.AccountID, SiteID: x.run.SiteID, RunID: x.run.ID, Owner: x.s.owner, Stage: stage,
-				ItemID: pick[0], Operation: op, Amount: x.snap.Costs[op], Now: x.now()}
-			if _, err := d.TakeHold(ctx, h); err != nil {
-				<-slots
-				if s, ok := x.holdStop(stage, op, h, err); ok {
-					st = s
-					break
-				}
-				if errors.Is(err, db.ErrLeaseLost) {
-					if x.stillOurs() {
-						continue // paused and resumed in between: go on
-					}
-					paused = x.refresh() == db.RunPaused
-					if !paused {
-						x.lost(err)
-					}
-					break
-				}
-				x.cancel(err)
-				break
-			}
-			it.hold = &h
-		}
-		mu.Lock()
-		for _, id := range pick {
-			inflight[id] = true
-		}
-		mu.Unlock()
-		dispatched += it.units
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer release(it)
-			x.process(stage, it)
-		}()
-	}
-	wg.Wait()
-
-	if cause := x.cause(); cause != nil {
-		return cause
-	}
-	if paused {
-		return errPaused
-	}
-	return x.endStage(stage, st)
+	return &stageRun{x: x, st: st, limit: limit, taken: sr.Taken(), inflight: map[int64]bool{}, finished: map[int64]bool{},
+		done: make(chan struct{}, 64), slots: make(chan struct{}, concurrency)}, nil
 }
 
-func (x *executor) endStage(stage int, st stop) error {
+// next hands out the next work item: it checks the run is still running and
+// within its limit, waits for a free slot, picks the items, takes their
+// credit hold and dispatches them.
+func (r *stageRun) next() step {
+	x := r.x
+	if x.ctx.Err() != nil {
+		return stepEnd
+	}
+	if x.refresh() != db.RunRunning {
+		r.paused = x.statusNow() == db.RunPaused
+		return stepEnd
+	}
+	want, ok := r.want()
+	if !ok {
+		r.stop = stop{limitReached: true, reason: ReasonLimitReached}
+		return stepEnd
+	}
+	// Wait for a free slot before choosing items, so the choice is fresh.
+	select {
+	case r.slots <- struct{}{}:
+	case <-x.ctx.Done():
+		return stepEnd
+	case <-x.pokeCh:
+		return stepNext
+	}
+	it, s := r.pick(want)
+	if it == nil {
+		<-r.slots
+		return s
+	}
+	if ok, s := r.hold(it); !ok {
+		<-r.slots
+		return s
+	}
+	r.dispatch(*it)
+	return stepNext
+}
+
+// want is how many items the next work item may take: the stage's batch,
+// within what its per-run limit leaves (ok false: the limit is reached).
+func (r *stageRun) want() (int, bool) {
+	want := r.st.Batch
+	if r.limit > 0 {
+		left := r.limit - r.taken - r.dispatched
+		if left <= 0 {
+			return 0, false
+		}
+		want = min(want, left)
+	}
+	return want, true
+}
+
+// pick chooses the oldest pending items not in flight nor already taken.
+// With none left it ends the stage when nothing is in flight, else waits
+// for an item to finish (nil item, stepNext: look again).
+func (r *stageRun) pick(want int) (*workItem, step) {
+	x := r.x
+	r.mu.Lock()
+	// Items in flight, and items taken earlier that are still pending
+	// (their commit failed), come first in the list: skip past them.
+	skip := len(r.inflight) + len(r.finished)
+	r.mu.Unlock()
+	ids, err := x.s.db.PendingIDs(x.ctx, r.st.Number, x.run.SiteID, x.run.ID, want+skip)
+	if err != nil {
+		x.cancel(fmt.Errorf("automation: pending items: %w", err))
+		return nil, stepEnd
+	}
+	r.mu.Lock()
+	var pick []int64
+	for _, id := range ids {
+		if !r.inflight[id] && !r.finished[id] && len(pick) < want {
+			pick = append(pick, id)
+		}
+	}
+	busy := len(r.inflight)
+	r.mu.Unlock()
+	if len(pick) > 0 {
+		return &workItem{ids: pick, units: len(pick)}, stepNext
+	}
+	if busy == 0 {
+		return nil, stepEnd // nothing pending, nothing in flight: the stage is done
+	}
+	select { // wait for an item to finish, then look again
+	case <-r.done:
+	case <-x.pokeCh:
+	case <-x.ctx.Done():
+	}
+	return nil, stepNext
+}
+
+// hold takes the credit hold of a paid work item before its AI call (ok:
+// dispatch it). A refused hold stops the stage (budget, run cap, balance),
+// looks again after a pause undone by a quick resume, or stops the executor.
+func (r *stageRun) hold(it *workItem) (ok bool, s step) {
+	x, op := r.x, r.st.Operation
+	if r.st.Free() || x.snap.Costs[op] <= 0 {
+		return true, stepNext
+	}
+	h := db.Hold{AccountID: x.run.AccountID, SiteID: x.run.SiteID, RunID: x.run.ID, Owner: x.s.owner, Stage: r.st.Number,
+		ItemID: it.ids[0], Operation: op, Amount: x.snap.Costs[op], Now: x.now()}
+	_, err := x.s.db.TakeHold(x.ctx, h)
+	switch {
+	case err == nil:
+		it.hold = &h
+		return true, stepNext
+	case errors.Is(err, db.ErrLeaseLost):
+		if x.stillOurs() {
+			return false, stepNext // paused and resumed in between: go on
+		}
+		if r.paused = x.refresh() == db.RunPaused; !r.paused {
+			_ = x.lost(err)
+		}
+		return false, stepEnd
+	}
+	if st, stopped := x.holdStop(r.st, h, err); stopped {
+		r.stop = st
+	} else {
+		x.cancel(err)
+	}
+	return false, stepEnd
+}
+
+// dispatch starts the work item's worker.
+func (r *stageRun) dispatch(it workItem) {
+	r.mu.Lock()
+	for _, id := range it.ids {
+		r.inflight[id] = true
+	}
+	r.mu.Unlock()
+	r.dispatched += it.units
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		defer r.release(it)
+		r.x.process(r.st, it)
+	}()
+}
+
+// release frees a finished work item's slot and wakes the picker.
+func (r *stageRun) release(it workItem) {
+	r.mu.Lock()
+	for _, id := range it.ids {
+		delete(r.inflight, id)
+		r.finished[id] = true
+	}
+	r.mu.Unlock()
+	<-r.slots
+	select {
+	case r.done <- struct{}{}:
+	default:
+	}
+}
+
+// endStage marks the stage done with its result line in the log.
+func (x *executor) endStage(st Stage, s stop) error {
 	results, err := x.s.db.StageResults(x.ctx, x.run.ID)
 	if err != nil {
 		return err
 	}
-	sr := results[stage-1]
-	left, _ := x.s.db.CountPending(x.ctx, stage, x.run.SiteID, 0)
-	msg := fmt.Sprintf("Stage %d (%s) finished: %d processed, %d failed", stage, StageNames[stage], sr.Processed, sr.Failed)
+	var sr db.StageResult
+	for _, res := range results {
+		if res.Stage == st.Number {
+			sr = res
+		}
+	}
+	left, err := x.s.db.CountPending(x.ctx, st.Number, x.run.SiteID, 0)
+	if err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("%s finished: %d processed, %d failed", st.Name, sr.Processed, sr.Failed)
 	if sr.Skipped > 0 {
 		msg += fmt.Sprintf(", %d left for a later run", sr.Skipped)
 	}
@@ -224,60 +286,36 @@ func (x *executor) endStage(stage int, st stop) error {
 	}
 	level := "info"
 	switch {
-	case st.limitReached:
-		st.detail = fmt.Sprintf("%s = %d reached; %d item(s) left for the next run", StageLimitField[stage], x.snap.Limits[stage], left)
-		msg += ". Limit reached: " + st.detail
-	case st.reason != "":
-		msg += ". Stopped: " + st.detail + fmt.Sprintf("; %d item(s) left", left)
+	case s.limitReached:
+		s.detail = fmt.Sprintf("the limit of %d %s per run was reached; %d item(s) left for the next run", x.snap.Limit(st.Number), st.Unit, left)
+		msg += ". Limit reached: " + s.detail
+	case s.reason != "":
+		msg += ". Stopped: " + s.detail + fmt.Sprintf("; %d item(s) left", left)
 		level = "warn"
 	}
-	return x.lost(x.s.db.FinishStage(x.ctx, db.StageEnd{RunID: x.run.ID, Owner: x.s.owner, Stage: stage, State: "done",
-		LimitReached: st.limitReached, StopReason: st.reason, StopDetail: st.detail, Message: msg, Level: level, Now: x.now()}))
+	return x.lost(x.s.db.FinishStage(x.ctx, db.StageEnd{RunID: x.run.ID, Owner: x.s.owner, Stage: st.Number, State: "done",
+		LimitReached: s.limitReached, StopReason: s.reason, StopDetail: s.detail, Message: msg, Level: level, Now: x.now()}))
 }
 
 // holdStop maps a refused hold to the stage's stop reason.
-func (x *executor) holdStop(stage int, op string, h db.Hold, err error) (stop, bool) {
+func (x *executor) holdStop(st Stage, h db.Hold, err error) (stop, bool) {
 	switch {
 	case errors.Is(err, db.ErrOperationBudget):
 		spent, budget := int64(0), int64(0)
 		if list, lerr := x.s.db.RunSpend(x.ctx, x.run.ID); lerr == nil {
 			for _, s := range list {
-				if s.Operation == op {
+				if s.Operation == st.Operation {
 					spent, budget = s.Spent, s.Budget
 				}
 			}
 		}
-		return stop{reason: ReasonBudgetExhausted, detail: fmt.Sprintf("%s budget exhausted: %d of %d credits used (next item costs %d)", op, spent, budget, h.Amount)}, true
+		return stop{reason: ReasonBudgetExhausted, detail: fmt.Sprintf("the credit budget ran out: %d of %d credits used (the next item costs %d)", spent, budget, h.Amount)}, true
 	case errors.Is(err, db.ErrRunCreditCap):
 		r, _ := x.s.db.RunByID(x.ctx, x.run.ID)
-		return stop{reason: ReasonBudgetExhausted, detail: fmt.Sprintf("run credit cap reached: %d of %d credits used (next %s item costs %d)", r.CreditsUsed, r.CreditCap, op, h.Amount)}, true
+		return stop{reason: ReasonBudgetExhausted, detail: fmt.Sprintf("the run's credit cap was reached: %d of %d credits used (the next item costs %d)", r.CreditsUsed, r.CreditCap, h.Amount)}, true
 	case errors.Is(err, db.ErrInsufficientCredits):
 		acc, _ := x.s.db.AccountByID(x.ctx, x.run.AccountID)
-		return stop{reason: ReasonInsufficientCredits, detail: fmt.Sprintf("insufficient credits: balance %d, next %s item costs %d", acc.Credits, op, h.Amount)}, true
+		return stop{reason: ReasonInsufficientCredits, detail: fmt.Sprintf("not enough credits: the balance is %d, the next item costs %d", acc.Credits, h.Amount)}, true
 	}
 	return stop{}, false
-}
-
-// lost turns a commit refused for the lease into the executor's stop.
-func (x *executor) lost(err error) error {
-	if errors.Is(err, db.ErrLeaseLost) {
-		switch x.refresh() {
-		case db.RunPaused:
-			return errPaused
-		case db.RunCancelled:
-			x.cancel(errCancelled)
-		default:
-			x.cancel(errLost)
-		}
-		return x.cause()
-	}
-	return err
-}
-
-// cause is why the executor's context ended (nil while it runs).
-func (x *executor) cause() error {
-	if x.ctx.Err() == nil {
-		return nil
-	}
-	return context.Cause(x.ctx)
 }

@@ -1,24 +1,17 @@
 package automation
 
-import (
-	"context"
-	"fmt"
-
-	"autopress/db"
-)
-
 // EstimateInput is everything the estimate of a site's next run depends on.
+// The per-stage slices are indexed by stage number, like a Snapshot.
 type EstimateInput struct {
 	// Pending is db.PendingCounts: the items waiting in front of each stage.
-	Pending [8]int
+	Pending []int
 	// AwaitingImages counts drafts whose prompts are extracted and whose
 	// images are not all done (db.ArticlesAwaitingImages).
 	AwaitingImages int
-	// Limits are the per-run item limits (0 = unlimited), Enabled the stage
-	// toggles; stage 7 also needs AutoApproval.
-	Limits       [8]int
-	Enabled      [8]bool
-	AutoApproval bool
+	// Limits are the per-run item limits (0 = unlimited); Enabled says which
+	// stages run (their switch, and auto-approval where a stage needs it).
+	Limits  []int
+	Enabled []bool
 	// Costs are the credits per unit of each active operation (Costs);
 	// OpBudgets each operation's budget in the run (RunBudgets; negative =
 	// unlimited, missing = 0).
@@ -34,6 +27,22 @@ type EstimateInput struct {
 	// BudgetMode is the site's budget mode, for display (OpBudgets
 	// already reflect it).
 	BudgetMode string
+}
+
+func (in EstimateInput) pending(n int) int {
+	if n < 0 || n >= len(in.Pending) {
+		return 0
+	}
+	return in.Pending[n]
+}
+
+func (in EstimateInput) runs(n int) bool { return n >= 0 && n < len(in.Enabled) && in.Enabled[n] }
+
+func (in EstimateInput) limit(n int) int {
+	if n < 0 || n >= len(in.Limits) {
+		return 0
+	}
+	return in.Limits[n]
 }
 
 // Unlimited is a stage's PerRun when nothing caps what it takes in a run;
@@ -83,10 +92,20 @@ type StageEstimate struct {
 
 // RunEstimate is the forecast of a site's next run.
 type RunEstimate struct {
-	// Stages are indexed 1–7.
-	Stages [8]StageEstimate
+	// Stages are in pipeline order.
+	Stages []StageEstimate
 	// Credits is the run's total.
 	Credits int64
+}
+
+// Stage returns the estimate of stage n (zero when there is none).
+func (e RunEstimate) Stage(n int) StageEstimate {
+	for _, se := range e.Stages {
+		if se.Stage == n {
+			return se
+		}
+	}
+	return StageEstimate{}
 }
 
 // Estimate forecasts the next run, stage by stage, the way the executor
@@ -119,46 +138,42 @@ type RunEstimate struct {
 //
 // Failures, retries and other runs of the account spending its balance
 // meanwhile are not modelled.
-func Estimate(in EstimateInput) RunEstimate {
-	var out RunEstimate
+func Estimate(in EstimateInput) RunEstimate { return Stages.Estimate(in) }
+
+// Estimate forecasts the next run through the stages of p (see Estimate).
+func (p Pipeline) Estimate(in EstimateInput) RunEstimate {
+	out := RunEstimate{Stages: make([]StageEstimate, 0, len(p))}
 	capLeft := int64(Unlimited)
 	if in.CreditCap > 0 {
 		capLeft = in.CreditCap
 	}
 	balance := max(in.Balance, 0)
-	perArticle := max(in.ImagesPerArticle, 0)
-	inflow, review := 0, 0
-	articlesIn6 := in.AwaitingImages
-	for st := 1; st <= 7; st++ {
-		se := StageEstimate{Stage: st, Pending: in.Pending[st], Operation: StageOperation[st]}
-		se.Input = in.Pending[st] + inflow
-		if st == 7 {
-			se.Input = in.Pending[st] + review
+	r := ratios{IdeasPerCluster: in.IdeasPerCluster, ImagesPerArticle: in.ImagesPerArticle}
+	f := flow{illustrating: in.AwaitingImages}
+	for _, st := range p {
+		se := StageEstimate{Stage: st.Number, Pending: in.pending(st.Number), Operation: st.Operation, Runs: in.runs(st.Number)}
+		se.Input = se.Pending + f.next
+		if st.input != nil {
+			se.Input = st.input(f, se.Pending)
 		}
-		se.Runs = in.Enabled[st] && (st != 7 || in.AutoApproval)
 		cost := in.Costs[se.Operation]
-		paid := se.Operation != "" && cost > 0
+		paid := !st.Free() && cost > 0
 		if paid {
 			se.Cost, se.Budget = cost, in.OpBudgets[se.Operation]
 		}
 		if !se.Runs {
-			se.PerRun = 0
 			se.RunsNeeded = runsNeeded(se.Pending, 0)
-			out.Stages[st] = se
-			inflow = 0
+			out.Stages = append(out.Stages, se)
+			f.next = 0
 			continue
 		}
-		perCall := 1
-		if st == 1 {
-			perCall = batchSize
-		}
 		perRun, why := Unlimited, ""
-		if lim := in.Limits[st]; lim > 0 {
+		if lim := in.limit(st.Number); lim > 0 {
 			perRun, why = lim, CutLimit
 		}
 		if paid {
 			calls, reason := affordable(se.Budget, capLeft, balance, cost)
-			if byCredits := calls * perCall; perRun == Unlimited || byCredits < perRun {
+			if byCredits := calls * st.Batch; perRun == Unlimited || byCredits < perRun {
 				perRun, why = byCredits, reason
 			}
 		}
@@ -168,7 +183,7 @@ func Estimate(in EstimateInput) RunEstimate {
 			se.Items, se.CutBy = perRun, why
 		}
 		if paid {
-			se.Calls = (se.Items + perCall - 1) / perCall
+			se.Calls = (se.Items + st.Batch - 1) / st.Batch
 			se.Credits = int64(se.Calls) * cost
 			balance -= se.Credits
 			if capLeft != Unlimited {
@@ -177,28 +192,11 @@ func Estimate(in EstimateInput) RunEstimate {
 			out.Credits += se.Credits
 		}
 		se.RunsNeeded = runsNeeded(se.Pending, perRun)
-		out.Stages[st] = se
-
-		switch st {
-		case 1:
-			inflow = 0 // the clusters stage 1 makes are not known in advance
-		case 2:
-			inflow = se.Items * max(in.IdeasPerCluster, 0)
-		case 3, 4:
-			inflow = se.Items
-		case 5:
-			inflow = se.Items * perArticle
-			if perArticle == 0 {
-				review += se.Items
-			} else {
-				articlesIn6 += se.Items
-			}
-		case 6:
-			done := articlesIn6
-			if se.Items < se.Input {
-				done = min(articlesIn6, se.Items/max(perArticle, 1))
-			}
-			review += done
+		out.Stages = append(out.Stages, se)
+		if st.feed != nil {
+			st.feed(&f, r, se.Items, se.Input)
+		} else {
+			f.next = se.Items
 		}
 	}
 	return out
@@ -231,50 +229,4 @@ func runsNeeded(pending, perRun int) int {
 		return 1
 	}
 	return (pending + perRun - 1) / perRun
-}
-
-// EstimateInput loads what Estimate needs for a site's next run with its
-// saved settings, as a run started now would see them.
-func (s *Service) EstimateInput(ctx context.Context, site db.Site) (EstimateInput, error) {
-	cfg, err := s.db.GetAutomationConfig(ctx, site.ID)
-	if err != nil {
-		return EstimateInput{}, fmt.Errorf("automation: config: %w", err)
-	}
-	autoApprove, err := s.db.AutoApprovalEnabled(ctx, site.ID)
-	if err != nil {
-		return EstimateInput{}, fmt.Errorf("automation: publishing settings: %w", err)
-	}
-	return s.estimateInput(ctx, site, cfg, autoApprove)
-}
-
-func (s *Service) estimateInput(ctx context.Context, site db.Site, cfg db.AutomationConfig, autoApprove bool) (EstimateInput, error) {
-	pending, err := s.db.PendingCounts(ctx, site.ID)
-	if err != nil {
-		return EstimateInput{}, err
-	}
-	awaiting, err := s.db.ArticlesAwaitingImages(ctx, site.ID)
-	if err != nil {
-		return EstimateInput{}, err
-	}
-	costList, err := s.db.CreditCosts(ctx)
-	if err != nil {
-		return EstimateInput{}, err
-	}
-	budget, err := s.db.GetAIBudget(ctx, site.ID)
-	if err != nil {
-		return EstimateInput{}, err
-	}
-	acc, err := s.db.AccountByID(ctx, site.AccountID)
-	if err != nil {
-		return EstimateInput{}, err
-	}
-	_, ops := RunBudgets(cfg, budget, costList, acc.Credits)
-	in := EstimateInput{Pending: pending, AwaitingImages: awaiting, AutoApproval: autoApprove, Costs: Costs(costList),
-		OpBudgets: ops, CreditCap: cfg.MaxCreditsPerRun, Balance: acc.Credits,
-		IdeasPerCluster: s.cfg.IdeasPerCluster, ImagesPerArticle: s.cfg.ImagesPerArticle, BudgetMode: budget.Mode}
-	for st := 1; st <= 7; st++ {
-		in.Enabled[st] = cfg.StageEnabled(st)
-		in.Limits[st] = cfg.StageLimit(st)
-	}
-	return in, nil
 }

@@ -17,7 +17,7 @@ func unlimitedBudgets() map[string]int64 {
 	return out
 }
 
-func allOn() [8]bool { return [8]bool{false, true, true, true, true, true, true, true} }
+func allOn() []bool { return []bool{false, true, true, true, true, true, true, true} }
 
 // want is one stage's expected figures: items, credits, per run, runs
 // needed and what cut it.
@@ -32,15 +32,15 @@ type want struct {
 func TestEstimate(t *testing.T) {
 	base := func() EstimateInput {
 		return EstimateInput{
-			Pending:        [8]int{0, 120, 2, 1, 3, 1, 4, 2},
-			AwaitingImages: 2, Enabled: allOn(), AutoApproval: true,
+			Pending:        []int{0, 120, 2, 1, 3, 1, 4, 2},
+			AwaitingImages: 2, Enabled: allOn(),
 			Costs: testCosts, OpBudgets: unlimitedBudgets(), Balance: 10000,
 			IdeasPerCluster: 3, ImagesPerArticle: 2,
 		}
 	}
 	tasksOnly := func() EstimateInput {
 		in := base()
-		in.Pending = [8]int{0, 0, 0, 0, 8, 0, 0, 0}
+		in.Pending = []int{0, 0, 0, 0, 8, 0, 0, 0}
 		in.AwaitingImages = 0
 		in.Enabled[1], in.Enabled[2], in.Enabled[3] = false, false, false
 		return in
@@ -63,7 +63,7 @@ func TestEstimate(t *testing.T) {
 		}, 451},
 		{"limits", func() EstimateInput {
 			in := base()
-			in.Limits = [8]int{0, 60, 0, 0, 4, 0, 5, 0}
+			in.Limits = []int{0, 60, 0, 0, 4, 0, 5, 0}
 			return in
 		}, map[int]want{
 			1: {60, 10, 60, 2, CutLimit},
@@ -111,7 +111,7 @@ func TestEstimate(t *testing.T) {
 		{"disabled stage 5 and no auto-approval", func() EstimateInput {
 			in := base()
 			in.Enabled[5] = false
-			in.AutoApproval = false
+			in.Enabled[7] = false
 			return in
 		}, map[int]want{
 			4: {10, 200, (10000 - 21) / 20, 1, ""},
@@ -140,7 +140,7 @@ func TestEstimate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			est := Estimate(tc.in())
 			for st, w := range tc.stages {
-				se := est.Stages[st]
+				se := est.Stage(st)
 				got := want{se.Items, se.Credits, se.PerRun, se.RunsNeeded, se.CutBy}
 				if got != w {
 					t.Errorf("stage %d: got %+v, want %+v", st, got, w)
@@ -201,11 +201,11 @@ func TestEstimateMatchesRun(t *testing.T) {
 					c.Stage1Enabled, c.Stage2Enabled, c.Stage3Enabled = false, false, false
 				})
 				tc.setup(e)
-				in, err := e.svc.EstimateInput(e.ctx, e.site)
+				inputs, err := e.svc.loadInputs(e.ctx, e.site)
 				if err != nil {
 					t.Fatal(err)
 				}
-				est := Estimate(in)
+				est := Estimate(e.svc.estimateInput(inputs))
 				if est.Credits == 0 {
 					t.Fatal("the scenario spends nothing")
 				}
@@ -219,7 +219,7 @@ func TestEstimateMatchesRun(t *testing.T) {
 					t.Errorf("run spent %d credits, the estimate said %d", got.CreditsUsed, est.Credits)
 				}
 				for _, sr := range e.results(r.ID) {
-					se := est.Stages[sr.Stage]
+					se := est.Stage(sr.Stage)
 					if sr.Stage == 7 {
 						// Approvals after a partial stage 6 are an upper
 						// estimate (see Estimate); stage 7 is free.
@@ -238,9 +238,9 @@ func TestEstimateMatchesRun(t *testing.T) {
 				}
 				for _, s := range spend {
 					var want int64
-					for st := 1; st <= 7; st++ {
-						if StageOperation[st] == s.Operation {
-							want = est.Stages[st].Credits
+					for _, st := range Stages {
+						if st.Operation == s.Operation {
+							want = est.Stage(st.Number).Credits
 						}
 					}
 					if s.Spent != want {

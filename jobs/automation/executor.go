@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"autopress/db"
 )
@@ -40,40 +41,36 @@ type executor struct {
 	lastErr string
 }
 
+// errUnreadable marks a run whose stored snapshot cannot be parsed: it is
+// failed, not retried.
+var errUnreadable = errors.New("automation: run cannot be read")
+
 // claim takes the run's lease and registers an executor for it. It returns
-// nil (no error) when the run had to be failed for too many takeovers.
+// nil (no error) when the run had to be failed for too many takeovers, or
+// the instance is shutting down; errUnreadable (after failing the run) when
+// its snapshot cannot be parsed.
 func (s *Service) claim(parent context.Context, runID int64) (*executor, error) {
 	now := s.clock.Now()
 	r, takeover, err := s.db.ClaimRun(parent, runID, s.owner, now, s.cfg.LeaseTTL)
 	if err != nil {
 		return nil, err
 	}
-	if takeover {
-		if r.Takeovers > s.cfg.MaxTakeovers {
-			detail := fmt.Sprintf("The run was taken over %d times after its executor stopped renewing its lease; giving up.", r.Takeovers)
-			if err := s.db.FailRunUnowned(parent, r.ID, "failed", detail, now); err != nil {
-				return nil, err
-			}
-			s.db.RefundUnsettled(parent, r.ID, "run failed", now)
-			s.log.Error("run failed: too many takeovers", "run_id", r.ID)
-			return nil, nil
-		}
-		s.m.takeover()
-		s.db.AddEvent(parent, db.Event{RunID: r.ID, At: now, Level: "warn", Stage: r.CurrentStage,
-			Message: fmt.Sprintf("Executor %s took the run over: the previous executor's lease expired (takeover %d of at most %d)", s.owner, r.Takeovers, s.cfg.MaxTakeovers)})
-	} else {
-		s.db.AddEvent(parent, db.Event{RunID: r.ID, At: now, Stage: r.CurrentStage, Message: "Executor " + s.owner + " claimed the run"})
-	}
-	site, err := s.db.SiteByID(parent, r.SiteID)
-	if err != nil {
-		s.db.ReleaseLease(parent, r.ID, s.owner, now)
-		return nil, err
+	if takeover && r.Takeovers > s.cfg.MaxTakeovers {
+		detail := fmt.Sprintf("The run was taken over %d times after its executor stopped renewing its lease; giving up.", r.Takeovers)
+		s.failRun(parent, r, detail)
+		return nil, nil
 	}
 	snap, err := ParseSnapshot(r)
 	if err != nil {
-		s.db.ReleaseLease(parent, r.ID, s.owner, now)
+		s.failRun(parent, r, "The run's stored settings cannot be read ("+err.Error()+"); it cannot go on.")
+		return nil, fmt.Errorf("%w: %w", errUnreadable, err)
+	}
+	site, err := s.db.SiteByID(parent, r.SiteID)
+	if err != nil {
+		s.release(parent, r.ID)
 		return nil, err
 	}
+	s.noteClaim(parent, r, takeover, now)
 	ctx, cancel := context.WithCancelCause(context.WithoutCancel(parent))
 	x := &executor{s: s, run: r, site: site, snap: snap, ctx: ctx, cancel: cancel, pokeCh: make(chan struct{}, 1)}
 	x.stopAF = context.AfterFunc(parent, func() { cancel(errShutdown) })
@@ -83,7 +80,7 @@ func (s *Service) claim(parent context.Context, runID int64) (*executor, error) 
 		s.mu.Unlock()
 		x.stopAF()
 		cancel(errShutdown)
-		s.db.ReleaseLease(context.WithoutCancel(parent), r.ID, s.owner, s.clock.Now())
+		s.release(parent, r.ID)
 		return nil, nil
 	}
 	s.running[r.ID] = x
@@ -91,6 +88,38 @@ func (s *Service) claim(parent context.Context, runID int64) (*executor, error) 
 	s.wg.Add(1)
 	s.mu.Unlock()
 	return x, nil
+}
+
+// noteClaim logs a claim in the run's log (and counts a takeover).
+func (s *Service) noteClaim(ctx context.Context, r db.Run, takeover bool, now time.Time) {
+	e := db.Event{RunID: r.ID, At: now, Stage: r.CurrentStage, Message: "Executor " + s.owner + " claimed the run"}
+	if takeover {
+		s.m.takeover()
+		e.Level = "warn"
+		e.Message = fmt.Sprintf("Executor %s took the run over: the previous executor's lease expired (takeover %d of at most %d)", s.owner, r.Takeovers, s.cfg.MaxTakeovers)
+	}
+	db.BestEffort(ctx, s.log, "claim event", func(ctx context.Context) error { return s.db.AddEvent(ctx, e) })
+}
+
+// failRun fails a run this instance just claimed but cannot work, and
+// refunds its unsettled holds.
+func (s *Service) failRun(ctx context.Context, r db.Run, detail string) {
+	now := s.clock.Now()
+	s.log.Error("run failed", "run_id", r.ID, "site_id", r.SiteID, "reason", detail)
+	db.BestEffort(ctx, s.log, "fail run", func(ctx context.Context) error {
+		return s.db.FailRunUnowned(ctx, r.ID, ReasonFailed, detail, now)
+	})
+	db.BestEffort(ctx, s.log, "refund failed run", func(ctx context.Context) error {
+		_, err := s.db.RefundUnsettled(ctx, r.ID, "run failed", now)
+		return err
+	})
+}
+
+// release gives a run's lease back so any executor may claim it at once.
+func (s *Service) release(ctx context.Context, runID int64) {
+	db.BestEffort(ctx, s.log, "release lease", func(ctx context.Context) error {
+		return s.db.ReleaseLease(ctx, runID, s.owner, s.clock.Now())
+	})
 }
 
 func (x *executor) poke() {
@@ -134,6 +163,9 @@ func (x *executor) execute() {
 		x.s.mu.Lock()
 		delete(x.s.running, x.run.ID)
 		x.s.mu.Unlock()
+		if x.s.cfg.OnStop != nil {
+			x.s.cfg.OnStop(x.run.ID)
+		}
 	}()
 	hbDone := make(chan struct{})
 	go func() { defer close(hbDone); x.heartbeat() }()
@@ -149,8 +181,8 @@ func (x *executor) execute() {
 		log.Info("run paused; executor released it")
 	case cause != nil && errors.Is(cause, errShutdown):
 		// Let another instance take the run over at once.
-		x.s.db.ReleaseLease(context.Background(), x.run.ID, x.s.owner, x.now())
-		x.s.db.AddEvent(context.Background(), db.Event{RunID: x.run.ID, At: x.now(), Level: "warn", Message: "Executor " + x.s.owner + " stopped (instance shutting down); the run continues on the next executor"})
+		x.s.release(x.ctx, x.run.ID)
+		x.event(db.Event{Level: "warn", Message: "Executor " + x.s.owner + " stopped (instance shutting down); the run continues on the next executor"})
 		log.Info("executor stopped for shutdown")
 	case cause != nil && (errors.Is(cause, errLost) || errors.Is(cause, errNoDB)):
 		log.Warn("executor lost its lease", "cause", cause)
@@ -211,20 +243,12 @@ func (x *executor) heartbeat() {
 // A pause seen anywhere (in a stage or while finishing) drains, then gives
 // the lease up; if the run was resumed meanwhile it carries on.
 func (x *executor) stages() error {
-	stage := x.run.CurrentStage
+	n := x.run.CurrentStage
 	for {
 		if err := x.ctx.Err(); err != nil {
 			return err
 		}
-		var err error
-		switch {
-		case stage > 7:
-			err = x.finish()
-		case !x.snap.Enabled[stage]:
-			err = x.skipStage(stage)
-		default:
-			err = x.runStage(stage)
-		}
+		err := x.step(n)
 		if errors.Is(err, errPaused) {
 			released, rerr := x.s.db.ReleaseIfPaused(x.ctx, x.run.ID, x.s.owner, x.now())
 			if rerr != nil {
@@ -237,23 +261,35 @@ func (x *executor) stages() error {
 			x.status.Store(db.RunRunning)
 			continue
 		}
-		if err != nil || stage > 7 {
+		if err != nil || n > x.s.stages.Last() {
 			return err
 		}
-		stage++
+		n++
 	}
 }
 
-func (x *executor) skipStage(stage int) error {
-	pending, err := x.s.db.CountPending(x.ctx, stage, x.run.SiteID, 0)
+// step works stage n, or finishes the run after the last stage.
+func (x *executor) step(n int) error {
+	st, ok := x.s.stages.Numbered(n)
+	switch {
+	case !ok:
+		return x.finish()
+	case !x.snap.StageEnabled(n):
+		return x.skipStage(st)
+	}
+	return x.runStage(st)
+}
+
+func (x *executor) skipStage(st Stage) error {
+	pending, err := x.s.db.CountPending(x.ctx, st.Number, x.run.SiteID, 0)
 	if err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("Stage %d (%s) is disabled: %d item(s) wait in front of it", stage, StageNames[stage], pending)
-	if stage == 7 && !x.snap.AutoApproval {
-		msg = fmt.Sprintf("Stage 7 skipped: auto-approval is off, %d article(s) wait in review for a person", pending)
+	msg := fmt.Sprintf("%s is switched off: %d item(s) wait in front of it", st.Name, pending)
+	if st.NeedsAutoApproval && !x.snap.AutoApproval {
+		msg = fmt.Sprintf("%s skipped: auto-approval is off, %d %s wait for a person", st.Name, pending, st.Input)
 	}
-	return x.s.db.FinishStage(x.ctx, db.StageEnd{RunID: x.run.ID, Owner: x.s.owner, Stage: stage, State: "skipped", Message: msg, Now: x.now()})
+	return x.s.db.FinishStage(x.ctx, db.StageEnd{RunID: x.run.ID, Owner: x.s.owner, Stage: st.Number, State: "skipped", Message: msg, Now: x.now()})
 }
 
 // finish ends the run with its most severe outcome.
@@ -265,7 +301,7 @@ func (x *executor) finish() error {
 	x.mu.Lock()
 	lastErr := x.lastErr
 	x.mu.Unlock()
-	o := Outcome(results, lastErr)
+	o := x.s.stages.Outcome(results, lastErr)
 	err = x.s.db.FinishRun(x.ctx, x.run.ID, x.s.owner, o.Status, o.Reason, o.Detail, o.Error, x.now())
 	if errors.Is(err, db.ErrLeaseLost) {
 		if x.refresh() == db.RunPaused {
@@ -277,9 +313,10 @@ func (x *executor) finish() error {
 		return err
 	}
 	if n, err := x.s.db.RefundUnsettled(x.ctx, x.run.ID, "work never committed", x.now()); err != nil {
+		// The minute's sweep (SweepHolds) refunds them later.
 		x.s.log.Error("refund unsettled holds", "run_id", x.run.ID, "err", err)
 	} else if n > 0 {
-		x.s.db.AddEvent(x.ctx, db.Event{RunID: x.run.ID, At: x.now(), Message: fmt.Sprintf("Refunded %d hold(s) of work that never committed", n)})
+		x.event(db.Event{Message: fmt.Sprintf("Refunded %d hold(s) of work that never committed", n)})
 	}
 	x.s.m.finished(o.Status, o.Reason)
 	x.s.log.Info("run finished", "run_id", x.run.ID, "status", o.Status, "reason", o.Reason)
@@ -290,4 +327,37 @@ func (x *executor) noteError(msg string) {
 	x.mu.Lock()
 	x.lastErr = msg
 	x.mu.Unlock()
+}
+
+// event adds a line to the run's log, best effort.
+func (x *executor) event(e db.Event) {
+	e.RunID = x.run.ID
+	if e.At.IsZero() {
+		e.At = x.now()
+	}
+	db.BestEffort(x.ctx, x.s.log, "run event", func(ctx context.Context) error { return x.s.db.AddEvent(ctx, e) })
+}
+
+// lost turns a commit refused for the lease into the executor's stop.
+func (x *executor) lost(err error) error {
+	if errors.Is(err, db.ErrLeaseLost) {
+		switch x.refresh() {
+		case db.RunPaused:
+			return errPaused
+		case db.RunCancelled:
+			x.cancel(errCancelled)
+		default:
+			x.cancel(errLost)
+		}
+		return x.cause()
+	}
+	return err
+}
+
+// cause is why the executor's context ended (nil while it runs).
+func (x *executor) cause() error {
+	if x.ctx.Err() == nil {
+		return nil
+	}
+	return context.Cause(x.ctx)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"autopress/db"
+	"autopress/db/dbtest"
 	"autopress/jobs/ai"
 )
 
@@ -142,7 +143,7 @@ func (e *env) config(f func(c *db.AutomationConfig)) {
 
 func (e *env) start() db.Run {
 	e.t.Helper()
-	r, err := e.svc.Start(e.ctx, e.user.AccountID, e.site.ID, "tester")
+	r, err := e.svc.Start(e.ctx, e.site, "tester")
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -213,7 +214,7 @@ func (e *env) assertDrained() {
 func (e *env) assertLedger() {
 	e.t.Helper()
 	acc, _ := e.d.AccountByID(e.ctx, e.user.AccountID)
-	sum, _ := e.d.LedgerSum(e.ctx, e.user.AccountID)
+	sum := dbtest.LedgerSum(e.t, e.d, e.user.AccountID)
 	if sum != acc.Credits {
 		e.t.Errorf("ledger sums to %d, balance is %d", sum, acc.Credits)
 	}

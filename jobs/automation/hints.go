@@ -18,9 +18,6 @@ type Hint struct {
 	Text  string `json:"text"`
 }
 
-// StageInputs names what waits in front of each stage, for messages.
-var StageInputs = [8]string{"", "new keywords", "new clusters", "new ideas", "queued tasks", "drafts", "image prompts", "articles in review"}
-
 // HintInput is what Hints looks at.
 type HintInput struct {
 	Config     db.AutomationConfig
@@ -42,112 +39,95 @@ const maxSlotCount = 5000
 // without auto-approval, a limit that exceeds what the stage before it can
 // feed per run (or is fed more than it takes), a stage that can pay for
 // nothing, and approvals beyond the publishing slots until the run after.
-func Hints(in HintInput) []Hint {
+func Hints(in HintInput) []Hint { return Stages.Hints(in) }
+
+// Hints lists the hints about the stages of p (see Hints).
+func (p Pipeline) Hints(in HintInput) []Hint {
 	cfg := in.Config
+	autoApproval := in.Publishing.AutoApprovalEnabled
 	var out []Hint
 	add := func(field, format string, args ...any) {
 		out = append(out, Hint{Field: field, Text: fmt.Sprintf(format, args...)})
 	}
-	for st := 1; st <= 7; st++ {
-		if !cfg.StageEnabled(st) {
-			add(fmt.Sprintf("stage%d_enabled", st), "stage %d disabled: %s will wait", st, StageInputs[st])
-		}
-	}
-	stage7 := cfg.Stage7Enabled && in.Publishing.AutoApprovalEnabled
-	if cfg.Stage7Enabled && !in.Publishing.AutoApprovalEnabled {
-		add("stage7_enabled", "auto-approval is off: stage 7 will not run (articles wait in review for a person; the switch is in the publishing settings)")
-	}
-	runs := func(st int) bool { return cfg.StageEnabled(st) && (st != 7 || stage7) }
-
-	for st := 3; st <= 7; st++ {
-		up := st - 1
-		lim, upLim := cfg.StageLimit(st), cfg.StageLimit(up)
-		if lim == 0 || upLim == 0 || !runs(st) || !runs(up) {
-			continue
-		}
-		feed, ok := feedOf(up, upLim, in.IdeasPerCluster, in.ImagesPerArticle)
-		if !ok {
-			continue
-		}
+	r := ratios{IdeasPerCluster: in.IdeasPerCluster, ImagesPerArticle: in.ImagesPerArticle}
+	for i, st := range p {
 		switch {
-		case lim > feed:
-			add(StageLimitField[st], "%s (%d) exceeds what %s (%d) feeds each run%s", StageLimitField[st], lim, StageLimitField[up], upLim, feedNote(up, feed))
-		case feed > lim:
-			add(StageLimitField[st], "%s (%d) feeds more than %s (%d) takes each run%s: %s pile up", StageLimitField[up], upLim, StageLimitField[st], lim, feedNote(up, feed), StageInputs[st])
+		case !st.Enabled(cfg):
+			add(st.ToggleColumn, "%s is switched off: %s will wait in front of it.", st.Name, st.Input)
+		case st.NeedsAutoApproval && !autoApproval:
+			add(st.ToggleColumn, "Auto-approval is off in the publishing settings, so %s will not run: %s wait for a person.", st.Name, st.Input)
 		}
+		if i > 0 {
+			limitHint(add, p[i-1], st, cfg, autoApproval, r)
+		}
+		creditHint(add, st, in.Estimate.Stage(st.Number), cfg)
 	}
-
-	for st := 1; st <= 7; st++ {
-		se := in.Estimate.Stages[st]
-		if !se.Runs || se.PerRun != 0 {
-			continue
-		}
-		cost := se.Cost
-		switch se.CutBy {
-		case CutBudget:
-			add(StageLimitField[st], "stage %d can take nothing per run: the %s budget (%d credits) is less than one call (%d credits)", st, se.Operation, se.Budget, cost)
-		case CutRunCap:
-			add(StageLimitField[st], "stage %d can take nothing per run: max_credits_per_run (%d) is used up by the stages before it", st, cfg.MaxCreditsPerRun)
-		case CutBalance:
-			add(StageLimitField[st], "stage %d can take nothing per run: the account's balance does not cover one call (%d credits)", st, cost)
-		}
-	}
-
-	if stage7 {
-		if h, ok := publishingHint(in); ok {
+	if last := p[len(p)-1]; last.NeedsAutoApproval && last.Runs(cfg, autoApproval) {
+		if h, ok := publishingHint(in, last); ok {
 			out = append(out, h)
 		}
 		if !in.Publishing.AutoPublishEnabled {
-			add(StageLimitField[7], "auto-publish is off: approved articles wait for a person to schedule them")
+			add(last.LimitColumn, "Auto-publish is off: approved articles wait for a person to schedule them.")
 		}
 	}
 	return out
 }
 
-// feedOf is how many items a stage with limit feeds the next stage per run.
-func feedOf(stage, limit, ideasPerCluster, imagesPerArticle int) (int, bool) {
-	switch stage {
-	case 2:
-		return limit * ideasPerCluster, ideasPerCluster > 0
-	case 3, 4:
-		return limit, true
-	case 5:
-		return limit * imagesPerArticle, imagesPerArticle > 0
-	case 6:
-		if imagesPerArticle == 0 {
-			return 0, false
-		}
-		return limit / imagesPerArticle, true
+// limitHint compares a stage's limit with what the stage before it feeds it
+// per run at that stage's limit.
+func limitHint(add func(string, string, ...any), up, st Stage, cfg db.AutomationConfig, autoApproval bool, r ratios) {
+	lim, upLim := st.Limit(cfg), up.Limit(cfg)
+	if lim == 0 || upLim == 0 || !st.Runs(cfg, autoApproval) || !up.Runs(cfg, autoApproval) {
+		return
 	}
-	return 0, false
+	feed, note := upLim, ""
+	if up.feedsPerRun != nil {
+		var ok bool
+		if feed, note, ok = up.feedsPerRun(upLim, r); !ok {
+			return
+		}
+		note = " (" + note + ")"
+	} else if up.feed != nil {
+		return // what it makes is not known in advance
+	}
+	switch {
+	case lim > feed:
+		add(st.LimitColumn, "%s may take %d %s per run, more than %s feeds it with its limit of %d %s%s.", st.Name, lim, st.Unit, up.Name, upLim, up.Unit, note)
+	case feed > lim:
+		add(st.LimitColumn, "%s, with its limit of %d %s, feeds more than %s takes per run (%d %s)%s: %s pile up.", up.Name, upLim, up.Unit, st.Name, lim, st.Unit, note, st.Input)
+	}
 }
 
-func feedNote(stage, feed int) string {
-	switch stage {
-	case 2:
-		return fmt.Sprintf(" (up to %d ideas)", feed)
-	case 5:
-		return fmt.Sprintf(" (%d image prompts)", feed)
-	case 6:
-		return fmt.Sprintf(" (%d finished articles)", feed)
+// creditHint explains a paid stage that can take nothing per run.
+func creditHint(add func(string, string, ...any), st Stage, se StageEstimate, cfg db.AutomationConfig) {
+	if !se.Runs || se.PerRun != 0 {
+		return
 	}
-	return ""
+	switch se.CutBy {
+	case CutBudget:
+		add(st.LimitColumn, "%s can take nothing per run: its credit budget (%d credits) is less than one call (%d credits).", st.Name, se.Budget, se.Cost)
+	case CutRunCap:
+		add(st.LimitColumn, "%s can take nothing per run: the run's credit cap (%d credits) is used up by the stages before it.", st.Name, cfg.MaxCreditsPerRun)
+	case CutBalance:
+		add(st.LimitColumn, "%s can take nothing per run: the account's balance does not cover one call (%d credits).", st.Name, se.Cost)
+	}
 }
 
 // publishingHint compares what stage 7 approves per run with the free
 // publishing slots: those between the next scheduled run and the one after
 // it, or, without a schedule, the average per day over the coming week.
 // Immediate publishing absorbs anything and gives no hint.
-func publishingHint(in HintInput) (Hint, bool) {
+func publishingHint(in HintInput, st Stage) (Hint, bool) {
 	cfg, ps := in.Config, in.Publishing
 	plan := publishing.Plan(ps)
 	if plan.Mode == publishing.ModeImmediate || plan.Validate() != nil || in.Location == nil {
 		return Hint{}, false
 	}
-	approvals, what := cfg.MaxApprovalsPerRun, fmt.Sprintf("max_approvals_per_run (%d)", cfg.MaxApprovalsPerRun)
+	approvals := st.Limit(cfg)
+	what := fmt.Sprintf("The %s limit (%d %s a run)", st.Name, approvals, st.Unit)
 	if approvals == 0 {
-		approvals = in.Estimate.Stages[7].Items
-		what = fmt.Sprintf("stage 7's ~%d approvals next run (no limit)", approvals)
+		approvals = in.Estimate.Stage(st.Number).Items
+		what = fmt.Sprintf("The ~%d %s expected next run (no limit)", approvals, st.Unit)
 	}
 	if approvals <= 0 {
 		return Hint{}, false
@@ -168,7 +148,7 @@ func publishingHint(in HintInput) (Hint, bool) {
 		if err != nil || n >= approvals {
 			return Hint{}, false
 		}
-		return Hint{Field: StageLimitField[7], Text: fmt.Sprintf("%s is more than the publishing schedule absorbs before the next run (~%d slots on %s until the next %s run)",
+		return Hint{Field: st.LimitColumn, Text: fmt.Sprintf("%s is more than the publishing schedule takes before the next run (about %d slots on %s until the next %s run).",
 			what, n, where, cfg.Frequency)}, true
 	}
 	week := 7 * 24 * time.Hour
@@ -176,7 +156,7 @@ func publishingHint(in HintInput) (Hint, bool) {
 	if err != nil || n >= approvals*7 {
 		return Hint{}, false
 	}
-	return Hint{Field: StageLimitField[7], Text: fmt.Sprintf("%s is more than the publishing schedule absorbs per day (~%.1f slots a day on %s; no schedule, so runs start by hand)",
+	return Hint{Field: st.LimitColumn, Text: fmt.Sprintf("%s is more than the publishing schedule takes in a day (about %.1f slots a day on %s; runs start by hand, there is no schedule).",
 		what, float64(n)/7, where)}, true
 }
 
@@ -248,24 +228,17 @@ type Forecast struct {
 // Forecast estimates a site's next run with its saved settings and lists
 // the hints about them.
 func (s *Service) Forecast(ctx context.Context, site db.Site) (Forecast, error) {
-	cfg, err := s.db.GetAutomationConfig(ctx, site.ID)
-	if err != nil {
-		return Forecast{}, fmt.Errorf("automation: config: %w", err)
-	}
-	ps, err := s.db.GetPublishingSettings(ctx, site.ID)
-	if err != nil {
-		return Forecast{}, fmt.Errorf("automation: publishing settings: %w", err)
-	}
-	in, err := s.estimateInput(ctx, site, cfg, ps.AutoApprovalEnabled)
+	in, err := s.loadInputs(ctx, site)
 	if err != nil {
 		return Forecast{}, err
 	}
-	taken, err := s.db.TakenSlots(ctx, site.ID)
+	taken, err := s.db.QueuedSlots(ctx, site.ID)
 	if err != nil {
 		return Forecast{}, err
 	}
-	est := Estimate(in)
-	hints := Hints(HintInput{Config: cfg, Estimate: est, Publishing: ps, Location: site.Location(), Now: s.clock.Now(),
-		Taken: taken, IdeasPerCluster: in.IdeasPerCluster, ImagesPerArticle: in.ImagesPerArticle})
-	return Forecast{Config: cfg, Publishing: ps, Input: in, Estimate: est, Hints: hints}, nil
+	ein := s.estimateInput(in)
+	est := s.stages.Estimate(ein)
+	hints := s.stages.Hints(HintInput{Config: in.Config, Estimate: est, Publishing: in.Publishing, Location: site.Location(), Now: s.clock.Now(),
+		Taken: taken, IdeasPerCluster: ein.IdeasPerCluster, ImagesPerArticle: ein.ImagesPerArticle})
+	return Forecast{Config: in.Config, Publishing: in.Publishing, Input: ein, Estimate: est, Hints: hints}, nil
 }

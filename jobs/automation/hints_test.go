@@ -35,43 +35,43 @@ func TestHints(t *testing.T) {
 			c.MaxIdeasPerRun, c.MaxTasksPerRun = 2, 10
 			c.MaxContentPerRun, c.MaxImagesPerRun = 5, 4
 		}, nil, nil, map[string]string{
-			"max_tasks_per_run":  "max_tasks_per_run (10) exceeds what max_ideas_per_run (2) feeds each run",
-			"max_images_per_run": "max_content_per_run (5) feeds more than max_images_per_run (4) takes each run (10 image prompts): image prompts pile up",
+			"max_tasks_per_run":  "Writing may take 10 tasks per run, more than Tasks feeds it with its limit of 2 ideas.",
+			"max_images_per_run": "Image prompts, with its limit of 5 articles, feeds more than Images takes per run (4 images) (10 image prompts): image prompts pile up.",
 		}, []string{"max_approvals_per_run"}},
 		{"disabled stage and auto-approval off", func(c *db.AutomationConfig) { c.Stage5Enabled = false },
 			func(p *db.PublishingSettings) { p.AutoApprovalEnabled = false }, nil, map[string]string{
-				"stage5_enabled": "stage 5 disabled: drafts will wait",
-				"stage7_enabled": "auto-approval is off: stage 7 will not run",
+				"stage5_enabled": "Image prompts is switched off: drafts will wait in front of it.",
+				"stage7_enabled": "Auto-approval is off in the publishing settings, so Approval will not run",
 			}, []string{"max_approvals_per_run"}},
 		{"approvals beyond the slots until the next daily run", func(c *db.AutomationConfig) {
 			next := time.Date(2026, 3, 2, 5, 0, 0, 0, time.UTC) // Monday 06:00 CET
 			c.Enabled, c.NextRunAt, c.MaxApprovalsPerRun = true, &next, 50
 		}, nil, nil, map[string]string{
-			"max_approvals_per_run": "max_approvals_per_run (50) is more than the publishing schedule absorbs before the next run (~3 slots on mon–fri 09:00/14:00/18:00 until the next daily run)",
+			"max_approvals_per_run": "The Approval limit (50 approvals a run) is more than the publishing schedule takes before the next run (about 3 slots on mon–fri 09:00/14:00/18:00 until the next daily run).",
 		}, nil},
 		{"approvals without a schedule, per day", func(c *db.AutomationConfig) { c.MaxApprovalsPerRun = 5 }, nil, nil, map[string]string{
-			"max_approvals_per_run": "(~2.1 slots a day on mon–fri 09:00/14:00/18:00",
+			"max_approvals_per_run": "(about 2.1 slots a day on mon–fri 09:00/14:00/18:00",
 		}, nil},
 		{"unlimited approvals use the estimate", func(c *db.AutomationConfig) {
 			c.Frequency, c.Weekday, c.Enabled = Weekly, 1, true
 		}, func(p *db.PublishingSettings) {
 			p.SchedulingMode, p.PublishDays, p.StaggerStartTime, p.StaggerEndTime, p.StaggerIntervalMinutes = "stagger", "mon,wed,fri", "09:00", "10:00", 30
-		}, func(e *RunEstimate) { e.Stages[7].Items = 12 }, map[string]string{
-			"max_approvals_per_run": "stage 7's ~12 approvals next run (no limit) is more than the publishing schedule absorbs before the next run (~9 slots on mon, wed, fri every 30 min 09:00–10:00 until the next weekly run)",
+		}, func(e *RunEstimate) { e.Stages[6].Items = 12 }, map[string]string{
+			"max_approvals_per_run": "The ~12 approvals expected next run (no limit) is more than the publishing schedule takes before the next run (about 9 slots on mon, wed, fri every 30 min 09:00–10:00 until the next weekly run).",
 		}, nil},
 		{"immediate publishing absorbs anything", func(c *db.AutomationConfig) { c.MaxApprovalsPerRun = 500 },
 			func(p *db.PublishingSettings) { p.SchedulingMode = "immediate" }, nil, nil, []string{"max_approvals_per_run"}},
 		{"a stage that can pay for nothing", nil, nil, func(e *RunEstimate) {
-			e.Stages[6] = StageEstimate{Stage: 6, Runs: true, PerRun: 0, CutBy: CutBudget, Operation: "image_generation", Cost: 8, Budget: 5}
+			e.Stages[5] = StageEstimate{Stage: 6, Runs: true, PerRun: 0, CutBy: CutBudget, Operation: "image_generation", Cost: 8, Budget: 5}
 		}, map[string]string{
-			"max_images_per_run": "stage 6 can take nothing per run: the image_generation budget (5 credits) is less than one call (8 credits)",
+			"max_images_per_run": "Images can take nothing per run: its credit budget (5 credits) is less than one call (8 credits).",
 		}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, pub := defaults(), publishing
 			var est RunEstimate
-			for st := 1; st <= 7; st++ {
-				est.Stages[st] = StageEstimate{Stage: st, Runs: true, PerRun: Unlimited}
+			for _, st := range Stages {
+				est.Stages = append(est.Stages, StageEstimate{Stage: st.Number, Runs: true, PerRun: Unlimited})
 			}
 			if tc.cfg != nil {
 				tc.cfg(&cfg)

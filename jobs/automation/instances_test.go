@@ -31,7 +31,7 @@ func TestTwoInstancesShareRuns(t *testing.T) {
 			a := e.svc
 			b := New(d2, e.ai, e.clock, quiet, Config{DataDir: t.TempDir()})
 			var runs []int64
-			sites := []int64{e.site.ID}
+			sites := []db.Site{e.site}
 			for i := 0; i < 4; i++ {
 				s, err := d.CreateSite(e.ctx, db.Site{AccountID: e.user.AccountID, Name: fmt.Sprintf("Site %d", i), URL: "https://x.example.com", Timezone: "UTC"}, t0)
 				if err != nil {
@@ -44,10 +44,10 @@ func TestTwoInstancesShareRuns(t *testing.T) {
 				if _, err := d.ImportKeywords(e.ctx, s.ID, kws, t0); err != nil {
 					t.Fatal(err)
 				}
-				sites = append(sites, s.ID)
+				sites = append(sites, s)
 			}
-			for _, id := range sites {
-				r, err := a.Start(e.ctx, e.user.AccountID, id, "tester")
+			for _, s := range sites {
+				r, err := a.Start(e.ctx, s, "tester")
 				if err != nil {
 					t.Fatal(err)
 				}

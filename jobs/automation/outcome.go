@@ -52,6 +52,11 @@ type RunOutcome struct {
 // were attempted and every one failed; otherwise completed with the most
 // severe stage stop reason.
 func Outcome(results []db.StageResult, lastErr string) RunOutcome {
+	return Stages.Outcome(results, lastErr)
+}
+
+// Outcome is Outcome with the stage names of p.
+func (p Pipeline) Outcome(results []db.StageResult, lastErr string) RunOutcome {
 	processed, failed := 0, 0
 	o := RunOutcome{Status: db.RunCompleted, Reason: ReasonCompleted}
 	for _, r := range results {
@@ -63,7 +68,7 @@ func Outcome(results []db.StageResult, lastErr string) RunOutcome {
 		}
 		if reason != "" && severity[reason] > severity[o.Reason] {
 			o.Reason = reason
-			o.Detail = fmt.Sprintf("Stage %d (%s): %s", r.Stage, StageNames[r.Stage], r.StopDetail)
+			o.Detail = fmt.Sprintf("%s: %s", p.NameOf(r.Stage), r.StopDetail)
 		}
 	}
 	if processed == 0 && failed > 0 {

@@ -7,25 +7,30 @@ import "autopress/db"
 // enabled stages. A stage's expected count is fixed when it starts, so the
 // figure never goes backwards; it is 100 only when the run completed.
 func Progress(r db.Run, snap Snapshot, results []db.StageResult) int {
+	return Stages.Progress(r, snap, results)
+}
+
+// Progress is Progress over the stages of p.
+func (p Pipeline) Progress(r db.Run, snap Snapshot, results []db.StageResult) int {
 	if r.Status == db.RunCompleted {
 		return 100
 	}
-	enabled := snap.EnabledStages()
+	enabled := snap.EnabledStages(p)
 	if enabled == 0 {
 		return 0
 	}
 	var sum float64
 	for _, sr := range results {
-		if sr.Stage < 1 || sr.Stage > 7 || !snap.Enabled[sr.Stage] {
+		if _, ok := p.Numbered(sr.Stage); !ok || !snap.StageEnabled(sr.Stage) {
 			continue
 		}
 		sum += StageFraction(sr)
 	}
-	p := int(sum * 100 / float64(enabled))
-	if p > 99 {
-		p = 99
+	pct := int(sum * 100 / float64(enabled))
+	if pct > 99 {
+		pct = 99
 	}
-	return p
+	return pct
 }
 
 // StageFraction is one stage's progress from 0 to 1.

@@ -101,7 +101,7 @@ func TestCancelFreesSiteAndNothingCommitsAfter(t *testing.T) {
 		committed := e.count(`SELECT COUNT(*) FROM content WHERE run_id = ?`, r.ID)
 		events := e.count(`SELECT COUNT(*) FROM run_events WHERE run_id = ? AND message LIKE 'Wrote%'`, r.ID)
 		// The site is free at once.
-		r2, err := e.svc.Start(e.ctx, e.user.AccountID, e.site.ID, "tester")
+		r2, err := e.svc.Start(e.ctx, e.site, "tester")
 		if err != nil {
 			t.Fatalf("start right after cancel: %v", err)
 		}
@@ -141,7 +141,7 @@ func TestConcurrentStartsMakeOneRun(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := e.svc.Start(e.ctx, e.user.AccountID, e.site.ID, "tester")
+				_, err := e.svc.Start(e.ctx, e.site, "tester")
 				var active *db.ActiveRunError
 				switch {
 				case err == nil:
@@ -267,7 +267,7 @@ func TestTooManyTakeoversFailTheRun(t *testing.T) {
 		if got := e.run(r.ID); got.Status != db.RunFailed || !strings.Contains(got.StoppedDetail, "taken over") {
 			t.Fatalf("got %s: %s", got.Status, got.StoppedDetail)
 		}
-		if _, err := e.svc.Start(e.ctx, e.user.AccountID, e.site.ID, "tester"); err != nil {
+		if _, err := e.svc.Start(e.ctx, e.site, "tester"); err != nil {
 			t.Fatalf("a failed run must free the site: %v", err)
 		}
 	})
@@ -411,7 +411,7 @@ func TestRunWhereEveryItemFailsEndsFailed(t *testing.T) {
 		if got.Status != db.RunFailed || got.StoppedReason != ReasonFailed || !strings.Contains(got.StoppedDetail, "model not found") {
 			t.Fatalf("got %s/%s: %s", got.Status, got.StoppedReason, got.StoppedDetail)
 		}
-		if _, err := e.svc.Start(e.ctx, e.user.AccountID, e.site.ID, "tester"); err != nil {
+		if _, err := e.svc.Start(e.ctx, e.site, "tester"); err != nil {
 			t.Fatalf("a failed run must free the site: %v", err)
 		}
 		e.assertLedger()

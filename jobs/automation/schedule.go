@@ -112,10 +112,11 @@ func (s *Service) handleDue(ctx context.Context, cfg db.AutomationConfig, now ti
 		s.log.Warn("scheduled run missed", "site_id", cfg.SiteID, "due", dueAt)
 		return err
 	}
-	run, err := s.prepareRun(ctx, site, db.Run{TriggerType: "scheduled", ScheduledFor: &dueAt, CreatedBy: "schedule"})
+	in, err := s.loadInputs(ctx, site)
 	if err != nil {
 		return err
 	}
+	run := s.prepareRun(in, db.Run{TriggerType: "scheduled", ScheduledFor: &dueAt, CreatedBy: "schedule"})
 	out.Outcome = OutcomeStarted
 	out.Detail = fmt.Sprintf("Started run #%%d for %s.", when)
 	if now.Sub(dueAt) > 2*time.Minute {

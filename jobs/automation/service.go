@@ -1,4 +1,4 @@
-// Package automation runs the seven-stage pipeline (DESIGN.md §1–§2): it
+// Package automation runs the pipeline (the stage table in pipeline.go): it
 // starts, pauses, resumes and cancels runs, executes them under a lease so
 // exactly one executor works a run, and starts scheduled runs.
 //
@@ -26,7 +26,7 @@ import (
 	"autopress/jobs/ai"
 )
 
-// Config tunes the executor. Zero values take the defaults of DESIGN.md §2.
+// Config tunes the executor. Zero values take the defaults (docs/automation.md).
 type Config struct {
 	LeaseTTL         time.Duration // 30s
 	RenewEvery       time.Duration // 10s
@@ -40,6 +40,10 @@ type Config struct {
 	DataDir          string        // images are written under DataDir/images
 	// Registerer receives the executor's metrics (nil: none).
 	Registerer prometheus.Registerer
+	// OnStop, when set, is told the run's id each time one of this
+	// instance's executors has stopped and written everything it will
+	// write (tests wait on it).
+	OnStop func(runID int64)
 }
 
 func (c *Config) defaults() {
@@ -72,13 +76,14 @@ func (c *Config) defaults() {
 
 // Service owns this instance's executors.
 type Service struct {
-	db    *db.DB
-	ai    ai.Provider
-	clock clockwork.Clock
-	log   *slog.Logger
-	cfg   Config
-	owner string
-	m     *metrics
+	db     *db.DB
+	ai     ai.Provider
+	clock  clockwork.Clock
+	log    *slog.Logger
+	cfg    Config
+	owner  string
+	m      *metrics
+	stages Pipeline
 
 	wake chan struct{}
 
@@ -100,6 +105,7 @@ func New(d *db.DB, provider ai.Provider, clock clockwork.Clock, log *slog.Logger
 		wake:    make(chan struct{}, 1),
 		running: map[int64]*executor{},
 		m:       newMetrics(cfg.Registerer),
+		stages:  Stages,
 	}
 }
 
@@ -115,24 +121,22 @@ func (s *Service) Wake() {
 	}
 }
 
-// Start starts a manual run for a site of the account. A site with an
-// active run fails with *db.ActiveRunError (errors.Is db.ErrRunActive).
-func (s *Service) Start(ctx context.Context, accountID, siteID int64, actor string) (db.Run, error) {
-	site, err := s.db.GetSite(ctx, accountID, siteID)
+// Start starts a manual run for a site the caller loaded for its account. A
+// site with an active run fails with *db.ActiveRunError (errors.Is
+// db.ErrRunActive).
+func (s *Service) Start(ctx context.Context, site db.Site, actor string) (db.Run, error) {
+	in, err := s.loadInputs(ctx, site)
 	if err != nil {
 		return db.Run{}, err
 	}
-	r, err := s.prepareRun(ctx, site, db.Run{TriggerType: "manual", CreatedBy: actor})
-	if err != nil {
-		return db.Run{}, err
-	}
-	r, err = s.db.InsertRun(ctx, r)
+	r, err := s.db.InsertRun(ctx, s.prepareRun(in, db.Run{TriggerType: "manual", CreatedBy: actor}))
 	if err != nil {
 		return r, err
 	}
-	s.db.AddEvent(ctx, db.Event{RunID: r.ID, At: r.CreatedAt, Message: "Run started by " + actor, Actor: actor})
+	e := db.Event{RunID: r.ID, At: r.CreatedAt, Message: "Run started by " + actor, Actor: actor}
+	db.BestEffort(ctx, s.log, "run event", func(ctx context.Context) error { return s.db.AddEvent(ctx, e) })
 	s.m.started("manual")
-	s.log.Info("run started", "run_id", r.ID, "site_id", siteID, "actor", actor)
+	s.log.Info("run started", "run_id", r.ID, "site_id", site.ID, "actor", actor)
 	s.Wake()
 	return r, nil
 }
@@ -215,11 +219,15 @@ func (s *Service) Poll(ctx context.Context) (int, error) {
 			continue
 		}
 		x, err := s.claim(ctx, id)
-		if errors.Is(err, db.ErrConflict) || x == nil {
-			continue // someone else was faster, or the run failed
-		}
-		if err != nil {
-			return started, err
+		switch {
+		case errors.Is(err, db.ErrConflict):
+			continue // someone else was faster
+		case errors.Is(err, errUnreadable):
+			continue // failed and logged by claim
+		case err != nil:
+			return started, fmt.Errorf("automation: claim run %d: %w", id, err)
+		case x == nil:
+			continue // failed for too many takeovers, or shutting down
 		}
 		started++
 		go func() {
@@ -266,20 +274,4 @@ func (s *Service) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// Execute claims one run and executes it synchronously until it completes,
-// pauses or is lost (tests and the command line use it). ErrConflict when
-// the run is not claimable.
-func (s *Service) Execute(ctx context.Context, runID int64) error {
-	x, err := s.claim(ctx, runID)
-	if err != nil {
-		return err
-	}
-	if x == nil {
-		return nil
-	}
-	defer s.wg.Done()
-	x.execute()
-	return nil
 }

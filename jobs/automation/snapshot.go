@@ -9,34 +9,37 @@ import (
 	"autopress/db"
 )
 
-// Stage names, for logs and pages.
-var StageNames = [8]string{"", "Keywords → clusters", "Clusters → ideas", "Ideas → tasks", "Tasks → articles",
-	"Articles → image prompts", "Image prompts → images", "Review → approved"}
-
-// StageOperation is the credit operation of each stage ("" = free).
-var StageOperation = [8]string{"", "clustering", "idea_generation", "", "content_generation", "image_prompt_extraction", "image_generation", ""}
-
-// StageLimitField names each stage's per-run limit field.
-var StageLimitField = [8]string{"", "max_keywords_per_run", "max_clusters_per_run", "max_ideas_per_run", "max_tasks_per_run",
-	"max_content_per_run", "max_images_per_run", "max_approvals_per_run"}
-
 // Snapshot is what a run fixes when it starts: the pending counts, the
 // limits, which stages run and the prices. Later edits of the settings apply
 // to the next run, so a run's progress can never go backwards.
+//
+// The per-stage slices are indexed by stage number (index 0 is unused), as
+// they have been stored since the first release.
 type Snapshot struct {
-	Pending      [8]int           `json:"pending"`
-	Limits       [8]int           `json:"limits"`
-	Enabled      [8]bool          `json:"enabled"`
+	Pending      []int            `json:"pending"`
+	Limits       []int            `json:"limits"`
+	Enabled      []bool           `json:"enabled"`
 	AutoApproval bool             `json:"auto_approval"`
 	Costs        map[string]int64 `json:"costs"`
 	BudgetMode   string           `json:"budget_mode"`
 }
 
-// EnabledStages counts the stages the run will work.
-func (s Snapshot) EnabledStages() int {
+// StageEnabled reports whether the run works stage n.
+func (s Snapshot) StageEnabled(n int) bool { return n >= 0 && n < len(s.Enabled) && s.Enabled[n] }
+
+// Limit is stage n's per-run item limit in the run (0 = unlimited).
+func (s Snapshot) Limit(n int) int {
+	if n < 0 || n >= len(s.Limits) {
+		return 0
+	}
+	return s.Limits[n]
+}
+
+// EnabledStages counts the stages of p the run works.
+func (s Snapshot) EnabledStages(p Pipeline) int {
 	n := 0
-	for st := 1; st <= 7; st++ {
-		if s.Enabled[st] {
+	for _, st := range p {
+		if s.StageEnabled(st.Number) {
 			n++
 		}
 	}
@@ -63,53 +66,90 @@ func Costs(list []db.CreditCost) map[string]int64 {
 	return out
 }
 
-// prepareRun fills a new run's snapshot, budgets and timestamps.
-func (s *Service) prepareRun(ctx context.Context, site db.Site, r db.Run) (db.Run, error) {
-	cfg, err := s.db.GetAutomationConfig(ctx, site.ID)
-	if err != nil {
-		return r, fmt.Errorf("automation: config: %w", err)
+// RunInputs is everything a run fixes when it starts, loaded in one place:
+// starting a run and estimating the next one both read it, so they agree by
+// construction.
+type RunInputs struct {
+	Site       db.Site
+	Config     db.AutomationConfig
+	Publishing db.PublishingSettings
+	// Pending is db.PendingCounts (indexed by stage number);
+	// AwaitingImages the drafts whose images are not all done yet.
+	Pending        []int
+	AwaitingImages int
+	CostList       []db.CreditCost
+	Budget         db.AIBudget
+	// Balance is the account's credits now.
+	Balance int64
+}
+
+// loadInputs reads a site's RunInputs.
+func (s *Service) loadInputs(ctx context.Context, site db.Site) (RunInputs, error) {
+	in := RunInputs{Site: site}
+	var err error
+	if in.Config, err = s.db.GetAutomationConfig(ctx, site.ID); err != nil {
+		return in, fmt.Errorf("automation: config: %w", err)
 	}
-	autoApprove, err := s.db.AutoApprovalEnabled(ctx, site.ID)
-	if err != nil {
-		return r, fmt.Errorf("automation: publishing settings: %w", err)
+	if in.Publishing, err = s.db.GetPublishingSettings(ctx, site.ID); err != nil {
+		return in, fmt.Errorf("automation: publishing settings: %w", err)
 	}
-	pending, err := s.db.PendingCounts(ctx, site.ID)
-	if err != nil {
-		return r, err
+	if in.Pending, err = s.db.PendingCounts(ctx, site.ID); err != nil {
+		return in, err
 	}
-	costList, err := s.db.CreditCosts(ctx)
-	if err != nil {
-		return r, err
+	if in.AwaitingImages, err = s.db.ArticlesAwaitingImages(ctx, site.ID); err != nil {
+		return in, err
 	}
-	budget, err := s.db.GetAIBudget(ctx, site.ID)
-	if err != nil {
-		return r, err
+	if in.CostList, err = s.db.CreditCosts(ctx); err != nil {
+		return in, err
+	}
+	if in.Budget, err = s.db.GetAIBudget(ctx, site.ID); err != nil {
+		return in, err
 	}
 	acc, err := s.db.AccountByID(ctx, site.AccountID)
 	if err != nil {
-		return r, err
+		return in, err
 	}
-	snap := Snapshot{Pending: pending, Costs: Costs(costList), AutoApproval: autoApprove, BudgetMode: budget.Mode}
-	for st := 1; st <= 7; st++ {
-		snap.Enabled[st] = cfg.StageEnabled(st)
-		snap.Limits[st] = cfg.StageLimit(st)
-	}
-	snap.Enabled[7] = snap.Enabled[7] && autoApprove
-	b, _ := json.Marshal(snap)
+	in.Balance = acc.Credits
+	return in, nil
+}
 
-	base, opBudgets := RunBudgets(cfg, budget, costList, acc.Credits)
+// snapshot is what a run started with in fixes.
+func (s *Service) snapshot(in RunInputs) Snapshot {
+	n := len(s.stages) + 1
+	snap := Snapshot{Pending: in.Pending, Limits: make([]int, n), Enabled: make([]bool, n), Costs: Costs(in.CostList),
+		AutoApproval: in.Publishing.AutoApprovalEnabled, BudgetMode: in.Budget.Mode}
+	for _, st := range s.stages {
+		snap.Enabled[st.Number] = st.Runs(in.Config, snap.AutoApproval)
+		snap.Limits[st.Number] = st.Limit(in.Config)
+	}
+	return snap
+}
+
+// prepareRun fills a new run's snapshot, budgets and timestamps from in.
+func (s *Service) prepareRun(in RunInputs, r db.Run) db.Run {
+	b, _ := json.Marshal(s.snapshot(in)) // plain slices and maps: cannot fail
+	base, opBudgets := RunBudgets(in.Config, in.Budget, in.CostList, in.Balance)
 	now := s.clock.Now()
-	r.SiteID, r.AccountID = site.ID, site.AccountID
+	r.SiteID, r.AccountID = in.Site.ID, in.Site.AccountID
 	r.Status = db.RunRunning
-	r.CurrentStage = 1
+	r.CurrentStage = s.stages[0].Number
 	r.InitialSnapshot = string(b)
-	r.Concurrency = cfg.Concurrency
-	r.CreditCap = cfg.MaxCreditsPerRun
+	r.Concurrency = in.Config.Concurrency
+	r.CreditCap = in.Config.MaxCreditsPerRun
 	r.BudgetBase = base
 	r.OpBudgets = opBudgets
 	r.CreatedAt = now
 	r.StartedAt = &now
-	return r, nil
+	return r
+}
+
+// estimateInput is what Estimate needs for the run in would start.
+func (s *Service) estimateInput(in RunInputs) EstimateInput {
+	snap := s.snapshot(in)
+	_, ops := RunBudgets(in.Config, in.Budget, in.CostList, in.Balance)
+	return EstimateInput{Pending: snap.Pending, AwaitingImages: in.AwaitingImages, Enabled: snap.Enabled, Limits: snap.Limits,
+		Costs: snap.Costs, OpBudgets: ops, CreditCap: in.Config.MaxCreditsPerRun, Balance: in.Balance,
+		IdeasPerCluster: s.cfg.IdeasPerCluster, ImagesPerArticle: s.cfg.ImagesPerArticle, BudgetMode: in.Budget.Mode}
 }
 
 // now is the executor's clock reading.

@@ -15,54 +15,38 @@ import (
 	"autopress/jobs/ai"
 )
 
-// process works one item (or batch): the AI call outside any transaction,
-// then the commit. A failure is recorded on the item (with a refund of its
-// hold in the same transaction) and never stops the other items.
-func (x *executor) process(stage int, it workItem) {
-	c := db.ItemCommit{RunID: x.run.ID, Owner: x.s.owner, SiteID: x.run.SiteID, Stage: stage}
+// process works one work item of stage st: the AI call outside any
+// transaction, then the commit. A failure is recorded on the item (with a
+// refund of its hold in the same transaction) and never stops the other
+// items.
+func (x *executor) process(st Stage, it workItem) {
+	c := db.ItemCommit{RunID: x.run.ID, Owner: x.s.owner, SiteID: x.run.SiteID, Stage: st.Number}
 	if it.hold != nil {
 		c.HoldKey = it.hold.Key()
 	}
-	var err error
-	switch stage {
-	case 1:
-		err = x.cluster(c, it.ids)
-	case 2:
-		err = x.ideas(c, it.ids[0])
-	case 3:
-		err = x.tasks(c, it.ids)
-	case 4:
-		err = x.article(c, it.ids[0])
-	case 5:
-		err = x.prompts(c, it.ids[0])
-	case 6:
-		err = x.image(c, it.ids[0])
-	case 7:
-		c.Processed = len(it.ids)
-		c.Now = x.now()
-		err = x.s.db.CommitApprovals(x.ctx, c, it.ids)
-	}
+	err := st.work(x, c, it)
 	if err == nil {
-		x.s.m.item(stage, "processed", it.units)
+		x.s.m.item(st.Number, "processed", it.units)
 		return
 	}
 	if x.ctx.Err() != nil || errors.Is(err, db.ErrLeaseLost) {
 		// Cancelled, shut down or lost: nothing commits; the hold is
 		// refunded on cancel or reused by the run's next executor.
-		x.lost(err)
+		_ = x.lost(err)
 		return
 	}
-	if stage == 3 || stage == 7 {
-		// Free batches only fail on the database; stop the executor and let
-		// the run be taken over rather than mark items failed.
-		x.cancel(fmt.Errorf("automation: stage %d batch: %w", stage, err))
+	if st.Failed == "" {
+		// Items of a stage that cannot fail only fail on the database:
+		// stop the executor and let the run be taken over rather than mark
+		// them failed.
+		x.cancel(fmt.Errorf("automation: %s batch: %w", st.Name, err))
 		return
 	}
-	x.fail(stage, c, it, err)
+	x.fail(st, c, it, err)
 }
 
 // fail records a failed attempt of an AI item.
-func (x *executor) fail(stage int, c db.ItemCommit, it workItem, cause error) {
+func (x *executor) fail(st Stage, c db.ItemCommit, it workItem, cause error) {
 	msg := cause.Error()
 	if errors.Is(cause, db.ErrConflict) {
 		msg = "the item changed while it was being processed"
@@ -70,43 +54,28 @@ func (x *executor) fail(stage int, c db.ItemCommit, it workItem, cause error) {
 	c.Now = x.now()
 	c.HoldKey = ""
 	c.Failed = it.units
-	f := db.ItemFailure{Stage: stage, IDs: it.ids, Message: msg}
+	f := db.ItemFailure{Stage: st.Number, IDs: it.ids, Message: msg}
 	if it.hold != nil {
 		f.Refund = &db.Refund{Hold: *it.hold, Reason: "AI call failed"}
 		f.Refund.Now = c.Now
 	}
-	c.Events = []db.Event{{Level: "error", Message: fmt.Sprintf("%s failed: %s", itemLabel(stage, it.ids), msg)}}
+	c.Events = []db.Event{{Level: "error", Message: fmt.Sprintf("%s failed: %s", st.label(it.ids), msg)}}
 	forGood, err := x.s.db.CommitItemFailure(x.ctx, c, f)
 	if err != nil {
-		x.lost(err)
+		_ = x.lost(err)
 		return
 	}
-	x.s.m.item(stage, "failed", it.units)
+	x.s.m.item(st.Number, "failed", it.units)
 	if forGood > 0 {
-		x.s.db.AddEvent(x.ctx, db.Event{RunID: x.run.ID, At: c.Now, Stage: stage, Level: "error",
+		x.event(db.Event{Stage: st.Number, Level: "error",
 			Message: fmt.Sprintf("%d item(s) failed %d times and are now marked failed", forGood, db.MaxItemAttempts)})
 	}
 	x.noteError(msg)
 }
 
-func itemLabel(stage int, ids []int64) string {
-	switch stage {
-	case 1:
-		return fmt.Sprintf("Clustering a batch of %d keyword(s) (first #%d)", len(ids), ids[0])
-	case 2:
-		return fmt.Sprintf("Ideas for cluster #%d", ids[0])
-	case 4:
-		return fmt.Sprintf("Article for task #%d", ids[0])
-	case 5:
-		return fmt.Sprintf("Image prompts for article #%d", ids[0])
-	case 6:
-		return fmt.Sprintf("Image for prompt #%d", ids[0])
-	}
-	return fmt.Sprintf("Item #%d", ids[0])
-}
-
-// cluster is stage 1: one AI call per batch of keywords.
-func (x *executor) cluster(c db.ItemCommit, ids []int64) error {
+// cluster is Clustering: one AI call per batch of keywords.
+func (x *executor) cluster(c db.ItemCommit, it workItem) error {
+	ids := it.ids
 	kws, err := x.s.db.KeywordsByIDs(x.ctx, ids)
 	if err != nil {
 		return err
@@ -156,8 +125,9 @@ func (x *executor) cluster(c db.ItemCommit, ids []int64) error {
 	return x.s.db.CommitClustering(x.ctx, c, clusters, leftOut)
 }
 
-// ideas is stage 2: one AI call per cluster.
-func (x *executor) ideas(c db.ItemCommit, clusterID int64) error {
+// ideas is Ideas: one AI call per cluster.
+func (x *executor) ideas(c db.ItemCommit, it workItem) error {
+	clusterID := it.ids[0]
 	cl, kws, err := x.s.db.ClusterWithKeywords(x.ctx, clusterID)
 	if err != nil {
 		return err
@@ -181,9 +151,9 @@ func (x *executor) ideas(c db.ItemCommit, clusterID int64) error {
 	return x.s.db.CommitIdeas(x.ctx, c, clusterID, ideas)
 }
 
-// tasks is stage 3 (free): ideas become writing tasks, a batch per commit.
-func (x *executor) tasks(c db.ItemCommit, ids []int64) error {
-	ideas, err := x.s.db.IdeasByIDs(x.ctx, ids)
+// tasks is Tasks (free): ideas become writing tasks, a batch per commit.
+func (x *executor) tasks(c db.ItemCommit, it workItem) error {
+	ideas, err := x.s.db.IdeasByIDs(x.ctx, it.ids)
 	if err != nil {
 		return err
 	}
@@ -191,8 +161,9 @@ func (x *executor) tasks(c db.ItemCommit, ids []int64) error {
 	return x.s.db.CommitTasks(x.ctx, c, ideas)
 }
 
-// article is stage 4: one AI call per writing task.
-func (x *executor) article(c db.ItemCommit, taskID int64) error {
+// article is Writing: one AI call per writing task.
+func (x *executor) article(c db.ItemCommit, it workItem) error {
+	taskID := it.ids[0]
 	t, idea, err := x.s.db.TaskWithIdea(x.ctx, taskID)
 	if err != nil {
 		return err
@@ -217,8 +188,9 @@ func (x *executor) article(c db.ItemCommit, taskID int64) error {
 	return err
 }
 
-// prompts is stage 5: one AI call per article.
-func (x *executor) prompts(c db.ItemCommit, contentID int64) error {
+// prompts is Image prompts: one AI call per article.
+func (x *executor) prompts(c db.ItemCommit, it workItem) error {
+	contentID := it.ids[0]
 	content, err := x.s.db.ContentByID(x.ctx, contentID)
 	if err != nil {
 		return err
@@ -238,9 +210,10 @@ func (x *executor) prompts(c db.ItemCommit, contentID int64) error {
 	return x.s.db.CommitImagePrompts(x.ctx, c, contentID, ps)
 }
 
-// image is stage 6: one AI call per prompt; the file is written before the
+// image is Images: one AI call per prompt; the file is written before the
 // commit under a name fixed by the prompt, so a retry overwrites it.
-func (x *executor) image(c db.ItemCommit, promptID int64) error {
+func (x *executor) image(c db.ItemCommit, it workItem) error {
+	promptID := it.ids[0]
 	p, err := x.s.db.ImagePromptByID(x.ctx, promptID)
 	if err != nil {
 		return err
@@ -262,6 +235,14 @@ func (x *executor) image(c db.ItemCommit, promptID int64) error {
 	}
 	c.Processed, c.Now = 1, x.now()
 	return x.s.db.CommitImage(x.ctx, c, p, db.NewImage{Path: filepath.ToSlash(rel), MIME: img.MIME, Alt: p.Alt, Bytes: int64(len(img.Data))})
+}
+
+// approve is Approval (free): articles in review are approved, a batch per
+// commit.
+func (x *executor) approve(c db.ItemCommit, it workItem) error {
+	c.Processed = len(it.ids)
+	c.Now = x.now()
+	return x.s.db.CommitApprovals(x.ctx, c, it.ids)
 }
 
 func safeExt(ext string) string {

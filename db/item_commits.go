@@ -5,147 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 )
-
-// MaxItemAttempts is how many failed attempts (across runs) make an item
-// failed for good.
-const MaxItemAttempts = 3
-
-// stageQueue describes where a stage finds its pending items.
-type stageQueue struct {
-	table   string
-	where   string
-	attempt bool // the table tracks last_attempt_run_id
-}
-
-var stageQueues = [8]stageQueue{
-	1: {"keywords", "status = 'new'", true},
-	2: {"clusters", "status = 'new'", true},
-	3: {"ideas", "status = 'new'", false},
-	4: {"tasks", "status = 'queued'", true},
-	5: {"content", "status = 'draft' AND prompts_extracted_at IS NULL", true},
-	6: {"image_prompts", "status = 'pending'", true},
-	7: {"content", "status = 'review'", false},
-}
-
-// PendingCounts counts each stage's pending items for a site (index 1–7).
-func (d *DB) PendingCounts(ctx context.Context, siteID int64) ([8]int, error) {
-	var out [8]int
-	var parts []string
-	args := []any{}
-	for stage := 1; stage <= 7; stage++ {
-		q := stageQueues[stage]
-		parts = append(parts, fmt.Sprintf("SELECT %d AS stage, COUNT(*) AS n FROM %s WHERE site_id = ? AND %s", stage, q.table, q.where))
-		args = append(args, siteID)
-	}
-	rows := []struct {
-		Stage int `db:"stage"`
-		N     int `db:"n"`
-	}{}
-	if err := d.SelectContext(ctx, &rows, d.q(strings.Join(parts, " UNION ALL ")), args...); err != nil {
-		return out, fmt.Errorf("db: pending counts: %w", err)
-	}
-	for _, r := range rows {
-		out[r.Stage] = r.N
-	}
-	return out, nil
-}
-
-func (d *DB) pendingWhere(stage int, siteID, runID int64) (string, []any) {
-	q := stageQueues[stage]
-	where, args := "site_id = ? AND "+q.where, []any{siteID}
-	if q.attempt && runID > 0 {
-		// An item that already failed in this run waits for the next run.
-		where += " AND (last_attempt_run_id IS NULL OR last_attempt_run_id <> ?)"
-		args = append(args, runID)
-	}
-	return where, args
-}
-
-// CountPending counts a stage's items that this run may still take.
-func (d *DB) CountPending(ctx context.Context, stage int, siteID, runID int64) (int, error) {
-	where, args := d.pendingWhere(stage, siteID, runID)
-	var n int
-	err := d.GetContext(ctx, &n, d.q(`SELECT COUNT(*) FROM `+stageQueues[stage].table+` WHERE `+where), args...)
-	return n, err
-}
-
-// PendingIDs returns up to limit ids of a stage's pending items, oldest
-// first (created_at, id).
-func (d *DB) PendingIDs(ctx context.Context, stage int, siteID, runID int64, limit int) ([]int64, error) {
-	where, args := d.pendingWhere(stage, siteID, runID)
-	var ids []int64
-	err := d.SelectContext(ctx, &ids, d.q(`SELECT id FROM `+stageQueues[stage].table+` WHERE `+where+` ORDER BY created_at, id LIMIT ?`), append(args, limit)...)
-	return ids, err
-}
-
-// KeywordsByIDs loads keywords in the given order.
-func (d *DB) KeywordsByIDs(ctx context.Context, ids []int64) ([]Keyword, error) {
-	var out []Keyword
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	q, args, err := sqlx.In(`SELECT * FROM keywords WHERE id IN (?) ORDER BY created_at, id`, ids)
-	if err != nil {
-		return nil, err
-	}
-	err = d.SelectContext(ctx, &out, d.q(q), args...)
-	return out, err
-}
-
-// ClusterWithKeywords loads a cluster and the texts of its keywords.
-func (d *DB) ClusterWithKeywords(ctx context.Context, id int64) (Cluster, []string, error) {
-	var c Cluster
-	if err := d.GetContext(ctx, &c, d.q(`SELECT * FROM clusters WHERE id = ?`), id); err != nil {
-		return c, nil, notFound(err)
-	}
-	var kws []string
-	err := d.SelectContext(ctx, &kws, d.q(`SELECT keyword FROM keywords WHERE cluster_id = ? ORDER BY created_at, id`), id)
-	return c, kws, err
-}
-
-// IdeasByIDs loads ideas.
-func (d *DB) IdeasByIDs(ctx context.Context, ids []int64) ([]Idea, error) {
-	var out []Idea
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	q, args, err := sqlx.In(`SELECT * FROM ideas WHERE id IN (?) ORDER BY created_at, id`, ids)
-	if err != nil {
-		return nil, err
-	}
-	err = d.SelectContext(ctx, &out, d.q(q), args...)
-	return out, err
-}
-
-// TaskWithIdea loads a writing task and its idea.
-func (d *DB) TaskWithIdea(ctx context.Context, id int64) (Task, Idea, error) {
-	var t Task
-	var i Idea
-	if err := d.GetContext(ctx, &t, d.q(`SELECT * FROM tasks WHERE id = ?`), id); err != nil {
-		return t, i, notFound(err)
-	}
-	err := d.GetContext(ctx, &i, d.q(`SELECT * FROM ideas WHERE id = ?`), t.IdeaID)
-	return t, i, notFound(err)
-}
-
-// ContentByID loads an article without account scoping (executors).
-func (d *DB) ContentByID(ctx context.Context, id int64) (Content, error) {
-	var c Content
-	err := d.GetContext(ctx, &c, d.q(`SELECT * FROM content WHERE id = ?`), id)
-	return c, notFound(err)
-}
-
-// ImagePromptByID loads an image prompt.
-func (d *DB) ImagePromptByID(ctx context.Context, id int64) (ImagePrompt, error) {
-	var p ImagePrompt
-	err := d.GetContext(ctx, &p, d.q(`SELECT * FROM image_prompts WHERE id = ?`), id)
-	return p, notFound(err)
-}
 
 // ItemCommit is the bookkeeping every item transaction carries: which run
 // and stage, the counters to add, the hold to settle and the log lines.
@@ -192,7 +55,7 @@ func (d *DB) commitItemCounted(ctx context.Context, c *ItemCommit, body func(tx 
 		}
 		for _, e := range c.Events {
 			e.RunID, e.At = c.RunID, c.Now
-			if e.Stage == 0 {
+			if e.Stage < 1 { // unset: the commit's stage
 				e.Stage = c.Stage
 			}
 			if err := d.addEventTx(ctx, tx, e); err != nil {
@@ -209,8 +72,8 @@ func cas(ctx context.Context, tx *sqlx.Tx, query string, args ...any) error {
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return ErrConflict
+	if err := oneRow(res, ErrConflict); err != nil {
+		return err
 	}
 	return nil
 }
@@ -394,6 +257,16 @@ func (d *DB) imageFinishedTx(ctx context.Context, tx *sqlx.Tx, contentID int64, 
 	return nil
 }
 
+// promptFailedForGood finishes the article of an image prompt that failed
+// for good: the article goes on without that image.
+func promptFailedForGood(ctx context.Context, d *DB, tx *sqlx.Tx, promptID int64, now time.Time) error {
+	var contentID int64
+	if err := tx.GetContext(ctx, &contentID, d.q(`SELECT content_id FROM image_prompts WHERE id = ?`), promptID); err != nil {
+		return fmt.Errorf("db: prompt's article: %w", err)
+	}
+	return d.imageFinishedTx(ctx, tx, contentID, now)
+}
+
 // NewImage is stage 6's output (the file is already written).
 type NewImage struct {
 	Path  string
@@ -448,47 +321,35 @@ type ItemFailure struct {
 	Refund *Refund
 }
 
-// failTable maps a stage to its table and "failed for good" status.
-var failTable = [8]struct{ table, failed string }{
-	1: {"keywords", "failed"},
-	2: {"clusters", "failed"},
-	4: {"tasks", "failed"},
-	5: {"content", "failed"},
-	6: {"image_prompts", "failed"},
-}
-
 // CommitItemFailure records a failed attempt: the item's attempts and last
 // error, failed for good after MaxItemAttempts (an image prompt that fails
 // for good still counts as finished for its article), the stage's failed
 // counter, the refund of its hold and the log event.
 func (d *DB) CommitItemFailure(ctx context.Context, c ItemCommit, f ItemFailure) (failedForGood int, err error) {
-	ft := failTable[f.Stage]
-	if ft.table == "" {
+	st, ok := StageNumbered(f.Stage)
+	if !ok || st.Failed == "" {
 		return 0, fmt.Errorf("db: stage %d has no failing items", f.Stage)
 	}
 	err = d.commitItem(ctx, c, func(tx *sqlx.Tx) error {
 		failedForGood = 0
 		for _, id := range f.IDs {
 			var status string
-			err := tx.GetContext(ctx, &status, d.q(`UPDATE `+ft.table+` SET attempts = attempts + 1, last_error = ?, last_attempt_run_id = ?, updated_at = ?,
-				status = CASE WHEN attempts + 1 >= ? THEN '`+ft.failed+`' ELSE status END
-				WHERE id = ? AND `+stageQueues[f.Stage].where+` RETURNING status`), f.Message, c.RunID, c.Now, MaxItemAttempts, id)
+			err := tx.GetContext(ctx, &status, d.q(`UPDATE `+st.Table+` SET attempts = attempts + 1, last_error = ?, last_attempt_run_id = ?, updated_at = ?,
+				status = CASE WHEN attempts + 1 >= ? THEN ? ELSE status END
+				WHERE id = ? AND `+st.Pending+` RETURNING status`), f.Message, c.RunID, c.Now, MaxItemAttempts, st.Failed, id)
 			if errors.Is(err, sql.ErrNoRows) {
 				return ErrConflict
 			}
 			if err != nil {
 				return fmt.Errorf("db: record failure: %w", err)
 			}
-			if status == ft.failed {
-				failedForGood++
-				if f.Stage == 6 {
-					var contentID int64
-					if err := tx.GetContext(ctx, &contentID, d.q(`SELECT content_id FROM image_prompts WHERE id = ?`), id); err != nil {
-						return err
-					}
-					if err := d.imageFinishedTx(ctx, tx, contentID, c.Now); err != nil {
-						return err
-					}
+			if status != st.Failed {
+				continue
+			}
+			failedForGood++
+			if st.failedForGood != nil {
+				if err := st.failedForGood(ctx, d, tx, id, c.Now); err != nil {
+					return err
 				}
 			}
 		}

@@ -101,10 +101,3 @@ func (d *DB) ListLedger(ctx context.Context, accountID int64, limit, offset int)
 	}
 	return out, total, nil
 }
-
-// LedgerSum sums an account's ledger (tests: it must equal the balance).
-func (d *DB) LedgerSum(ctx context.Context, accountID int64) (int64, error) {
-	var s int64
-	err := d.GetContext(ctx, &s, d.q(`SELECT COALESCE(SUM(amount), 0) FROM credit_transactions WHERE account_id = ?`), accountID)
-	return s, err
-}

@@ -1,0 +1,153 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// MaxItemAttempts is how many failed attempts (across runs) make an item
+// failed for good.
+const MaxItemAttempts = 3
+
+// Stage is what the database knows of one pipeline stage: where its
+// pending items wait, what an item that fails for good becomes, what its AI
+// calls are charged as, and which automation_configs columns switch it on
+// and cap it per run. jobs/automation adds behaviour and words to each row.
+//
+// Adding a stage is one row here (plus its columns in a migration and in
+// AutomationConfig) and one row in jobs/automation's table.
+type Stage struct {
+	Number int
+	// Table holds the stage's pending items; Pending is the SQL condition
+	// of a pending item in it.
+	Table   string
+	Pending string
+	// Failed is the status of an item that failed MaxItemAttempts times ("":
+	// its items cannot fail, only the database can). Items of stages that
+	// can fail count attempts (attempts, last_error, last_attempt_run_id).
+	Failed string
+	// Operation is the credit operation its AI calls are charged as ("":
+	// the stage is free and calls no AI).
+	Operation string
+	// ToggleColumn and LimitColumn are the automation_configs columns of its
+	// switch and its per-run item limit (also the API's and forms' field
+	// names).
+	ToggleColumn string
+	LimitColumn  string
+
+	toggle func(*AutomationConfig) *bool
+	limit  func(*AutomationConfig) *int
+	// failedForGood runs in the failure's transaction when an item becomes
+	// Failed (an image that failed for good still finishes its article).
+	failedForGood func(ctx context.Context, d *DB, tx *sqlx.Tx, id int64, now time.Time) error
+}
+
+// Stages is the pipeline, in order; Stages[i].Number is i+1.
+var Stages = []Stage{
+	{Number: 1, Table: "keywords", Pending: "status = 'new'", Failed: KeywordFailed, Operation: OpClustering,
+		ToggleColumn: "stage1_enabled", LimitColumn: "max_keywords_per_run",
+		toggle: func(c *AutomationConfig) *bool { return &c.Stage1Enabled }, limit: func(c *AutomationConfig) *int { return &c.MaxKeywordsPerRun }},
+	{Number: 2, Table: "clusters", Pending: "status = 'new'", Failed: ClusterFailed, Operation: OpIdeaGeneration,
+		ToggleColumn: "stage2_enabled", LimitColumn: "max_clusters_per_run",
+		toggle: func(c *AutomationConfig) *bool { return &c.Stage2Enabled }, limit: func(c *AutomationConfig) *int { return &c.MaxClustersPerRun }},
+	{Number: 3, Table: "ideas", Pending: "status = 'new'",
+		ToggleColumn: "stage3_enabled", LimitColumn: "max_ideas_per_run",
+		toggle: func(c *AutomationConfig) *bool { return &c.Stage3Enabled }, limit: func(c *AutomationConfig) *int { return &c.MaxIdeasPerRun }},
+	{Number: 4, Table: "tasks", Pending: "status = 'queued'", Failed: TaskFailed, Operation: OpContentGeneration,
+		ToggleColumn: "stage4_enabled", LimitColumn: "max_tasks_per_run",
+		toggle: func(c *AutomationConfig) *bool { return &c.Stage4Enabled }, limit: func(c *AutomationConfig) *int { return &c.MaxTasksPerRun }},
+	{Number: 5, Table: "content", Pending: "status = 'draft' AND prompts_extracted_at IS NULL", Failed: ContentFailed, Operation: OpImagePromptExtraction,
+		ToggleColumn: "stage5_enabled", LimitColumn: "max_content_per_run",
+		toggle: func(c *AutomationConfig) *bool { return &c.Stage5Enabled }, limit: func(c *AutomationConfig) *int { return &c.MaxContentPerRun }},
+	{Number: 6, Table: "image_prompts", Pending: "status = 'pending'", Failed: PromptFailed, Operation: OpImageGeneration,
+		ToggleColumn: "stage6_enabled", LimitColumn: "max_images_per_run",
+		toggle: func(c *AutomationConfig) *bool { return &c.Stage6Enabled }, limit: func(c *AutomationConfig) *int { return &c.MaxImagesPerRun },
+		failedForGood: promptFailedForGood},
+	{Number: 7, Table: "content", Pending: "status = 'review'",
+		ToggleColumn: "stage7_enabled", LimitColumn: "max_approvals_per_run",
+		toggle: func(c *AutomationConfig) *bool { return &c.Stage7Enabled }, limit: func(c *AutomationConfig) *int { return &c.MaxApprovalsPerRun }},
+}
+
+// StageNumbered returns the stage with that number.
+func StageNumbered(n int) (Stage, bool) {
+	if n < 1 || n > len(Stages) {
+		return Stage{}, false
+	}
+	return Stages[n-1], true
+}
+
+func stage(n int) Stage {
+	s, ok := StageNumbered(n)
+	if !ok {
+		panic(fmt.Sprintf("db: no stage %d", n))
+	}
+	return s
+}
+
+// Enabled reads the stage's switch in c.
+func (s Stage) Enabled(c AutomationConfig) bool { return *s.toggle(&c) }
+
+// Limit reads the stage's per-run item limit in c (0 = unlimited).
+func (s Stage) Limit(c AutomationConfig) int { return *s.limit(&c) }
+
+// Set writes the stage's switch and limit in c.
+func (s Stage) Set(c *AutomationConfig, enabled bool, limit int) {
+	*s.toggle(c) = enabled
+	*s.limit(c) = limit
+}
+
+// PendingCounts counts each stage's pending items for a site, indexed by
+// stage number (index 0 is unused).
+func (d *DB) PendingCounts(ctx context.Context, siteID int64) ([]int, error) {
+	out := make([]int, len(Stages)+1)
+	var parts []string
+	args := []any{}
+	for _, st := range Stages {
+		parts = append(parts, fmt.Sprintf("SELECT %d AS stage, COUNT(*) AS n FROM %s WHERE site_id = ? AND %s", st.Number, st.Table, st.Pending))
+		args = append(args, siteID)
+	}
+	rows := []struct {
+		Stage int `db:"stage"`
+		N     int `db:"n"`
+	}{}
+	if err := d.SelectContext(ctx, &rows, d.q(strings.Join(parts, " UNION ALL ")), args...); err != nil {
+		return out, fmt.Errorf("db: pending counts: %w", err)
+	}
+	for _, r := range rows {
+		out[r.Stage] = r.N
+	}
+	return out, nil
+}
+
+func (d *DB) pendingWhere(st Stage, siteID, runID int64) (string, []any) {
+	where, args := "site_id = ? AND "+st.Pending, []any{siteID}
+	if st.Failed != "" && runID > 0 {
+		// An item that already failed in this run waits for the next run.
+		where += " AND (last_attempt_run_id IS NULL OR last_attempt_run_id <> ?)"
+		args = append(args, runID)
+	}
+	return where, args
+}
+
+// CountPending counts a stage's items that this run may still take.
+func (d *DB) CountPending(ctx context.Context, stageNo int, siteID, runID int64) (int, error) {
+	st := stage(stageNo)
+	where, args := d.pendingWhere(st, siteID, runID)
+	var n int
+	err := d.GetContext(ctx, &n, d.q(`SELECT COUNT(*) FROM `+st.Table+` WHERE `+where), args...)
+	return n, err
+}
+
+// PendingIDs returns up to limit ids of a stage's pending items, oldest
+// first (created_at, id).
+func (d *DB) PendingIDs(ctx context.Context, stageNo int, siteID, runID int64, limit int) ([]int64, error) {
+	st := stage(stageNo)
+	where, args := d.pendingWhere(st, siteID, runID)
+	var ids []int64
+	err := d.SelectContext(ctx, &ids, d.q(`SELECT id FROM `+st.Table+` WHERE `+where+` ORDER BY created_at, id LIMIT ?`), append(args, limit)...)
+	return ids, err
+}
