@@ -20,6 +20,7 @@ import (
 	"autopress/db"
 	"autopress/db/dbtest"
 	"autopress/db/secretbox"
+	"autopress/jobs/ai"
 	"autopress/jobs/publishing"
 	"autopress/jobs/publishing/targets"
 	"autopress/jobs/publishing/targets/wpfake"
@@ -291,16 +292,33 @@ func TestWordPressTarget(t *testing.T) {
 			p.SchedulingMode, p.TargetKind = "immediate", "wordpress"
 			p.WPURL, p.WPUsername, p.WPAppPasswordEnc = wp.URL, wpfake.DefaultUsername, pw
 		})
-		// With a featured image.
+		// With three images: the first is the featured one, the others go
+		// in the body after the headings of the sections they illustrate.
 		ids := e.approve(1)
-		writeImage(t, e, ids[0])
+		e.d.ExecContext(e.ctx, e.d.Rebind(`UPDATE content SET html = '<p>Intro</p><h2>One</h2><p>1</p><h2>Two</h2><p>2</p><h2>Three</h2><p>3</p>' WHERE id = ?`), ids[0])
+		for pos, alt := range []string{"One", "Two", "Three"} {
+			writeImage(t, e, ids[0], pos, alt)
+		}
 		e.fill()
 		if n := e.publish(); n != 1 {
 			t.Fatalf("published %d", n)
 		}
 		posts := wp.Posts()
-		if len(posts) != 1 || posts[0].FeaturedMedia == 0 || wp.MediaCreated() != 1 {
+		if len(posts) != 1 || posts[0].FeaturedMedia == 0 || wp.MediaCreated() != 3 {
 			t.Fatalf("posts %+v, media %d", posts, wp.MediaCreated())
+		}
+		for _, m := range wp.Media() {
+			if m.Post != posts[0].ID || m.MIME != "image/png" {
+				t.Errorf("media %s: post %d, %s; want attached to %d, image/png", m.Slug, m.Post, m.MIME, posts[0].ID)
+			}
+		}
+		for _, after := range []string{"<h2>Two</h2><figure", "<h2>Three</h2><figure"} {
+			if !strings.Contains(posts[0].Content, after) {
+				t.Errorf("content lacks %s:\n%s", after, posts[0].Content)
+			}
+		}
+		if strings.Count(posts[0].Content, "<figure") != 2 {
+			t.Errorf("content:\n%s", posts[0].Content)
 		}
 		c, _ := e.d.ContentByID(e.ctx, ids[0])
 		if c.RemoteID == "" || !strings.HasPrefix(c.RemoteURL, wp.URL) {
@@ -314,8 +332,10 @@ func TestWordPressTarget(t *testing.T) {
 		e.fill()
 		e.publish()
 		c, _ = e.d.ContentByID(e.ctx, ids[0])
-		if c.Status != db.ContentScheduled || !strings.Contains(c.LastError, "attempt 1 of 5") {
-			t.Fatalf("after a 500: %s %q", c.Status, c.LastError)
+		// The retry time is in the site's zone, like every time on its pages.
+		want := "attempt 1 of 5 failed: WordPress failed to create the post (HTTP 500 internal_server_error) (next try 2026-03-02 08:02 CET)"
+		if c.Status != db.ContentScheduled || c.LastError != want {
+			t.Fatalf("after a 500: %s %q\nwant %q", c.Status, c.LastError, want)
 		}
 		e.clock.Advance(2 * time.Minute)
 		e.publish()
@@ -323,18 +343,23 @@ func TestWordPressTarget(t *testing.T) {
 			t.Fatalf("after retry: %s, %d posts", c.Status, wp.PostsCreated())
 		}
 
-		// The server creates the post but the answer never arrives: the
-		// claim expires and the retry finds the post by slug.
+		// The server creates the post but the answer never arrives (the
+		// attempt is stopped once the fake has created it): the retry finds
+		// the post by slug.
 		ids = e.approve(1)
 		e.clock.Advance(time.Minute)
 		e.fill()
-		wp.DelayPostResponse(2 * time.Second)
-		ctx, cancel := context.WithTimeout(e.ctx, 300*time.Millisecond)
+		wp.DelayPostResponse(time.Hour)
+		ctx, cancel := context.WithCancel(e.ctx)
+		wp.OnPostCreated(func(wpfake.Post) { cancel() })
 		e.pub.Tick(ctx)
 		cancel()
+		wp.OnPostCreated(nil)
 		wp.DelayPostResponse(0)
-		time.Sleep(2200 * time.Millisecond) // the fake finishes creating it
-		e.clock.Advance(11 * time.Minute)   // the claim (10 min) expires
+		if c, _ = e.d.ContentByID(e.ctx, ids[0]); c.Status != db.ContentScheduled || !strings.Contains(c.LastError, "the attempt was stopped") {
+			t.Fatalf("after a stopped attempt: %s %q", c.Status, c.LastError)
+		}
+		e.clock.Advance(2 * time.Minute)
 		e.publish()
 		c, _ = e.d.ContentByID(e.ctx, ids[0])
 		if c.Status != db.ContentPublished || wp.PostsCreated() != 3 {
@@ -349,7 +374,7 @@ func TestWordPressTarget(t *testing.T) {
 		e.fill()
 		e.publish()
 		c, _ = e.d.ContentByID(e.ctx, ids[0])
-		if c.Status != db.ContentFailed || !strings.Contains(c.LastError, "rejected the credentials") {
+		if c.Status != db.ContentFailed || !strings.HasPrefix(c.LastError, `failed after 1 attempt(s): WordPress did not accept user "editor" with this application password`) {
 			t.Fatalf("wrong credentials: %s %q", c.Status, c.LastError)
 		}
 		// A manual retry after fixing the password publishes it.
@@ -366,19 +391,25 @@ func TestWordPressTarget(t *testing.T) {
 	})
 }
 
-func writeImage(t *testing.T, e *env, contentID int64) {
+// writeImage stores a PNG from the local provider as the article's image
+// for the prompt at position.
+func writeImage(t *testing.T, e *env, contentID int64, position int, alt string) {
 	t.Helper()
 	var promptID int64
-	if err := e.d.GetContext(e.ctx, &promptID, e.d.Rebind(`INSERT INTO image_prompts (site_id, content_id, prompt, status, created_at, updated_at) VALUES (?, ?, 'p', 'done', ?, ?) RETURNING id`),
-		e.site.ID, contentID, t0, t0); err != nil {
+	if err := e.d.GetContext(e.ctx, &promptID, e.d.Rebind(`INSERT INTO image_prompts (site_id, content_id, position, prompt, alt, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'done', ?, ?) RETURNING id`),
+		e.site.ID, contentID, position, "Illustration for: "+alt, alt, t0, t0); err != nil {
 		t.Fatal(err)
 	}
-	rel := fmt.Sprintf("images/%d.svg", promptID)
-	if err := writeFile(e.dir, rel, []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`)); err != nil {
+	img, err := ai.NewLocal(0).GenerateImage(e.ctx, ai.ImagePrompt{Prompt: "Illustration for: " + alt})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.d.ExecContext(e.ctx, e.d.Rebind(`INSERT INTO images (site_id, content_id, image_prompt_id, path, mime, created_at) VALUES (?, ?, ?, ?, 'image/svg+xml', ?)`),
-		e.site.ID, contentID, promptID, rel, t0); err != nil {
+	rel := fmt.Sprintf("images/%d.png", promptID)
+	if err := writeFile(e.dir, rel, img.Data); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.d.ExecContext(e.ctx, e.d.Rebind(`INSERT INTO images (site_id, content_id, image_prompt_id, path, mime, alt, created_at) VALUES (?, ?, ?, ?, 'image/png', ?, ?)`),
+		e.site.ID, contentID, promptID, rel, alt, t0); err != nil {
 		t.Fatal(err)
 	}
 }

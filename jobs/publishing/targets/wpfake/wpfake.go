@@ -89,6 +89,7 @@ type Server struct {
 	failPosts    int
 	postDelay    time.Duration
 	postCalls    int
+	onPost       func(Post)
 }
 
 // acceptedTypes are what a stock WordPress takes for upload.
@@ -164,6 +165,14 @@ func (s *Server) DelayPostResponse(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.postDelay = d
+}
+
+// OnPostCreated calls f (in the request's goroutine) with each post
+// created from a request, after storing it and before answering; nil stops.
+func (s *Server) OnPostCreated(f func(Post)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onPost = f
 }
 
 // AddPost stores a post as if created earlier and returns its id.
@@ -420,8 +429,11 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request, loggedIn boo
 		Slug: in.Slug, Status: in.Status, Title: in.Title, Content: in.Content, Excerpt: in.Excerpt,
 		DateGMT: in.DateGMT, FeaturedMedia: in.FeaturedMedia, Categories: in.Categories, Tags: in.Tags,
 	})
-	delay := s.postDelay
+	delay, onPost := s.postDelay, s.onPost
 	s.mu.Unlock()
+	if onPost != nil {
+		onPost(p)
+	}
 	if delay > 0 {
 		// The server notices a client giving up only once the body is
 		// read to the end.
