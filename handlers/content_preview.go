@@ -22,9 +22,14 @@ func (h *app) contentPreview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	loc := s.Location()
-	v := views.ContentPreview{Site: siteInfo(s), Location: loc, Row: contentRow(ct, loc, h.Clock.Now()),
+	settings, err := h.DB.GetPublishingSettings(ctx, s.ID)
+	if err != nil {
+		return err
+	}
+	loc, now := s.Location(), h.Clock.Now()
+	v := views.ContentPreview{Site: siteInfo(s), Location: loc, Row: contentRow(ct, loc, now),
 		Excerpt: ct.Excerpt, Keywords: ct.Keywords, Words: ct.WordCount, HTML: ct.HTML}
+	v.Row.Publishing = publishingState(ct, loc, now, settings.TargetKind)
 	for _, im := range imgs {
 		v.Images = append(v.Images, views.PreviewImage{URL: fmt.Sprintf("/content/%d/images/%d", ct.ID, im.ID), Alt: im.Alt})
 	}

@@ -52,6 +52,7 @@ func (h *app) siteRoutes(g *echo.Group) {
 	g.GET("/:site/automation", h.automationSettings)
 	g.POST("/:site/automation", h.automationSave)
 	g.GET("/:site/content", h.contentList)
+	g.POST("/:site/content/retry-failed", h.contentRetryFailed)
 	g.GET("/:site/publishing", h.publishingPage)
 	g.POST("/:site/publishing", h.publishingSave)
 	g.POST("/:site/publishing/preview", h.publishingPreview)
@@ -109,4 +110,5 @@ func (h *app) apiRoutes(g *echo.Group) {
 	}
 	g.GET("/sites/:site/publishing", h.apiPublishing)
 	g.PUT("/sites/:site/publishing", h.apiPublishingUpdate)
+	g.POST("/sites/:site/content/retry-failed", h.apiRetryFailed)
 }
