@@ -99,7 +99,9 @@ func TestAPIRetryAllFailed(t *testing.T) {
 func TestPublishingStateOnTheArticle(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newPublishingEnv(t, d)
-		e.saveSettings(t, func(p *db.PublishingSettings) { p.TargetKind, p.WPURL, p.WPUsername = "wordpress", "http://wp.example", "ed" })
+		e.saveSettings(t, func(p *db.PublishingSettings) {
+			p.TargetKind, p.WPURL, p.WPUsername = "wordpress", "http://wp.example", "ed"
+		})
 		now := e.app.Clock.Now()
 		c := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Status: db.ContentScheduled, ApprovedAt: &now, ScheduledAt: &now, Now: now})
 		set := func(unknown bool, expires time.Time) string {
