@@ -3,6 +3,7 @@ package ai
 import (
 	"bytes"
 	"compress/zlib"
+	"container/list"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -42,11 +43,68 @@ func (l *Local) GenerateImage(ctx context.Context, p ImagePrompt) (Image, error)
 		return Image{}, err
 	}
 	prompt := strings.Join(strings.Fields(p.Prompt), " ")
-	data, err := encodePNG(renderLocalImage(prompt))
-	if err != nil {
-		return Image{}, fmt.Errorf("ai: local image: %w", err)
+	data, ok := localImages.get(prompt)
+	if !ok {
+		var err error
+		if data, err = encodePNG(renderLocalImage(prompt)); err != nil {
+			return Image{}, fmt.Errorf("ai: local image: %w", err)
+		}
+		localImages.put(prompt, data)
 	}
-	return Image{Data: data, MIME: "image/png", Ext: ".png"}, nil
+	return Image{Data: bytes.Clone(data), MIME: "image/png", Ext: ".png"}, nil
+}
+
+// localImages keeps the PNGs drawn last, by prompt: drawing one costs about
+// 20 ms (ten times that under the race detector), and demo runs — and the
+// tests, which run the demo site again and again — ask for the same prompts
+// many times. The same prompt gives the same bytes, so a hit changes
+// nothing but the time.
+var localImages = newImageCache(24 << 20)
+
+// imageCache is a size-bounded cache, least recently used out first.
+type imageCache struct {
+	mu    sync.Mutex
+	max   int
+	size  int
+	order *list.List // of *cached, most recent at the front
+	index map[string]*list.Element
+}
+
+type cached struct {
+	prompt string
+	data   []byte
+}
+
+func newImageCache(maxBytes int) *imageCache {
+	return &imageCache{max: maxBytes, order: list.New(), index: map[string]*list.Element{}}
+}
+
+func (c *imageCache) get(prompt string) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.index[prompt]
+	if !ok {
+		return nil, false
+	}
+	c.order.MoveToFront(e)
+	return e.Value.(*cached).data, true
+}
+
+func (c *imageCache) put(prompt string, data []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.index[prompt]; ok || len(data) > c.max {
+		return
+	}
+	c.index[prompt] = c.order.PushFront(&cached{prompt: prompt, data: data})
+	c.size += len(data)
+	for c.size > c.max {
+		last := c.order.Back()
+		old := last.Value.(*cached)
+		c.order.Remove(last)
+		delete(c.index, old.prompt)
+		c.size -= len(old.data)
+	}
 }
 
 // encodePNG writes an RGBA image as a PNG whose rows are not filtered:

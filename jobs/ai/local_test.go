@@ -283,6 +283,11 @@ func TestLocalGenerateImagePNG(t *testing.T) {
 	if !bytes.Equal(again.Data, img.Data) {
 		t.Error("the same prompt (up to spaces) drew different bytes")
 	}
+	// Drawn again, not from the cache: the same bytes.
+	norm := strings.Join(strings.Fields(prompt), " ")
+	if redrawn, err := encodePNG(renderLocalImage(norm)); err != nil || !bytes.Equal(redrawn, img.Data) {
+		t.Errorf("drawing the same prompt twice gave different bytes (%v)", err)
+	}
 	other, _ := l.GenerateImage(t.Context(), ImagePrompt{Prompt: "something else"})
 	if bytes.Equal(other.Data, img.Data) {
 		t.Error("different prompts drew the same image")
@@ -325,5 +330,35 @@ func TestLocalLatencyAndCancel(t *testing.T) {
 		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 500*time.Millisecond {
 			t.Errorf("%s: err %v after %s, want a prompt deadline error", name, err, time.Since(start))
 		}
+	}
+}
+
+func TestImageCacheBoundedLeastRecentlyUsedOut(t *testing.T) {
+	c := newImageCache(10)
+	c.put("a", []byte("aaaa"))
+	c.put("b", []byte("bbbb"))
+	if _, ok := c.get("a"); !ok { // a is now the most recent
+		t.Fatal("a missing")
+	}
+	c.put("c", []byte("cccc")) // over 10 bytes: b goes
+	if _, ok := c.get("b"); ok {
+		t.Error("b kept: the least recently used should go first")
+	}
+	for _, k := range []string{"a", "c"} {
+		if _, ok := c.get(k); !ok {
+			t.Errorf("%s missing", k)
+		}
+	}
+	c.put("huge", make([]byte, 11))
+	if _, ok := c.get("huge"); ok || c.size != 8 {
+		t.Errorf("an entry over the limit was kept (size %d)", c.size)
+	}
+	// What GenerateImage returns is a copy: changing it changes no later answer.
+	l := NewLocal(0)
+	first, _ := l.GenerateImage(t.Context(), ImagePrompt{Prompt: "cache me"})
+	first.Data[100] ^= 0xff
+	again, _ := l.GenerateImage(t.Context(), ImagePrompt{Prompt: "cache me"})
+	if again.Data[100] == first.Data[100] {
+		t.Error("the cache handed out its own bytes")
 	}
 }
