@@ -23,7 +23,7 @@ const (
 // QueueFullReason is the reason for content waiting behind a full queue.
 func QueueFullReason(queued, limit int) string { return fmt.Sprintf(reasonQueueFull, queued, limit) }
 
-// Filler assigns slots to approved content (DESIGN.md §5).
+// Filler assigns slots to approved content.
 type Filler struct {
 	db    *db.DB
 	clock clockwork.Clock
