@@ -29,6 +29,9 @@ type User struct {
 	IsAdmin      bool       `db:"is_admin"`
 	CreatedAt    time.Time  `db:"created_at"`
 	LastLoginAt  *time.Time `db:"last_login_at"`
+	// Timezone is the IANA zone the user chose for the account and admin
+	// pages; "" means the browser's.
+	Timezone string `db:"timezone"`
 }
 
 // NormEmail is how emails are compared and stored.
@@ -75,16 +78,26 @@ func (d *DB) UserByID(ctx context.Context, id int64) (User, error) {
 
 // SetPassword replaces a user's password hash.
 func (d *DB) SetPassword(ctx context.Context, userID int64, hash string) error {
-	res, err := d.ExecContext(ctx, d.q(`UPDATE users SET password_hash = ? WHERE id = ?`), hash, userID)
+	res, err := d.exec(ctx, d.q(`UPDATE users SET password_hash = ? WHERE id = ?`), hash, userID)
 	if err != nil {
 		return fmt.Errorf("db: set password: %w", err)
 	}
 	return oneRow(res, ErrNotFound)
 }
 
+// SetUserTimezone stores the user's time zone ("" = the browser's); the
+// caller has checked that it names a zone.
+func (d *DB) SetUserTimezone(ctx context.Context, userID int64, tz string) error {
+	res, err := d.exec(ctx, d.q(`UPDATE users SET timezone = ? WHERE id = ?`), tz, userID)
+	if err != nil {
+		return fmt.Errorf("db: set user time zone: %w", err)
+	}
+	return oneRow(res, ErrNotFound)
+}
+
 // TouchLogin records a successful login.
 func (d *DB) TouchLogin(ctx context.Context, userID int64, now time.Time) error {
-	_, err := d.ExecContext(ctx, d.q(`UPDATE users SET last_login_at = ? WHERE id = ?`), T(now), userID)
+	_, err := d.exec(ctx, d.q(`UPDATE users SET last_login_at = ? WHERE id = ?`), T(now), userID)
 	return err
 }
 

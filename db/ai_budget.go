@@ -43,7 +43,7 @@ func (d *DB) GetAIBudget(ctx context.Context, siteID int64) (AIBudget, error) {
 // SaveAIBudget writes a site's budget allocation (the CHECK constraint
 // refuses custom shares that do not sum to 10000).
 func (d *DB) SaveAIBudget(ctx context.Context, b AIBudget, now time.Time) error {
-	res, err := d.ExecContext(ctx, d.q(`UPDATE site_ai_budget_allocations SET mode = ?, clustering_bp = ?, idea_generation_bp = ?, content_generation_bp = ?,
+	res, err := d.exec(ctx, d.q(`UPDATE site_ai_budget_allocations SET mode = ?, clustering_bp = ?, idea_generation_bp = ?, content_generation_bp = ?,
 		image_prompt_extraction_bp = ?, image_generation_bp = ?, updated_at = ? WHERE site_id = ?`),
 		b.Mode, b.ClusteringBP, b.IdeaGenerationBP, b.ContentGenerationBP, b.ImagePromptExtractionBP, b.ImageGenerationBP, T(now), b.SiteID)
 	if err != nil {

@@ -64,7 +64,7 @@ func (d *DB) SaveAutomationConfig(ctx context.Context, c AutomationConfig, now t
 	}
 	sets = append(sets, "max_credits_per_run = ?", "concurrency = ?", "updated_at = ?")
 	args = append(args, c.MaxCreditsPerRun, c.Concurrency, T(now), c.SiteID)
-	res, err := d.ExecContext(ctx, d.q(`UPDATE automation_configs SET `+strings.Join(sets, ", ")+` WHERE site_id = ?`), args...)
+	res, err := d.exec(ctx, d.q(`UPDATE automation_configs SET `+strings.Join(sets, ", ")+` WHERE site_id = ?`), args...)
 	if err != nil {
 		return fmt.Errorf("db: save automation config: %w", err)
 	}
@@ -92,7 +92,7 @@ type ScheduleOutcome struct {
 // next_run_at on, only if next_run_at is still Due (so two instances never
 // handle one occurrence twice). It reports whether this caller won.
 func (d *DB) AdvanceSchedule(ctx context.Context, o ScheduleOutcome) (bool, error) {
-	res, err := d.ExecContext(ctx, d.q(`UPDATE automation_configs SET next_run_at = ?, last_scheduled_at = ?, last_scheduled_outcome = ?, last_scheduled_detail = ?
+	res, err := d.exec(ctx, d.q(`UPDATE automation_configs SET next_run_at = ?, last_scheduled_at = ?, last_scheduled_outcome = ?, last_scheduled_detail = ?
 		WHERE site_id = ? AND next_run_at = ?`), NT(o.Next), T(o.At), o.Outcome, o.Detail, o.SiteID, T(o.Due))
 	if err != nil {
 		return false, fmt.Errorf("db: advance schedule: %w", err)

@@ -82,7 +82,7 @@ func (d *DB) ScheduleContentAt(ctx context.Context, accountID, contentID int64, 
 	if !at.After(now) {
 		return ErrSlotInPast
 	}
-	res, err := d.ExecContext(ctx, d.q(`UPDATE content SET status = 'scheduled', scheduled_at = ?, next_attempt_at = NULL,
+	res, err := d.exec(ctx, d.q(`UPDATE content SET status = 'scheduled', scheduled_at = ?, next_attempt_at = NULL,
 		publish_attempts = 0, unscheduled_reason = '', last_error = '', updated_at = ?
 		WHERE id = ? AND site_id IN (SELECT id FROM sites WHERE account_id = ?) AND status IN ('approved','scheduled')`),
 		at, now, contentID, accountID)
@@ -119,6 +119,8 @@ type Content struct {
 	Slug               string     `db:"slug"`
 	HTML               string     `db:"html"`
 	Excerpt            string     `db:"excerpt"`
+	SEOTitle           string     `db:"seo_title"`
+	MetaDescription    string     `db:"meta_description"`
 	Keywords           string     `db:"keywords"`
 	WordCount          int        `db:"word_count"`
 	Status             string     `db:"status"`
@@ -173,7 +175,7 @@ func (d *DB) ApplyContentAction(ctx context.Context, accountID, contentID int64,
 		// that failed in the pipeline (image prompts; never published) goes
 		// back to draft for the next run — never straight to publishing,
 		// which would skip its review.
-		res, err := d.ExecContext(ctx, d.q(`UPDATE content SET status = 'draft', attempts = 0, last_attempt_run_id = NULL, last_error = '',
+		res, err := d.exec(ctx, d.q(`UPDATE content SET status = 'draft', attempts = 0, last_attempt_run_id = NULL, last_error = '',
 			scheduled_at = NULL, next_attempt_at = NULL, updated_at = ?
 			WHERE id = ? AND site_id IN (SELECT id FROM sites WHERE account_id = ?) AND status = 'failed' AND publish_attempts = 0`), now, contentID, accountID)
 		if err != nil {
@@ -190,7 +192,7 @@ func (d *DB) ApplyContentAction(ctx context.Context, accountID, contentID int64,
 		return fmt.Errorf("db: unknown content action %q", action)
 	}
 	args = append(args, now, contentID, accountID)
-	res, err := d.ExecContext(ctx, d.q(`UPDATE content SET `+set+`, updated_at = ?
+	res, err := d.exec(ctx, d.q(`UPDATE content SET `+set+`, updated_at = ?
 		WHERE id = ? AND site_id IN (SELECT id FROM sites WHERE account_id = ?) AND status IN (`+from+`)`), args...)
 	if err != nil {
 		if isUnique(err) {
@@ -283,4 +285,22 @@ func (d *DB) ListContent(ctx context.Context, siteID int64, status string, limit
 	var out []Content
 	err := d.SelectContext(ctx, &out, d.q(`SELECT * FROM content WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`), append(args, limit, offset)...)
 	return out, total, err
+}
+
+// PublishedLink is a published article an article may link to.
+type PublishedLink struct {
+	Title string `db:"title"`
+	URL   string `db:"remote_url"`
+}
+
+// PublishedLinks lists up to limit of a site's published articles that
+// have a public URL, newest first.
+func (d *DB) PublishedLinks(ctx context.Context, siteID int64, limit int) ([]PublishedLink, error) {
+	var out []PublishedLink
+	err := d.SelectContext(ctx, &out, d.q(`SELECT title, remote_url FROM content WHERE site_id = ? AND status = 'published'
+		AND remote_url <> '' ORDER BY published_at DESC, id DESC LIMIT ?`), siteID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("db: published links: %w", err)
+	}
+	return out, nil
 }

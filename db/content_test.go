@@ -89,7 +89,7 @@ func TestContentTimelineAndImage(t *testing.T) {
 			t.Fatalf("timeline %v, want %v (not %d, published too long ago)", ids, want, old.ID)
 		}
 
-		im := dbtest.InsertImage(t, d, t.TempDir(), later, "a.svg", "image/svg+xml", []byte("<svg/>"))
+		im := dbtest.InsertImage(t, d, later, "a.svg", "image/svg+xml", []byte("<svg/>"))
 		if g, err := d.ContentImage(ctx, later.ID, im.ID); err != nil || g.Path != im.Path {
 			t.Fatalf("content image: %+v %v", g, err)
 		}

@@ -159,6 +159,7 @@ func (d *DB) RefundOrphanHolds(ctx context.Context, now time.Time) (int, error) 
 func (d *DB) refundWhere(ctx context.Context, where string, args []any, reason string, now time.Time) (int, error) {
 	n := 0
 	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
+		n = 0
 		var charges []CreditTransaction
 		if err := tx.SelectContext(ctx, &charges, d.q(`SELECT c.* FROM credit_transactions c WHERE `+where+` AND c.kind = 'charge' AND c.settled = FALSE
 			AND NOT EXISTS (SELECT 1 FROM credit_transactions r WHERE r.idempotency_key = 'refund:' || c.idempotency_key) ORDER BY c.id`), args...); err != nil {

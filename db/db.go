@@ -57,9 +57,17 @@ func init() {
 	sqlx.BindDriver("sqlite", sqlx.QUESTION)
 }
 
-// DB is the application's handle on its database.
+// DB is the application's handle on its database. Reads go to a pool of
+// connections; every write goes through InTx, on the writer: on SQLite one
+// connection of its own (SQLite takes one writer at a time; queueing in Go
+// rather than in busy_timeout keeps every transaction short and no reader
+// waits for it), on PostgreSQL the same pool. SQLite's read connections are
+// query-only, so a write that bypasses InTx fails at once ("attempt to write
+// a readonly database") instead of contending for the lock.
 type DB struct {
-	*sqlx.DB
+	read  *sqlx.DB
+	write *sqlx.DB
+	// Dialect is SQLite or Postgres.
 	Dialect Dialect
 	// Path is the SQLite file (empty for PostgreSQL).
 	Path string
@@ -82,7 +90,7 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 			x.Close()
 			return nil, fmt.Errorf("db: connect postgres: %w", err)
 		}
-		return &DB{DB: x, Dialect: Postgres}, nil
+		return &DB{read: x, write: x, Dialect: Postgres}, nil
 	case url == "", strings.HasPrefix(url, "sqlite:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "//")
 		if path == "" {
@@ -94,28 +102,53 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 			return nil, fmt.Errorf("db: create data dir: %w", err)
 		}
-		x, err := sqlx.Open("sqlite", SQLiteDSN(path))
+		// The writer first: it creates the file and turns WAL on, which
+		// the readers then find.
+		w, err := openSQLite(ctx, SQLiteDSN(path), 1)
 		if err != nil {
-			return nil, fmt.Errorf("db: open sqlite: %w", err)
-		}
-		// One writer at a time is SQLite's rule; a small pool keeps readers
-		// concurrent (WAL) while writers queue on busy_timeout.
-		x.SetMaxOpenConns(8)
-		if err := x.PingContext(ctx); err != nil {
-			x.Close()
 			return nil, fmt.Errorf("db: open sqlite %s: %w", path, err)
 		}
-		return &DB{DB: x, Dialect: SQLite, Path: path}, nil
+		r, err := openSQLite(ctx, sqliteReadDSN(path), sqliteReaders)
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("db: open sqlite %s: %w", path, err)
+		}
+		return &DB{read: r, write: w, Dialect: SQLite, Path: path}, nil
 	default:
 		return nil, fmt.Errorf("db: unsupported DATABASE_URL %q (want sqlite:PATH or postgres://…)", redact(url))
 	}
 }
 
-// SQLiteDSN is the modernc DSN that behaves: WAL, waits instead of failing,
-// foreign keys, immediate write transactions, sortable UTC times.
+// sqliteReaders is the size of SQLite's read pool: readers never wait for
+// the writer (WAL), so a few serve many requests.
+const sqliteReaders = 8
+
+func openSQLite(ctx context.Context, dsn string, conns int) (*sqlx.DB, error) {
+	x, err := sqlx.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	x.SetMaxOpenConns(conns)
+	x.SetMaxIdleConns(conns)
+	if err := x.PingContext(ctx); err != nil {
+		x.Close()
+		return nil, err
+	}
+	return x, nil
+}
+
+// SQLiteDSN is the modernc DSN of the writer: WAL, waits instead of
+// failing, foreign keys, immediate write transactions, sortable UTC times.
 func SQLiteDSN(path string) string {
-	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+	return "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
 		"&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite&_timezone=UTC&_texttotime=1"
+}
+
+// sqliteReadDSN is the DSN of the read pool: like the writer's, but the
+// connections refuse every write.
+func sqliteReadDSN(path string) string {
+	return "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)" +
+		"&_time_format=sqlite&_timezone=UTC&_texttotime=1&_query_only=1"
 }
 
 func redact(url string) string {
@@ -154,24 +187,31 @@ func isUnique(err error) bool {
 	return false
 }
 
-// InTx runs fn in a transaction, committing when it returns nil.
-func (d *DB) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := d.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("db: begin: %w", err)
+// q rebinds a `?` query for this dialect.
+func (d *DB) q(query string) string { return d.read.Rebind(query) }
+
+// Rebind rebinds a `?` query for this dialect (tests' own queries).
+func (d *DB) Rebind(query string) string { return d.read.Rebind(query) }
+
+// Close closes the read pool, then the writer (on SQLite the last
+// connection to close checkpoints the write-ahead log).
+func (d *DB) Close() error {
+	if d.read == d.write {
+		return d.read.Close()
 	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("db: commit: %w", err)
-	}
-	return nil
+	return errors.Join(d.read.Close(), d.write.Close())
 }
 
-// q rebinds a `?` query for this dialect.
-func (d *DB) q(query string) string { return d.Rebind(query) }
+// exec runs one write statement in a transaction of its own.
+func (d *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		res, err = tx.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
+}
 
 // insertID runs an INSERT … RETURNING id and returns the id.
 func insertID(ctx context.Context, x sqlx.QueryerContext, query string, args ...any) (int64, error) {
@@ -188,9 +228,6 @@ func notFound(err error) error {
 	}
 	return err
 }
-
-// Ping checks the database is reachable (for /readyz).
-func (d *DB) Ping(ctx context.Context) error { return d.PingContext(ctx) }
 
 // oneRow checks that a statement touched exactly one row. When it did not,
 // it returns none: the caller's sentinel (ErrNotFound, ErrConflict,
@@ -228,4 +265,40 @@ func BestEffort(ctx context.Context, log *slog.Logger, what string, write func(c
 	if err := write(ctx); err != nil {
 		log.WarnContext(ctx, "dropped a best-effort write", "write", what, "err", err)
 	}
+}
+
+// AdvisoryLock is a PostgreSQL advisory lock held by an open transaction
+// (see TryAdvisoryLock).
+type AdvisoryLock struct{ tx *sql.Tx }
+
+// TryAdvisoryLock takes the transaction-level advisory lock named key
+// without waiting (PostgreSQL only): ok is false when another session holds
+// it. The lock lives in a transaction of its own, so Release (a rollback)
+// frees it and nothing leaks into a pooled connection, even when the
+// process dies (the server ends the session).
+func (d *DB) TryAdvisoryLock(ctx context.Context, key string) (_ *AdvisoryLock, ok bool, err error) {
+	if d.Dialect != Postgres {
+		return nil, false, fmt.Errorf("db: advisory locks need PostgreSQL, not %s", d.Dialect)
+	}
+	tx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, false, fmt.Errorf("db: advisory lock %s: begin: %w", key, err)
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))`, key).Scan(&ok); err != nil {
+		tx.Rollback()
+		return nil, false, fmt.Errorf("db: advisory lock %s: %w", key, err)
+	}
+	if !ok {
+		tx.Rollback()
+		return nil, false, nil
+	}
+	return &AdvisoryLock{tx: tx}, true, nil
+}
+
+// Release frees the lock.
+func (l *AdvisoryLock) Release() error {
+	if err := l.tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+		return fmt.Errorf("db: release advisory lock: %w", err)
+	}
+	return nil
 }

@@ -44,7 +44,8 @@ type ImagePrompt struct {
 	UpdatedAt time.Time `db:"updated_at"`
 }
 
-// Image is a generated image stored under DATA_DIR (stage 6 output).
+// Image is a generated image (stage 6 output); its bytes are in the blob
+// store under Path.
 type Image struct {
 	ID            int64     `db:"id"`
 	SiteID        int64     `db:"site_id"`

@@ -144,8 +144,8 @@ func (d *DB) CommitIdeas(ctx context.Context, c ItemCommit, clusterID int64, ide
 // CommitTasks turns ideas into queued writing tasks (stage 3, free, a batch
 // per transaction). An idea that is no longer new is skipped, not an error.
 func (d *DB) CommitTasks(ctx context.Context, c ItemCommit, ideas []Idea) error {
-	c.Processed, c.Skipped = 0, 0
 	return d.commitItemCounted(ctx, &c, func(tx *sqlx.Tx) error {
+		c.Processed, c.Skipped = 0, 0
 		for i, idea := range ideas {
 			err := cas(ctx, tx, d.q(`UPDATE ideas SET status = 'queued', updated_at = ? WHERE id = ? AND status = 'new'`), c.Now, idea.ID)
 			if errors.Is(err, ErrConflict) {
@@ -168,12 +168,14 @@ func (d *DB) CommitTasks(ctx context.Context, c ItemCommit, ideas []Idea) error 
 
 // NewArticle is stage 4's output.
 type NewArticle struct {
-	Title     string
-	Slug      string
-	HTML      string
-	Excerpt   string
-	Keywords  string
-	WordCount int
+	Title           string
+	Slug            string
+	HTML            string
+	Excerpt         string
+	SEOTitle        string
+	MetaDescription string
+	Keywords        string
+	WordCount       int
 }
 
 // CommitArticle stores a task's article as a draft and marks the task done.
@@ -201,8 +203,9 @@ func (d *DB) CommitArticle(ctx context.Context, c ItemCommit, taskID int64, a Ne
 			}
 		}
 		var err error
-		id, err = insertID(ctx, tx, d.q(`INSERT INTO content (site_id, task_id, run_id, title, slug, html, excerpt, keywords, word_count, status, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?)`), c.SiteID, taskID, c.RunID, a.Title, a.Slug, a.HTML, a.Excerpt, a.Keywords, a.WordCount, c.Now, c.Now)
+		id, err = insertID(ctx, tx, d.q(`INSERT INTO content (site_id, task_id, run_id, title, slug, html, excerpt, seo_title, meta_description,
+			keywords, word_count, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?)`),
+			c.SiteID, taskID, c.RunID, a.Title, a.Slug, a.HTML, a.Excerpt, a.SEOTitle, a.MetaDescription, a.Keywords, a.WordCount, c.Now, c.Now)
 		if err != nil {
 			return fmt.Errorf("db: insert content: %w", err)
 		}
@@ -267,15 +270,20 @@ func promptFailedForGood(ctx context.Context, d *DB, tx *sqlx.Tx, promptID int64
 	return d.imageFinishedTx(ctx, tx, contentID, now)
 }
 
-// NewImage is stage 6's output (the file is already written).
+// NewImage is stage 6's output.
 type NewImage struct {
+	// Path is the key of the image's bytes in the blob store.
 	Path  string
 	MIME  string
 	Alt   string
 	Bytes int64
+	// Blob, when set, is written in the commit (the store in the database);
+	// nil when the blob store already holds the bytes.
+	Blob *Blob
 }
 
-// CommitImage stores an image, marks its prompt done and counts it on the
+// CommitImage stores an image (and its bytes, when the blob store keeps
+// them in the database), marks its prompt done and counts it on the
 // article.
 func (d *DB) CommitImage(ctx context.Context, c ItemCommit, p ImagePrompt, img NewImage) error {
 	return d.commitItem(ctx, c, func(tx *sqlx.Tx) error {
@@ -286,6 +294,11 @@ func (d *DB) CommitImage(ctx context.Context, c ItemCommit, p ImagePrompt, img N
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), c.SiteID, p.ContentID, p.ID, c.RunID, img.Path, img.MIME, img.Alt, img.Bytes, c.Now); err != nil {
 			return fmt.Errorf("db: insert image: %w", err)
 		}
+		if img.Blob != nil {
+			if err := d.putBlobTx(ctx, tx, *img.Blob, c.Now); err != nil {
+				return err
+			}
+		}
 		return d.imageFinishedTx(ctx, tx, p.ContentID, c.Now)
 	})
 }
@@ -294,8 +307,8 @@ func (d *DB) CommitImage(ctx context.Context, c ItemCommit, p ImagePrompt, img N
 // transaction). An article a person moved meanwhile (approved or rejected
 // it) is skipped, not an error.
 func (d *DB) CommitApprovals(ctx context.Context, c ItemCommit, contentIDs []int64) error {
-	c.Processed, c.Skipped = 0, 0
 	return d.commitItemCounted(ctx, &c, func(tx *sqlx.Tx) error {
+		c.Processed, c.Skipped = 0, 0
 		for _, id := range contentIDs {
 			err := cas(ctx, tx, d.q(`UPDATE content SET status = 'approved', approved_at = ?, approved_by = 'automation', updated_at = ?
 				WHERE id = ? AND status = 'review'`), c.Now, c.Now, id)

@@ -47,6 +47,7 @@ type NewKeyword struct {
 func (d *DB) ImportKeywords(ctx context.Context, siteID int64, kws []NewKeyword, now time.Time) (inserted int, err error) {
 	now = T(now)
 	err = d.InTx(ctx, func(tx *sqlx.Tx) error {
+		inserted = 0
 		stmt, err := tx.PreparexContext(ctx, d.q(`INSERT INTO keywords (site_id, keyword, keyword_norm, volume, difficulty, status, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, 'new', ?, ?) ON CONFLICT (site_id, keyword_norm) DO NOTHING`))
 		if err != nil {
@@ -96,7 +97,7 @@ func (d *DB) RequeueKeywords(ctx context.Context, siteID int64, status string, n
 	if status != KeywordUnclustered && status != KeywordFailed {
 		return 0, fmt.Errorf("db: requeue: bad status %q", status)
 	}
-	res, err := d.ExecContext(ctx, d.q(`UPDATE keywords SET status = 'new', attempts = 0, last_error = '', updated_at = ? WHERE site_id = ? AND status = ?`), T(now), siteID, status)
+	res, err := d.exec(ctx, d.q(`UPDATE keywords SET status = 'new', attempts = 0, last_error = '', updated_at = ? WHERE site_id = ? AND status = ?`), T(now), siteID, status)
 	if err != nil {
 		return 0, fmt.Errorf("db: requeue keywords: %w", err)
 	}

@@ -31,7 +31,7 @@ func (d *DB) MigrationProvider() (*goose.Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("db: migrations: %w", err)
 	}
-	p, err := goose.NewProvider(dialect, d.DB.DB, sub, opts...)
+	p, err := goose.NewProvider(dialect, d.write.DB, sub, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("db: migrations: %w", err)
 	}

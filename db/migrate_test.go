@@ -35,7 +35,7 @@ func TestMigrationsUpDownUp(t *testing.T) {
 func TestRefusesNewerSchema(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		if _, err := d.ExecContext(ctx, d.Rebind("INSERT INTO goose_db_version (version_id, is_applied) VALUES (?, ?)"), 99999, true); err != nil {
+		if _, err := dbtest.Exec(ctx, d, d.Rebind("INSERT INTO goose_db_version (version_id, is_applied) VALUES (?, ?)"), 99999, true); err != nil {
 			t.Fatal(err)
 		}
 		if err := d.Migrate(ctx); !errors.Is(err, db.ErrSchemaTooNew) {

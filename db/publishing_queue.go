@@ -105,7 +105,9 @@ func (d *DB) ClaimDue(ctx context.Context, owner string, now, claimUntil time.Ti
 		skip = " FOR UPDATE SKIP LOCKED"
 	}
 	var out []Content
-	err := d.SelectContext(ctx, &out, d.q(`UPDATE content SET
+	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
+		out = nil
+		return tx.SelectContext(ctx, &out, d.q(`UPDATE content SET
 		outcome_unknown = CASE WHEN status = 'publishing' THEN TRUE ELSE outcome_unknown END,
 		status = 'publishing', claim_owner = ?, claim_expires_at = ?, claimed_at = ?, publish_attempts = publish_attempts + 1, updated_at = ?
 		WHERE id IN (SELECT id FROM content WHERE
@@ -114,6 +116,7 @@ func (d *DB) ClaimDue(ctx context.Context, owner string, now, claimUntil time.Ti
 			ORDER BY scheduled_at, id LIMIT ?`+skip+`)
 		AND ((status = 'scheduled' AND scheduled_at <= ?) OR (status = 'publishing' AND claim_expires_at < ?))
 		RETURNING *`), owner, T(claimUntil), now, now, now, now, now, limit, now, now)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("db: claim due content: %w", err)
 	}
@@ -131,7 +134,11 @@ func (d *DB) RenewClaims(ctx context.Context, owner string, ids []int64, until t
 		return nil, err
 	}
 	var held []int64
-	if err := d.SelectContext(ctx, &held, d.q(q), args...); err != nil {
+	err = d.InTx(ctx, func(tx *sqlx.Tx) error {
+		held = nil
+		return tx.SelectContext(ctx, &held, d.q(q), args...)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("db: renew claims: %w", err)
 	}
 	return held, nil
@@ -143,7 +150,10 @@ func (d *DB) RenewClaims(ctx context.Context, owner string, ids []int64, until t
 // SQLite's, which holds the data directory's lock file.
 func (d *DB) ExpireClaims(ctx context.Context, now time.Time) ([]int64, error) {
 	var ids []int64
-	err := d.SelectContext(ctx, &ids, d.q(`UPDATE content SET claim_expires_at = ? WHERE status = 'publishing' RETURNING id`), T(now))
+	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
+		ids = nil
+		return tx.SelectContext(ctx, &ids, d.q(`UPDATE content SET claim_expires_at = ? WHERE status = 'publishing' RETURNING id`), T(now))
+	})
 	if err != nil {
 		return nil, fmt.Errorf("db: expire claims: %w", err)
 	}
@@ -162,7 +172,7 @@ type PublishResult struct {
 
 // MarkPublished records a publication made under owner's claim.
 func (d *DB) MarkPublished(ctx context.Context, r PublishResult) error {
-	res, err := d.ExecContext(ctx, d.q(`UPDATE content SET status = 'published', published_at = ?, remote_id = ?, remote_url = ?, late = ?,
+	res, err := d.exec(ctx, d.q(`UPDATE content SET status = 'published', published_at = ?, remote_id = ?, remote_url = ?, late = ?,
 		claim_owner = '', claim_expires_at = NULL, claimed_at = NULL, outcome_unknown = FALSE, last_error = '', updated_at = ?
 		WHERE id = ? AND status = 'publishing' AND claim_owner = ?`), T(r.At), r.RemoteID, r.RemoteURL, r.Late, T(r.At), r.ContentID, r.Owner)
 	if err != nil {
@@ -181,7 +191,7 @@ func (d *DB) MarkPublishFailed(ctx context.Context, contentID int64, owner, msg 
 	if retryAt == nil {
 		status = ContentFailed
 	}
-	res, err := d.ExecContext(ctx, d.q(`UPDATE content SET status = ?, next_attempt_at = ?, last_error = ?, claim_owner = '', claim_expires_at = NULL,
+	res, err := d.exec(ctx, d.q(`UPDATE content SET status = ?, next_attempt_at = ?, last_error = ?, claim_owner = '', claim_expires_at = NULL,
 		claimed_at = NULL, outcome_unknown = FALSE, updated_at = ? WHERE id = ? AND status = 'publishing' AND claim_owner = ?`), status, NT(retryAt), msg, T(now), contentID, owner)
 	if err != nil {
 		return fmt.Errorf("db: mark publish failed: %w", err)

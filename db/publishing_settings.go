@@ -15,7 +15,7 @@ func (d *DB) AutoApprovalEnabled(ctx context.Context, siteID int64) (bool, error
 	return on, notFound(err)
 }
 
-// PublishingSettings is a site's publishing configuration (DESIGN.md §5).
+// PublishingSettings is a site's publishing configuration (docs/publishing.md).
 type PublishingSettings struct {
 	SiteID                 int64     `db:"site_id" json:"-"`
 	AutoApprovalEnabled    bool      `db:"auto_approval_enabled" json:"auto_approval_enabled"`
@@ -72,7 +72,7 @@ func (d *DB) GetPublishingSettings(ctx context.Context, siteID int64) (Publishin
 
 // SavePublishingSettings writes every field.
 func (d *DB) SavePublishingSettings(ctx context.Context, p PublishingSettings, now time.Time) error {
-	res, err := d.ExecContext(ctx, d.q(`UPDATE publishing_settings SET auto_approval_enabled = ?, auto_publish_enabled = ?, scheduling_mode = ?,
+	res, err := d.exec(ctx, d.q(`UPDATE publishing_settings SET auto_approval_enabled = ?, auto_publish_enabled = ?, scheduling_mode = ?,
 		publish_days = ?, publish_time_slots = ?, stagger_start_time = ?, stagger_end_time = ?, stagger_interval_minutes = ?,
 		daily_target = ?, weekly_target = ?, monthly_target = ?, max_scheduled_queue = ?, target_kind = ?, webhook_url = ?, webhook_secret_enc = ?,
 		wp_url = ?, wp_username = ?, wp_app_password_enc = ?, wp_categories = ?, wp_tags = ?, updated_at = ? WHERE site_id = ?`),

@@ -39,7 +39,9 @@ func (d *DB) addEventTx(ctx context.Context, tx sqlx.ExecerContext, e Event) err
 
 // AddEvent appends to a run's log outside any item transaction (lease
 // changes, scheduler notes).
-func (d *DB) AddEvent(ctx context.Context, e Event) error { return d.addEventTx(ctx, d, e) }
+func (d *DB) AddEvent(ctx context.Context, e Event) error {
+	return d.InTx(ctx, func(tx *sqlx.Tx) error { return d.addEventTx(ctx, tx, e) })
+}
 
 // ListEvents returns a run's log in order; afterID pages (0 = from start).
 func (d *DB) ListEvents(ctx context.Context, runID, afterID int64, limit int) ([]Event, error) {

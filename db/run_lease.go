@@ -58,8 +58,10 @@ func (d *DB) ClaimRun(ctx context.Context, runID int64, owner string, now time.T
 // ErrLeaseLost when the run is no longer active or leased to owner.
 func (d *DB) RenewLease(ctx context.Context, runID int64, owner string, now time.Time, ttl time.Duration) (string, error) {
 	var status string
-	err := d.GetContext(ctx, &status, d.q(`UPDATE automation_runs SET lease_expires_at = ?
-		WHERE id = ? AND lease_owner = ? AND status IN ('running','paused') RETURNING status`), T(now.Add(ttl)), runID, owner)
+	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &status, d.q(`UPDATE automation_runs SET lease_expires_at = ?
+			WHERE id = ? AND lease_owner = ? AND status IN ('running','paused') RETURNING status`), T(now.Add(ttl)), runID, owner)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", ErrLeaseLost
 	}
@@ -71,7 +73,7 @@ func (d *DB) RenewLease(ctx context.Context, runID int64, owner string, now time
 
 // ReleaseLease gives the lease up (after draining a paused run).
 func (d *DB) ReleaseLease(ctx context.Context, runID int64, owner string, now time.Time) error {
-	_, err := d.ExecContext(ctx, d.q(`UPDATE automation_runs SET lease_owner = '', lease_expires_at = NULL, updated_at = ? WHERE id = ? AND lease_owner = ?`),
+	_, err := d.exec(ctx, d.q(`UPDATE automation_runs SET lease_owner = '', lease_expires_at = NULL, updated_at = ? WHERE id = ? AND lease_owner = ?`),
 		T(now), runID, owner)
 	return err
 }
@@ -101,3 +103,96 @@ func (d *DB) lockRun(ctx context.Context, tx *sqlx.Tx, runID int64, owner string
 }
 
 const activeStatuses = `'running','paused'`
+
+// Draining reports whether the run is paused but its executor still holds
+// a live lease to finish the items in flight ("pausing…"). A lease that
+// expired means that executor is gone: the run is simply paused.
+func (r Run) Draining(now time.Time) bool {
+	return r.Status == RunPaused && r.LeaseOwner != "" && r.LeaseExpiresAt != nil && r.LeaseExpiresAt.After(now)
+}
+
+// abandonedPause is a paused run whose executor stopped while draining.
+type abandonedPause struct {
+	ID    int64  `db:"id"`
+	Owner string `db:"lease_owner"`
+	Stage int    `db:"current_stage"`
+}
+
+// FinishAbandonedPauses ends the pauses whose executor stopped while it
+// drained (its lease expired while the run was paused): the lease is
+// released and the run is simply paused — no executor takes it over, so
+// no takeover is counted. Any instance may call it; it returns how many
+// runs it settled.
+func (d *DB) FinishAbandonedPauses(ctx context.Context, now time.Time) (int, error) {
+	const where = `status = 'paused' AND lease_owner <> '' AND (lease_expires_at IS NULL OR lease_expires_at < ?)`
+	var found []abandonedPause
+	if err := d.SelectContext(ctx, &found, d.q(`SELECT id, lease_owner, current_stage FROM automation_runs WHERE `+where), T(now)); err != nil || len(found) == 0 {
+		return 0, err
+	}
+	n := 0
+	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
+		n = 0
+		for _, r := range found {
+			res, err := tx.ExecContext(ctx, d.q(`UPDATE automation_runs SET lease_owner = '', lease_expires_at = NULL, updated_at = ?
+				WHERE id = ? AND lease_owner = ? AND `+where), T(now), r.ID, r.Owner, T(now))
+			if err != nil {
+				return fmt.Errorf("db: finish abandoned pause: %w", err)
+			}
+			if ok, err := touched(res); err != nil {
+				return err
+			} else if !ok {
+				continue
+			}
+			n++
+			msg := "Executor " + r.Owner + " stopped before it finished pausing (its lease expired); the run is paused"
+			if err := d.addEventTx(ctx, tx, Event{RunID: r.ID, At: now, Stage: r.Stage, Level: "warn", Message: msg}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// ExpireLeases ends every lease held by another owner than owner at once.
+// Single-instance SQLite calls it at start: the data directory's lock file
+// proves the process that held them is gone, so nothing is gained by
+// waiting for them to expire. Running runs become claimable (their claim
+// counts a takeover, which bounds crash loops); runs that were pausing
+// become paused. It returns how many runs it touched.
+func (d *DB) ExpireLeases(ctx context.Context, owner string, now time.Time) (int, error) {
+	var found []struct {
+		abandonedPause
+		Status string `db:"status"`
+	}
+	if err := d.SelectContext(ctx, &found, d.q(`SELECT id, lease_owner, current_stage, status FROM automation_runs
+		WHERE status IN ('running','paused') AND lease_owner <> '' AND lease_owner <> ?`), owner); err != nil || len(found) == 0 {
+		return 0, err
+	}
+	n := 0
+	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
+		n = 0
+		for _, r := range found {
+			set, msg := `lease_expires_at = NULL`, "The process that ran executor "+r.Owner+" stopped (this restart holds the data directory's lock); the run is taken over at once"
+			if r.Status == RunPaused {
+				set, msg = `lease_owner = '', lease_expires_at = NULL`, "Executor "+r.Owner+" stopped before it finished pausing (its process is gone); the run is paused"
+			}
+			res, err := tx.ExecContext(ctx, d.q(`UPDATE automation_runs SET `+set+`, updated_at = ? WHERE id = ? AND status = ? AND lease_owner = ?`),
+				T(now), r.ID, r.Status, r.Owner)
+			if err != nil {
+				return fmt.Errorf("db: expire lease: %w", err)
+			}
+			if ok, err := touched(res); err != nil {
+				return err
+			} else if !ok {
+				continue
+			}
+			n++
+			if err := d.addEventTx(ctx, tx, Event{RunID: r.ID, At: now, Stage: r.Stage, Level: "warn", Message: msg}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, err
+}

@@ -37,9 +37,15 @@ func (d *DB) PauseRun(ctx context.Context, t Transition) (Run, error) {
 	return d.transition(ctx, t, "pause", `status = 'paused', paused_at = ?`, []any{T(t.Now)}, `'running'`, "Paused")
 }
 
-// ResumeRun moves paused → running; the lease is untouched.
+// ResumeRun moves paused → running. A live lease is untouched (the
+// executor still draining carries on); one that expired is released, so
+// the executor that claims the run next is not counted as a takeover: its
+// predecessor was gone before the resume.
 func (d *DB) ResumeRun(ctx context.Context, t Transition) (Run, error) {
-	return d.transition(ctx, t, "resume", `status = 'running', resumed_at = ?`, []any{T(t.Now)}, `'paused'`, "Resumed")
+	now := T(t.Now)
+	return d.transition(ctx, t, "resume", `status = 'running', resumed_at = ?,
+		lease_owner = CASE WHEN lease_expires_at IS NULL OR lease_expires_at < ? THEN '' ELSE lease_owner END,
+		lease_expires_at = CASE WHEN lease_expires_at < ? THEN NULL ELSE lease_expires_at END`, []any{now, now, now}, `'paused'`, "Resumed")
 }
 
 // CancelRun moves running|paused → cancelled and frees the site at once.
@@ -56,11 +62,12 @@ func (d *DB) transition(ctx context.Context, t Transition, verb, set string, set
 		err := tx.GetContext(ctx, &r, d.q(`UPDATE automation_runs SET `+set+`, updated_at = ?
 			WHERE id = ? AND account_id = ? AND status IN (`+from+`) RETURNING *`), args...)
 		if errors.Is(err, sql.ErrNoRows) {
-			cur, gerr := d.GetRun(ctx, t.AccountID, t.RunID)
-			if gerr != nil {
-				return gerr
+			// Read in the transaction: the status that refused the change.
+			var status string
+			if err := tx.GetContext(ctx, &status, d.q(`SELECT status FROM automation_runs WHERE id = ? AND account_id = ?`), t.RunID, t.AccountID); err != nil {
+				return notFound(err)
 			}
-			return &TransitionError{Status: cur.Status, Want: verb}
+			return &TransitionError{Status: status, Want: verb}
 		}
 		if err != nil {
 			return fmt.Errorf("db: %s run: %w", verb, err)
@@ -113,7 +120,7 @@ func (d *DB) FailRunUnowned(ctx context.Context, runID int64, reason, detail str
 // still paused; released=false means it was resumed meanwhile and the
 // caller carries on.
 func (d *DB) ReleaseIfPaused(ctx context.Context, runID int64, owner string, now time.Time) (bool, error) {
-	res, err := d.ExecContext(ctx, d.q(`UPDATE automation_runs SET lease_owner = '', lease_expires_at = NULL, updated_at = ?
+	res, err := d.exec(ctx, d.q(`UPDATE automation_runs SET lease_owner = '', lease_expires_at = NULL, updated_at = ?
 		WHERE id = ? AND lease_owner = ? AND status = 'paused'`), T(now), runID, owner)
 	if err != nil {
 		return false, fmt.Errorf("db: release lease: %w", err)

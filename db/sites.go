@@ -29,7 +29,7 @@ func (s Site) Location() *time.Location {
 }
 
 // CreateSite inserts a site with its default automation config, publishing
-// settings and AI budget rows, in one transaction.
+// settings, AI budget and writing profile rows, in one transaction.
 func (d *DB) CreateSite(ctx context.Context, s Site, now time.Time) (Site, error) {
 	now = T(now)
 	s.CreatedAt, s.UpdatedAt = now, now
@@ -44,6 +44,7 @@ func (d *DB) CreateSite(ctx context.Context, s Site, now time.Time) (Site, error
 			`INSERT INTO automation_configs (site_id, updated_at) VALUES (?, ?)`,
 			`INSERT INTO publishing_settings (site_id, updated_at) VALUES (?, ?)`,
 			`INSERT INTO site_ai_budget_allocations (site_id, updated_at) VALUES (?, ?)`,
+			`INSERT INTO writing_profiles (site_id, updated_at) VALUES (?, ?)`,
 		} {
 			if _, err := tx.ExecContext(ctx, d.q(stmt), s.ID, now); err != nil {
 				return fmt.Errorf("db: create site defaults: %w", err)
@@ -56,7 +57,7 @@ func (d *DB) CreateSite(ctx context.Context, s Site, now time.Time) (Site, error
 
 // UpdateSite changes a site's name, URL and time zone (scoped by account).
 func (d *DB) UpdateSite(ctx context.Context, s Site, now time.Time) error {
-	res, err := d.ExecContext(ctx, d.q(`UPDATE sites SET name = ?, url = ?, timezone = ?, updated_at = ? WHERE id = ? AND account_id = ?`),
+	res, err := d.exec(ctx, d.q(`UPDATE sites SET name = ?, url = ?, timezone = ?, updated_at = ? WHERE id = ? AND account_id = ?`),
 		s.Name, s.URL, s.Timezone, T(now), s.ID, s.AccountID)
 	if err != nil {
 		return fmt.Errorf("db: update site: %w", err)

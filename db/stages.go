@@ -88,16 +88,26 @@ func stage(n int) Stage {
 	return s
 }
 
-// Enabled reads the stage's switch in c.
-func (s Stage) Enabled(c AutomationConfig) bool { return *s.toggle(&c) }
+// Enabled reads the stage's switch in c (a stage without one always runs).
+func (s Stage) Enabled(c AutomationConfig) bool { return s.toggle == nil || *s.toggle(&c) }
 
-// Limit reads the stage's per-run item limit in c (0 = unlimited).
-func (s Stage) Limit(c AutomationConfig) int { return *s.limit(&c) }
+// Limit reads the stage's per-run item limit in c (0 = unlimited; a stage
+// without a limit column has none).
+func (s Stage) Limit(c AutomationConfig) int {
+	if s.limit == nil {
+		return 0
+	}
+	return *s.limit(&c)
+}
 
-// Set writes the stage's switch and limit in c.
+// Set writes the stage's switch and limit in c (where it has them).
 func (s Stage) Set(c *AutomationConfig, enabled bool, limit int) {
-	*s.toggle(c) = enabled
-	*s.limit(c) = limit
+	if s.toggle != nil {
+		*s.toggle(c) = enabled
+	}
+	if s.limit != nil {
+		*s.limit(c) = limit
+	}
 }
 
 // PendingCounts counts each stage's pending items for a site, indexed by

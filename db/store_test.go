@@ -43,7 +43,7 @@ func TestSecondActiveRunRefused(t *testing.T) {
 			}
 		}
 		// A finished run frees the site.
-		if _, err := d.ExecContext(ctx, d.Rebind(`UPDATE automation_runs SET status = 'completed' WHERE id = ?`), first.ID); err != nil {
+		if _, err := dbtest.Exec(ctx, d, d.Rebind(`UPDATE automation_runs SET status = 'completed' WHERE id = ?`), first.ID); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := d.InsertRun(ctx, db.Run{SiteID: s.ID, AccountID: u.AccountID, TriggerType: "manual", Status: db.RunPaused, CreatedAt: t0}); err != nil {
@@ -73,7 +73,7 @@ func TestLedgerIdempotencyKey(t *testing.T) {
 			t.Fatalf("repeated key: applied=%v err=%v, want a no-op", applied, err)
 		}
 		// The raw unique index rejects a duplicate key outright, too.
-		_, err = d.ExecContext(ctx, d.Rebind(`INSERT INTO credit_transactions (account_id, kind, amount, balance_after, idempotency_key, created_at) VALUES (?, 'grant', 1, 1, 'grant:1', ?)`), u.AccountID, t0)
+		_, err = dbtest.Exec(ctx, d, d.Rebind(`INSERT INTO credit_transactions (account_id, kind, amount, balance_after, idempotency_key, created_at) VALUES (?, 'grant', 1, 1, 'grant:1', ?)`), u.AccountID, t0)
 		if err == nil {
 			t.Fatal("duplicate idempotency key inserted")
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // APIToken is a bearer token for /api/v1; only its SHA-256 is stored.
@@ -22,8 +24,13 @@ type APIToken struct {
 // CreateToken stores a token's hash.
 func (d *DB) CreateToken(ctx context.Context, t APIToken) (APIToken, error) {
 	t.CreatedAt = T(t.CreatedAt)
-	id, err := insertID(ctx, d, d.q(`INSERT INTO api_tokens (account_id, user_id, name, token_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
-		t.AccountID, t.UserID, t.Name, t.TokenHash, t.Prefix, t.CreatedAt)
+	var id int64
+	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		id, err = insertID(ctx, tx, d.q(`INSERT INTO api_tokens (account_id, user_id, name, token_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
+			t.AccountID, t.UserID, t.Name, t.TokenHash, t.Prefix, t.CreatedAt)
+		return err
+	})
 	if err != nil {
 		return t, fmt.Errorf("db: create token: %w", err)
 	}
@@ -40,21 +47,32 @@ func (d *DB) ListTokens(ctx context.Context, accountID int64) ([]APIToken, error
 
 // RevokeToken revokes one of the account's tokens.
 func (d *DB) RevokeToken(ctx context.Context, accountID, id int64, now time.Time) error {
-	res, err := d.ExecContext(ctx, d.q(`UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL`), T(now), id, accountID)
+	res, err := d.exec(ctx, d.q(`UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL`), T(now), id, accountID)
 	if err != nil {
 		return fmt.Errorf("db: revoke token: %w", err)
 	}
 	return oneRow(res, ErrNotFound)
 }
 
-// TokenUser finds the user behind an unrevoked token hash and marks it used.
+// tokenTouchEvery is how stale a token's last use may be before a request
+// records it again: a write per minute and token, not one per request.
+const tokenTouchEvery = time.Minute
+
+// TokenUser finds the user behind an unrevoked token hash and marks it used
+// (at most once per tokenTouchEvery).
 func (d *DB) TokenUser(ctx context.Context, hash string, now time.Time) (User, error) {
-	var u User
-	err := d.GetContext(ctx, &u, d.q(`SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked_at IS NULL`), hash)
-	if err != nil {
-		return u, notFound(err)
+	var row struct {
+		User
+		TokenLastUsedAt *time.Time `db:"token_last_used_at"`
 	}
-	// Best effort: a failed touch must not fail the request.
-	d.ExecContext(ctx, d.q(`UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?`), T(now), hash)
-	return u, nil
+	err := d.GetContext(ctx, &row, d.q(`SELECT u.*, t.last_used_at AS token_last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.token_hash = ? AND t.revoked_at IS NULL`), hash)
+	if err != nil {
+		return row.User, notFound(err)
+	}
+	if row.TokenLastUsedAt == nil || now.Sub(*row.TokenLastUsedAt) >= tokenTouchEvery {
+		// Best effort: a failed touch must not fail the request.
+		d.exec(ctx, d.q(`UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?`), T(now), hash)
+	}
+	return row.User, nil
 }

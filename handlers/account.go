@@ -29,7 +29,7 @@ func (h *app) accountPage(c echo.Context) (views.AccountPage, error) {
 	if err != nil {
 		return views.AccountPage{}, err
 	}
-	a := views.AccountPage{Email: u.Email, AccountName: acc.Name, Credits: acc.Credits}
+	a := views.AccountPage{Email: u.Email, AccountName: acc.Name, Credits: acc.Credits, Timezone: u.Timezone}
 	for _, t := range tokens {
 		a.Tokens = append(a.Tokens, views.TokenRow{ID: t.ID, Name: t.Name, Prefix: t.Prefix,
 			CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt})

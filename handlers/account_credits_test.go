@@ -27,8 +27,8 @@ func TestAccountCreditsLedger(t *testing.T) {
 			t.Fatal("the account page does not link the ledger")
 		}
 		page := c.Get(t, "/account/credits")
-		if page.Status != http.StatusOK || page.TestID(t, "balance") != "10000" || len(page.TestIDs("ledger-row")) != 1 ||
-			page.TestID(t, "ledger-kind") != "grant" || page.TestID(t, "ledger-amount") != "+10000" || page.TestID(t, "ledger-note") != "Welcome grant" {
+		if page.Status != http.StatusOK || page.TestID(t, "balance") != "10,000" || len(page.TestIDs("ledger-row")) != 1 ||
+			page.TestID(t, "ledger-kind") != "grant" || page.TestID(t, "ledger-amount") != "+10,000" || page.TestID(t, "ledger-note") != "Welcome grant" {
 			t.Fatalf("new account's ledger: %d\n%s", page.Status, page.Body)
 		}
 		if page.Has("page-info") {
@@ -48,8 +48,8 @@ func TestAccountCreditsLedger(t *testing.T) {
 			t.Fatal(err)
 		}
 		page = c.Get(t, "/account/credits")
-		if page.TestID(t, "balance") != "9980" || page.TestID(t, "ledger-kind") != "charge" || page.TestID(t, "ledger-amount") != "−20" ||
-			page.TestID(t, "ledger-balance") != "9980" || page.TestID(t, "ledger-run") != fmt.Sprintf("#%d", r.ID) {
+		if page.TestID(t, "balance") != "9,980" || page.TestID(t, "ledger-kind") != "charge" || page.TestID(t, "ledger-amount") != "−20" ||
+			page.TestID(t, "ledger-balance") != "9,980" || page.TestID(t, "ledger-run") != fmt.Sprintf("#%d", r.ID) {
 			t.Fatalf("charge row:\n%s", page.Body)
 		}
 		for _, want := range []string{fmt.Sprintf(`href="/runs/%d"`, r.ID), fmt.Sprintf(`href="/sites/%d"`, site.ID), "Content generation"} {
@@ -70,7 +70,7 @@ func TestAccountCreditsLedger(t *testing.T) {
 		if len(notes) != 50 || notes[0] != "grant 60" || notes[49] != "grant 11" || page.TestID(t, "page-info") != "Page 1 of 2 · 62 entries" {
 			t.Fatalf("page 1: %d rows, first %q last %q, %q", len(notes), notes[0], notes[len(notes)-1], page.TestID(t, "page-info"))
 		}
-		if page.TestID(t, "balance") != "10040" || page.TestIDs("ledger-balance")[0] != "10040" || page.Has("page-prev") || !page.Has("page-next") {
+		if page.TestID(t, "balance") != "10,040" || page.TestIDs("ledger-balance")[0] != "10,040" || page.Has("page-prev") || !page.Has("page-next") {
 			t.Fatalf("page 1 balance/pager:\n%s", page.Body)
 		}
 		page = c.Get(t, "/account/credits?page=2")
@@ -94,7 +94,7 @@ func TestAccountCreditsLedger(t *testing.T) {
 		}
 
 		// An empty ledger says so.
-		if _, err := d.ExecContext(ctx, d.Rebind(`DELETE FROM credit_transactions WHERE account_id = ?`), bob.AccountID); err != nil {
+		if _, err := dbtest.Exec(ctx, d, d.Rebind(`DELETE FROM credit_transactions WHERE account_id = ?`), bob.AccountID); err != nil {
 			t.Fatal(err)
 		}
 		if !cb.Get(t, "/account/credits").Has("ledger-empty") {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +26,7 @@ func TestAccountTokens(t *testing.T) {
 		c.Login(t, ann.Email, handlertest.Password)
 
 		page := c.Get(t, "/account")
-		if page.TestID(t, "account-email") != ann.Email || page.TestID(t, "credits") != fmt.Sprint(db.SignupGrant) || !page.Has("tokens-empty") {
+		if page.TestID(t, "account-email") != ann.Email || page.TestID(t, "credits") != "10,000" || !page.Has("tokens-empty") {
 			t.Fatalf("account page:\n%s", page.Body)
 		}
 		if page.Has("nav-admin") {
@@ -147,4 +148,68 @@ func TestChangePassword(t *testing.T) {
 		t.Fatalf("the old password still logs in: %d", old.Status)
 	}
 	fresh.Login(t, ann.Email, next)
+}
+
+// TestAccountTimezone: the account and admin pages show times in the user's
+// zone: the one chosen, else the browser's (the cookie static/app.js
+// sets), else UTC; a name that is no zone is refused with the input kept.
+func TestAccountTimezone(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		app := handlertest.New(t, d)
+		ann := app.NewUser(t, "ann@example.com", handlertest.Password, false)
+		app.NewToken(t, ann)
+		c := app.Client(t)
+		c.Login(t, ann.Email, handlertest.Password)
+		created := func(page *handlertest.Response) string {
+			t.Helper()
+			m := regexp.MustCompile(`<td>(2026-03-01 [^<]+)</td>`).FindStringSubmatch(page.Body)
+			if m == nil {
+				t.Fatalf("no token creation time on the page:\n%s", page.Body)
+			}
+			return m[1]
+		}
+
+		page := c.Get(t, "/account")
+		if got := page.TestID(t, "user-zone"); !strings.Contains(got, "UTC") || created(page) != "2026-03-01 12:00 UTC" {
+			t.Errorf("without a zone: %q, token created %q", got, created(page))
+		}
+		// The browser's zone, as static/app.js reports it.
+		u, _ := url.Parse(app.URL)
+		c.HTTP.Jar.SetCookies(u, []*http.Cookie{{Name: "autopress_tz", Value: url.QueryEscape("America/New_York"), Path: "/"}})
+		page = c.Get(t, "/account")
+		if got := page.TestID(t, "user-zone"); got != "Times on your account and admin pages are in America/New_York (your browser's). A site's pages use the site's own time zone." {
+			t.Errorf("browser's zone: %q", got)
+		}
+		if got := created(page); got != "2026-03-01 07:00 EST" {
+			t.Errorf("token created %q in the browser's zone", got)
+		}
+
+		// A chosen zone wins over the browser's.
+		res := c.PostForm(t, "/account/timezone", url.Values{"timezone": {"Asia/Tokyo"}})
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("save: %d\n%s", res.Status, res.Body)
+		}
+		page = c.Follow(t, res)
+		if got := created(page); got != "2026-03-01 21:00 JST" || page.FormValue(t, "timezone") != "Asia/Tokyo" {
+			t.Errorf("chosen zone: created %q, field %q", got, page.FormValue(t, "timezone"))
+		}
+		if got, _ := d.UserByID(context.Background(), ann.ID); got.Timezone != "Asia/Tokyo" {
+			t.Errorf("stored zone %q", got.Timezone)
+		}
+
+		for _, bad := range []string{"Mars/Olympus", "Local", "../../etc/passwd"} {
+			res = c.PostForm(t, "/account/timezone", url.Values{"timezone": {bad}})
+			if res.Status != http.StatusUnprocessableEntity || !res.Has("error-timezone") || res.FormValue(t, "timezone") != bad {
+				t.Errorf("%q: %d, error %v, kept %q", bad, res.Status, res.Has("error-timezone"), res.FormValue(t, "timezone"))
+			}
+		}
+		if got, _ := d.UserByID(context.Background(), ann.ID); got.Timezone != "Asia/Tokyo" {
+			t.Errorf("a refused zone changed the stored one: %q", got.Timezone)
+		}
+		// Empty: back to the browser's zone.
+		c.Follow(t, c.PostForm(t, "/account/timezone", url.Values{"timezone": {""}}))
+		if got := created(c.Get(t, "/account")); got != "2026-03-01 07:00 EST" {
+			t.Errorf("back to the browser's zone: %q", got)
+		}
+	})
 }

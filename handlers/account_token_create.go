@@ -3,14 +3,17 @@ package handlers
 import (
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"autopress/db"
 	"autopress/handlers/auth"
+	"autopress/handlers/input"
 	"autopress/views"
 )
+
+// maxTokenName bounds a token's name, in characters.
+const maxTokenName = 100
 
 // tokenCreate mints an API token and shows its plaintext in this response
 // only: it is rendered directly (no redirect), never kept in the session,
@@ -18,12 +21,10 @@ import (
 func (h *app) tokenCreate(c echo.Context) error {
 	name := strings.TrimSpace(c.FormValue("name"))
 	errs := map[string]string{}
-	switch n := utf8.RuneCountInString(name); {
-	case n == 0:
+	if name == "" {
 		errs["name"] = "Give the token a name, so you know later what uses it."
-	case n > 100:
-		errs["name"] = "Use at most 100 characters."
 	}
+	input.Line(maxTokenName).CheckField(errs, "name", name)
 	if len(errs) > 0 {
 		a, err := h.accountPage(c)
 		if err != nil {

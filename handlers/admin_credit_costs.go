@@ -4,11 +4,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"autopress/db"
+	"autopress/handlers/input"
 	"autopress/jobs/credits"
 	"autopress/views"
 )
@@ -69,12 +69,10 @@ func (f creditCostsForm) validate() ([]db.CreditCost, map[string]string) {
 			errs["credits_per_unit."+r.Op] = "Use a whole number from 0 to 1000000."
 		}
 		c.CreditsPerUnit = n
-		switch l := utf8.RuneCountInString(r.Unit); {
-		case l == 0:
+		if r.Unit == "" {
 			errs["unit."+r.Op] = "Name the unit, like “article” or “image”."
-		case l > maxUnitLength:
-			errs["unit."+r.Op] = "Use at most 60 characters."
 		}
+		input.Line(maxUnitLength).CheckField(errs, "unit."+r.Op, r.Unit)
 		bp, err := credits.ParsePercent(r.DefaultShare)
 		if err != nil {
 			errs["default_share."+r.Op] = "Use a percentage from 0 to 100 with at most two decimals."

@@ -5,11 +5,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"autopress/handlers/input"
 	"autopress/views"
 )
 
@@ -49,12 +49,10 @@ func (f grantForm) validate() (int64, map[string]string) {
 	case err != nil || n < 1 || n > maxGrant:
 		errs["amount"] = "Use a whole number from 1 to 1000000."
 	}
-	switch l := utf8.RuneCountInString(f.Note); {
-	case l == 0:
+	if f.Note == "" {
 		errs["note"] = "Say why, for the account's history."
-	case l > maxGrantNote:
-		errs["note"] = "Use at most 200 characters."
 	}
+	input.Line(maxGrantNote).CheckField(errs, "note", f.Note)
 	if id, ok := strings.CutPrefix(f.Key, grantPrefix); !ok || uuid.Validate(id) != nil {
 		errs["grant"] = "This form is out of date: check the values and grant again."
 	}

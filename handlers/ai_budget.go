@@ -148,13 +148,14 @@ func (h *app) budgetPreview(ctx context.Context, s db.Site, f aiBudgetForm, defa
 	pv := views.BudgetPreview{Mode: f.Mode, Sum: credits.FormatBP(sum), SumOK: perr == nil && sum == credits.FullShare,
 		Base: acc.Credits, BaseSource: "the account balance now; a run uses its balance when it starts"}
 	if cfg.MaxCreditsPerRun > 0 {
-		pv.Base, pv.BaseSource = cfg.MaxCreditsPerRun, "the site's max_credits_per_run"
+		pv.Base, pv.BaseSource = cfg.MaxCreditsPerRun, "the site's cap on credits per run (Automation page)"
 	}
 	for _, op := range db.Operations {
-		if perr[credits.ShareField(op)] != "" {
+		if f.Mode == credits.ModeCustom && perr[credits.ShareField(op)] != "" {
 			pv.Invalid = append(pv.Invalid, op)
 		}
 	}
+	pv.Over = f.Mode == credits.ModeCustom && sum > credits.FullShare
 	switch f.Mode {
 	case credits.ModeCustom:
 		pv.SplitTitle = "This site's split"

@@ -3,8 +3,6 @@ package handlers_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -15,42 +13,17 @@ import (
 	"autopress/handlers/handlertest"
 )
 
-// budgetBrowser finds Chromium, skipping the test without one (failing
-// instead when REQUIRE_BROWSER=1, as in CI).
-func budgetBrowser(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("REQUIRE_BROWSER") == "1" {
-		t.Fatal("REQUIRE_BROWSER=1 but no Chromium was found")
-	}
-	t.Skip("*** no Chromium: browser test SKIPPED ***")
-	return ""
-}
-
 // TestAIBudgetLiveSumInBrowser drives the AI budget page in Chromium:
 // typing a share or moving a slider updates the sum and the pie through
 // htmx without reloading the page, and a slider and its number input
 // follow each other (static/app.js; the CSP allows no inline script).
 func TestAIBudgetLiveSumInBrowser(t *testing.T) {
-	chrome := budgetBrowser(t)
+	bctx := browserTab(t)
 	d := dbtest.New(t, db.SQLite)
 	app := handlertest.New(t, d)
 	ann := app.NewUser(t, "ann@example.com", handlertest.Password, false)
 	site := app.NewSite(t, ann, "Coffee")
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-quic", true), chromedp.UserDataDir(t.TempDir()))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
 	ctx, cancel := context.WithTimeout(bctx, time.Minute)
 	defer cancel()
 
@@ -88,14 +61,21 @@ func TestAIBudgetLiveSumInBrowser(t *testing.T) {
 		chromedp.Submit(`input[name=password]`),
 		chromedp.WaitVisible(`[data-testid=logout]`),
 		chromedp.Navigate(fmt.Sprintf("%s/sites/%d/ai-budget", app.URL, site.ID)),
-		chromedp.WaitVisible(`[data-testid=budget-sum]`))
+		chromedp.WaitVisible(`[data-testid=shares-unused]`))
+	// In global mode the shares are locked; choosing Custom unlocks them.
+	if got := eval(`String(document.querySelector("[data-testid=custom-shares]").disabled)`); got != "true" {
+		t.Errorf("custom shares in global mode: disabled=%s", got)
+	}
+	do(chromedp.Click(`[data-testid=mode-custom]`))
 	waitText(`[data-testid=budget-sum]`, "Sum: 100% ✓")
+	if got := eval(`String(document.querySelector("[data-testid=custom-shares]").disabled)`); got != "false" {
+		t.Errorf("custom shares in custom mode: disabled=%s", got)
+	}
 	// A marker that a reload would wipe.
 	eval(`window.noReload = "still here"; ""`)
 
 	// Typing in a number: the sum and the pie follow, the slider too.
-	do(chromedp.Click(`[data-testid=mode-custom]`),
-		chromedp.SetValue(`#share-content_generation`, ""),
+	do(chromedp.SetValue(`#share-content_generation`, ""),
 		chromedp.SendKeys(`#share-content_generation`, "39.99"))
 	waitText(`[data-testid=budget-sum]`, "Sum: 99.99% — must be exactly 100%")
 	waitText(`[data-testid=split-title]`, "This site's split")

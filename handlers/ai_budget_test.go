@@ -82,11 +82,15 @@ func TestAIBudgetPageShowsTheSplit(t *testing.T) {
 		c.Login(t, ann.Email, handlertest.Password)
 
 		page := c.Get(t, fmt.Sprintf("/sites/%d/ai-budget", site.ID))
-		if page.Status != http.StatusOK || page.FormValue(t, "shares.content_generation") != "40" || page.TestID(t, "budget-sum") != "Sum: 100% ✓" {
+		if page.Status != http.StatusOK || page.FormValue(t, "shares.content_generation") != "40" || !page.Has("shares-unused") || page.Has("budget-sum") {
 			t.Fatalf("AI budget page: %d\n%s", page.Status, page.Body)
 		}
 		if !strings.Contains(page.Body, `value="global" checked`) {
 			t.Error("global mode is not checked for a new site")
+		}
+		// Outside custom mode the shares cannot be edited.
+		if _, disabled := page.Attr("custom-shares", "disabled"); !disabled {
+			t.Error("the custom shares can be edited in global mode")
 		}
 		// The live preview is wired to the form; sliders are bound to numbers
 		// by static/app.js, never inline script.
@@ -108,7 +112,7 @@ func TestAIBudgetPageShowsTheSplit(t *testing.T) {
 		if got := page.TestIDs("pie-slice"); len(got) != 5 || got[2] != "Content generation: 40%" {
 			t.Errorf("pie slices %q", got)
 		}
-		if page.TestID(t, "budget-base") != "10000" || page.TestIDs("next-run-budget")[2] != "4000" {
+		if page.TestID(t, "budget-base") != "10,000" || page.TestIDs("next-run-budget")[2] != "4,000" {
 			t.Errorf("next run: base %s budgets %v", page.TestID(t, "budget-base"), page.TestIDs("next-run-budget"))
 		}
 		if !page.Has("runs-empty") {
@@ -300,7 +304,15 @@ func TestAIBudgetPreview(t *testing.T) {
 			t.Errorf("slices %q", got)
 		}
 
+		// Over 100%: the budgets previewed exceed the base, and the page says so.
+		res = postHTMX(t, c, path, budgetForm("custom", "50", "10", "40", "5", "30"))
+		if got := res.TestID(t, "budget-over"); !strings.Contains(got, "more than 100%") {
+			t.Errorf("a 135%% split is not explained: %q", got)
+		}
 		res = postHTMX(t, c, path, budgetForm("custom", "0", "0", "100", "0", "0"))
+		if res.Has("budget-over") {
+			t.Error("a 100% split is explained as over 100%")
+		}
 		if res.TestID(t, "budget-sum") != "Sum: 100% ✓" || len(res.TestIDs("pie-slice")) != 1 || !strings.Contains(res.Body, "<circle") {
 			t.Errorf("all on one: %s", res.Body)
 		}

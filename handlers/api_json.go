@@ -14,6 +14,8 @@ import (
 // decodeJSON reads the request body as one JSON object into v. Unknown
 // fields are refused, so a misspelt field is an error rather than ignored.
 // Errors are 400s with a message about the body, never about Go types.
+// (The API's middleware has already refused text no field accepts:
+// checkJSON.)
 func decodeJSON(c echo.Context, v any) error {
 	dec := json.NewDecoder(c.Request().Body)
 	dec.DisallowUnknownFields()

@@ -108,9 +108,18 @@ func (h *app) automationPage(ctx context.Context, s db.Site, values, errs map[st
 		a.Stages = append(a.Stages, views.SettingsStage{Number: st.Number, Name: st.Name, Input: st.Input,
 			EnabledField: st.ToggleColumn, LimitField: st.LimitColumn, LimitUnit: st.Unit,
 			Pending: se.Pending, Items: se.Items, Credits: se.Credits, PerRun: countOrInfinity(se.PerRun),
-			RunsNeeded: countOrInfinity(se.RunsNeeded), CutBy: se.CutBy})
+			RunsNeeded: countOrInfinity(se.RunsNeeded), CutBy: cutByWords[se.CutBy], CostNote: costNote(st, se, f.Input.Units)})
 	}
 	return a, nil
+}
+
+// costNote explains the price of one item of a stage whose units per call
+// the writing profile sets ("" for the others, and when it costs nothing).
+func costNote(st automation.Stage, se automation.StageEstimate, units map[string]int64) string {
+	if st.UnitsHelp == "" || se.Cost <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d credits each: %d unit(s), %s", se.Cost, max(units[st.Operation], 1), st.UnitsHelp)
 }
 
 // countOrInfinity shows the estimate's Unlimited/Never (-1) as "∞".
@@ -119,4 +128,12 @@ func countOrInfinity(n int) string {
 		return "∞"
 	}
 	return strconv.Itoa(n)
+}
+
+// cutByWords say what keeps a stage from taking everything next run.
+var cutByWords = map[string]string{
+	automation.CutLimit:   "its limit per run",
+	automation.CutBudget:  "its AI budget",
+	automation.CutRunCap:  "the credits per run",
+	automation.CutBalance: "the account balance",
 }

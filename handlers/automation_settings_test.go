@@ -123,7 +123,8 @@ func TestAutomationSettingsForm(t *testing.T) {
 			t.Errorf("the page does not show the saved toggles")
 		}
 
-		// The hints name what disagrees.
+		// The hints name what disagrees, in the page's words (the API keeps
+		// the field names).
 		hints := strings.Join(page.TestIDs("hint"), "\n")
 		for _, want := range []string{
 			"Image prompts is switched off: drafts will wait in front of it.",
@@ -166,11 +167,11 @@ func queueTasks(t *testing.T, app *handlertest.App, siteID int64, n int) {
 	d, now := app.DB, app.Clock.Now()
 	for i := 0; i < n; i++ {
 		var ideaID int64
-		if err := d.GetContext(context.Background(), &ideaID, d.Rebind(`INSERT INTO ideas (site_id, title, status, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?) RETURNING id`),
+		if err := dbtest.Get(context.Background(), d, &ideaID, d.Rebind(`INSERT INTO ideas (site_id, title, status, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?) RETURNING id`),
 			siteID, fmt.Sprintf("Brewing guide %d", i), now, now); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := d.ExecContext(context.Background(), d.Rebind(`INSERT INTO tasks (site_id, idea_id, title, status, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?)`),
+		if _, err := dbtest.Exec(context.Background(), d, d.Rebind(`INSERT INTO tasks (site_id, idea_id, title, status, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?)`),
 			siteID, ideaID, fmt.Sprintf("Brewing guide %d", i), now, now); err != nil {
 			t.Fatal(err)
 		}
@@ -206,7 +207,7 @@ func TestSettingsEstimateMatchesTheRun(t *testing.T) {
 		}
 		page := c.Get(t, path)
 		// content_generation: 150 of 300 → 7 articles; images: 90 → 11 of 14.
-		for id, want := range map[string]string{"estimate-4-pending": "8", "estimate-4-items": "7", "estimate-4-cut": "cut by budget", "estimate-4-runs": "2",
+		for id, want := range map[string]string{"estimate-4-pending": "8", "estimate-4-items": "7", "estimate-4-cut": "cut by its AI budget", "estimate-4-runs": "2",
 			"estimate-6-items": "11", "estimate-credits-total": "242"} {
 			if got := page.TestID(t, id); got != want {
 				t.Errorf("%s = %q, want %q", id, got, want)

@@ -3,8 +3,8 @@ package handlers_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,42 +19,60 @@ import (
 	"autopress/jobs/automation"
 )
 
-// chromium returns the browser to drive: CHROMIUM_PATH or /usr/bin/chromium.
-// Without one the test is skipped loudly, or fails when REQUIRE_BROWSER=1.
-func chromium(t *testing.T) string {
-	t.Helper()
-	path := os.Getenv("CHROMIUM_PATH")
-	if path == "" {
-		path = "/usr/bin/chromium"
+// gatedAI is the local provider with two gates, so a test can hold a run
+// at a known point: clustering (the first AI call) waits for clusterGate and
+// writing waits for writeGate.
+type gatedAI struct {
+	ai.Provider
+	clusterGate, writeGate chan struct{}
+	// writing is closed when the first article is asked for.
+	writing     chan struct{}
+	writingOnce sync.Once
+}
+
+func (g *gatedAI) ClusterKeywords(ctx context.Context, site ai.Site, kws []ai.Keyword) ([]ai.Cluster, error) {
+	select {
+	case <-g.clusterGate:
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("REQUIRE_BROWSER") == "1" {
-			t.Fatalf("REQUIRE_BROWSER=1 but there is no Chromium at %s (set CHROMIUM_PATH)", path)
-		}
-		fmt.Fprintf(os.Stderr, "\n*** %s: no Chromium at %s: the browser test is SKIPPED (set CHROMIUM_PATH) ***\n", t.Name(), path)
-		t.Skipf("no Chromium at %s", path)
+	return g.Provider.ClusterKeywords(ctx, site, kws)
+}
+
+func (g *gatedAI) WriteArticle(ctx context.Context, site ai.Site, req ai.ArticleRequest) (ai.Article, error) {
+	g.writingOnce.Do(func() { close(g.writing) })
+	select {
+	case <-g.writeGate:
+	case <-ctx.Done():
+		return ai.Article{}, ctx.Err()
 	}
-	return path
+	return g.Provider.WriteArticle(ctx, site, req)
 }
 
 // TestBrowserRunProgress drives a real browser: log in through the form,
 // start a run from the dashboard, land on the run page and watch the htmx
-// partial bring the progress to 100% without a reload; then the polling
-// stops. The app runs on the real clock with a local AI provider that
-// takes 100 ms a call, and the run poller in the background, as in
-// production.
+// partial bring the progress from 0% through a value between to 100%
+// without a reload; then the polling stops. The run is held at known
+// points by gates in the AI provider (no timing involved): at 0% while
+// clustering waits, at a middle value while writing waits. The app runs on
+// the real clock with the run poller in the background, as in production.
 func TestBrowserRunProgress(t *testing.T) {
-	exec := chromium(t)
+	tab := browserTab(t)
 	d := dbtest.New(t, db.SQLite)
 	clock := clockwork.NewRealClock()
+	gate := &gatedAI{Provider: ai.NewLocal(0), clusterGate: make(chan struct{}), writeGate: make(chan struct{}), writing: make(chan struct{})}
 	app := handlertest.New(t, d, handlertest.WithDeps(func(deps *handlers.Deps) {
 		deps.Clock = clock
-		deps.Runs = automation.New(deps.DB, ai.NewLocal(100*time.Millisecond), clock, deps.Log, automation.Config{DataDir: deps.DataDir})
+		deps.Runs = automation.New(deps.DB, gate, clock, deps.Log, automation.Config{})
 	}))
 	loopCtx, stopLoop := context.WithCancel(context.Background())
 	loopDone := make(chan struct{})
 	go func() { defer close(loopDone); app.Deps.Runs.Loop(loopCtx) }()
+	openCluster := sync.OnceFunc(func() { close(gate.clusterGate) })
+	openWrite := sync.OnceFunc(func() { close(gate.writeGate) })
 	t.Cleanup(func() {
+		openCluster()
+		openWrite()
 		stopLoop()
 		<-loopDone
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -65,29 +83,11 @@ func TestBrowserRunProgress(t *testing.T) {
 	ann := app.NewUser(t, "ann@example.com", handlertest.Password, false)
 	site := app.NewSite(t, ann, "Coffee")
 	importDemo(t, app, site)
-	cfg, err := d.GetAutomationConfig(context.Background(), site.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Concurrency = 2 // about 50 calls of 100 ms: a run of a few seconds
-	if err := d.SaveAutomationConfig(context.Background(), cfg, clock.Now()); err != nil {
-		t.Fatal(err)
-	}
 
-	// No timeout on the allocator's context: it would kill the browser.
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exec), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()))...)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	// The run draws 42 PNGs of 1536×1024: seconds under the race detector
-	// on an idle machine, much more on a busy one.
-	ctx, cancel := context.WithTimeout(browser, 2*time.Minute)
+	// The run draws 42 PNGs of 1536×1024 after writing: seconds under the
+	// race detector on an idle machine, much more on a busy one.
+	ctx, cancel := context.WithTimeout(tab, 2*time.Minute)
 	defer cancel()
-
 	must := func(what string, err error) {
 		t.Helper()
 		if err != nil {
@@ -95,17 +95,28 @@ func TestBrowserRunProgress(t *testing.T) {
 		}
 	}
 	testid := func(id string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + id + `"]`) }
+	// percentIs waits until the page's percentage satisfies the JS test on
+	// p (a number), and returns it.
+	percentIs := func(test string) string {
+		t.Helper()
+		js := `(function () { var el = document.querySelector('[data-testid="run-percent"]');
+			if (!el) return false; var p = parseInt(el.textContent, 10); return (` + test + `) ? el.textContent : false; })()`
+		pct, err := chromedp.Run(ctx, chromedp.Poll[string](js, chromedp.WithPollingTimeout(90*time.Second)))
+		must("wait for the percentage to be "+test, err)
+		return pct
+	}
 
 	// Log in through the form.
 	must("log in", chromedp.Do(ctx,
 		chromedp.Navigate(app.URL+"/login"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), ann.Email),
 		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), handlertest.Password),
-		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
 		chromedp.WaitVisible(testid("logout")),
 	))
 
-	// Start a run from the dashboard; the browser lands on its page.
+	// Start a run from the dashboard; the browser lands on its page, held
+	// at 0% while clustering waits at its gate.
 	must("start a run", chromedp.Do(ctx,
 		chromedp.Navigate(fmt.Sprintf("%s/sites/%d", app.URL, site.ID)),
 		chromedp.Click(testid("start-run")),
@@ -120,26 +131,20 @@ func TestBrowserRunProgress(t *testing.T) {
 	// A reload would drop this mark.
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`window.autopressMark = true`))
 	must("mark the page", err)
+	seen := []string{percentIs("p === 0")}
 
-	// Watch the percentage change as htmx swaps the partial in.
-	var seen []string
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		pct, err := chromedp.Run(ctx, chromedp.Text(testid("run-percent")))
-		if err == nil && (len(seen) == 0 || seen[len(seen)-1] != pct) {
-			seen = append(seen, pct)
-		}
-		if pct == "100%" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the run page did not reach 100%% (seen %v)\napp log:\n%s", seen, app.Logs())
-		}
-		time.Sleep(100 * time.Millisecond)
+	// Let clustering and the ideas through; writing waits: the partial
+	// brings a value between 0% and 100%.
+	openCluster()
+	select {
+	case <-gate.writing:
+	case <-ctx.Done():
+		t.Fatalf("the run never reached the writing stage\napp log:\n%s", app.Logs())
 	}
-	if len(seen) < 2 || seen[0] == "100%" {
-		t.Errorf("the progress did not change on the page: %v", seen)
-	}
+	seen = append(seen, percentIs("p > 0 && p < 100"))
+	openWrite()
+	seen = append(seen, percentIs("p === 100"))
+
 	status, err := chromedp.Run(ctx, chromedp.Text(testid("run-status")))
 	must("status", err)
 	if status != "completed" {
@@ -151,20 +156,16 @@ func TestBrowserRunProgress(t *testing.T) {
 		t.Error("the page was reloaded; the progress must come from the htmx partial")
 	}
 
-	// The completed partial has no trigger, and no more requests come.
-	polling, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="run-progress"]').hasAttribute('hx-trigger')`))
-	must("read hx-trigger", err)
-	if polling {
-		t.Error("the completed run's partial still has hx-trigger")
+	// The completed partial has no trigger, and nothing else on the page
+	// polls: htmx stops polling an element once it has left the page.
+	pollers, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('[hx-trigger*="every"]').length`))
+	must("count polling elements", err)
+	if pollers != 0 {
+		t.Errorf("%d elements still poll after the run completed", pollers)
 	}
 	progressPath := fmt.Sprintf("path=/runs/%d/progress", runID)
-	before := strings.Count(app.Logs(), progressPath)
-	if before == 0 {
-		t.Error("the page never fetched its progress partial")
+	if strings.Count(app.Logs(), progressPath) < 2 {
+		t.Error("the page did not fetch its progress partial while the run worked")
 	}
-	time.Sleep(2500 * time.Millisecond)
-	if after := strings.Count(app.Logs(), progressPath); after != before {
-		t.Errorf("polling went on after the run completed: %d partial requests, then %d", before, after)
-	}
-	t.Logf("progress seen on the page: %v; %d partial requests", seen, before)
+	t.Logf("progress seen on the page: %v", seen)
 }

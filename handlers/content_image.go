@@ -1,12 +1,9 @@
 package handlers
 
 import (
-	"errors"
-	"io/fs"
+	"bytes"
 	"net/http"
-	"os"
 	"path"
-	"path/filepath"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -16,8 +13,9 @@ import (
 // own: an SVG is a document that could run scripts on this origin.
 const svgPolicy = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
-// contentImage serves an image of an article of the account from DATA_DIR,
-// only when the image belongs to that article.
+// contentImage serves an image of an article of the account from the blob
+// store, only when the image belongs to that article. Every instance serves
+// every image: the bytes are in the shared store, not on a local disk.
 func (h *app) contentImage(c echo.Context) error {
 	ct, _, err := h.content(c)
 	if err != nil {
@@ -27,28 +25,14 @@ func (h *app) contentImage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	im, err := h.DB.ContentImage(c.Request().Context(), ct.ID, imageID)
+	ctx := c.Request().Context()
+	im, err := h.DB.ContentImage(ctx, ct.ID, imageID)
 	if err != nil {
 		return err
 	}
-	rel := filepath.FromSlash(im.Path)
-	if !filepath.IsLocal(rel) || h.DataDir == "" {
-		return errNotFound
-	}
-	f, err := os.Open(filepath.Join(h.DataDir, rel))
-	if errors.Is(err, fs.ErrNotExist) {
-		return errNotFound
-	}
+	data, err := h.Blobs.Get(ctx, im.Path)
 	if err != nil {
 		return err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if st.IsDir() {
-		return errNotFound
 	}
 	mime := strings.ToLower(strings.TrimSpace(im.MIME))
 	if !strings.HasPrefix(mime, "image/") {
@@ -60,6 +44,6 @@ func (h *app) contentImage(c echo.Context) error {
 	if strings.HasPrefix(mime, "image/svg") {
 		hdr.Set("Content-Security-Policy", svgPolicy)
 	}
-	http.ServeContent(c.Response(), c.Request(), path.Base(im.Path), st.ModTime(), f)
+	http.ServeContent(c.Response(), c.Request(), path.Base(im.Path), im.CreatedAt, bytes.NewReader(data))
 	return nil
 }

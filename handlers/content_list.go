@@ -39,7 +39,7 @@ func (h *app) contentList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := h.page(c, "Content · "+s.Name, "sites")
+	p := h.page(c, "Articles · "+s.Name, "sites")
 	return h.renderPage(c, http.StatusOK, views.Content(p, k), views.ContentList(p.CSRF, k))
 }
 
@@ -51,7 +51,7 @@ func (h *app) contentPage(ctx context.Context, s db.Site, status string, page in
 		return views.ContentPage{}, err
 	}
 	loc := s.Location()
-	k := views.ContentPage{Site: siteInfo(s), Location: loc, Status: status}
+	k := views.ContentPage{Site: siteInfo(s), Location: loc, Status: status, Now: h.Clock.Now()}
 	all := 0
 	for _, st := range contentStatuses {
 		all += pc.Content[st]

@@ -22,7 +22,7 @@ func failedArticles(t *testing.T, e *publishingEnv, n int) []int64 {
 		slot := now.Add(-time.Duration(i+1) * time.Hour)
 		c := dbtest.InsertContent(t, e.d, dbtest.Content{SiteID: e.site.ID, Status: db.ContentFailed, ApprovedAt: &slot, ScheduledAt: &slot,
 			LastError: "failed after 1 attempt(s): WordPress did not accept …", Now: now})
-		e.d.ExecContext(t.Context(), e.d.Rebind(`UPDATE content SET publish_attempts = 1 WHERE id = ?`), c.ID)
+		dbtest.Exec(t.Context(), e.d, `UPDATE content SET publish_attempts = 1 WHERE id = ?`, c.ID)
 		ids = append(ids, c.ID)
 	}
 	return ids
@@ -106,7 +106,7 @@ func TestPublishingStateOnTheArticle(t *testing.T) {
 		c := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Status: db.ContentScheduled, ApprovedAt: &now, ScheduledAt: &now, Now: now})
 		set := func(unknown bool, expires time.Time) string {
 			t.Helper()
-			d.ExecContext(t.Context(), d.Rebind(`UPDATE content SET status = 'publishing', claim_owner = 'x', claimed_at = ?, claim_expires_at = ?, publish_attempts = 2, outcome_unknown = ? WHERE id = ?`),
+			dbtest.Exec(t.Context(), d, `UPDATE content SET status = 'publishing', claim_owner = 'x', claimed_at = ?, claim_expires_at = ?, publish_attempts = 2, outcome_unknown = ? WHERE id = ?`,
 				db.T(now), db.T(expires), unknown, c.ID)
 			page := e.c.Get(t, fmt.Sprintf("/content/%d", c.ID))
 			list := e.c.Get(t, fmt.Sprintf("/sites/%d/content?status=publishing", e.site.ID))

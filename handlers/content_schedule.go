@@ -17,12 +17,17 @@ import (
 const maxScheduleYears = 2
 
 // scheduleContent puts an approved or scheduled article in the slot the
-// person chose: a datetime-local value read in the site's time zone (with
+// person chose (a date and a time, or one datetime-local value "at") read
+// in the site's time zone (with
 // the planner's DST rules), which must be in the future and not another
 // article's slot. Input problems come back as *actionRefused.
 func (h *app) scheduleContent(c echo.Context, ct db.Content, s db.Site) error {
 	loc := s.Location()
 	raw := strings.TrimSpace(c.FormValue("at"))
+	if date, clock := strings.TrimSpace(c.FormValue("date")), strings.TrimSpace(c.FormValue("time")); raw == "" && date != "" && clock != "" {
+		// The page's form: a date picker and a 24-hour time field.
+		raw = date + "T" + clock
+	}
 	if raw == "" {
 		return &actionRefused{"Choose the date and time to publish “" + ct.Title + "”."}
 	}

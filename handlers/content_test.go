@@ -120,8 +120,8 @@ func TestContentActions(t *testing.T) {
 			t.Fatalf("approve with auto-publish off: %s %q", c.Status, c.UnscheduledReason)
 		}
 		page = e.c.Get(t, list+"?status=approved")
-		if got := page.TestID(t, "content-reason"); !strings.HasPrefix(got, "Auto-publish is off") || !page.Has("schedule-at") {
-			t.Errorf("approved row: reason %q, schedule field %v", got, page.Has("schedule-at"))
+		if got := page.TestID(t, "content-reason"); !strings.HasPrefix(got, "Auto-publish is off") || !page.Has("schedule-date") || !page.Has("schedule-time") {
+			t.Errorf("approved row: reason %q, schedule fields %v %v", got, page.Has("schedule-date"), page.Has("schedule-time"))
 		}
 
 		// Schedule at a chosen time in the site's time zone.
@@ -131,6 +131,12 @@ func TestContentActions(t *testing.T) {
 		}
 		if c := e.content(t, a.ID); c.Status != db.ContentScheduled || !c.ScheduledAt.Equal(time.Date(2026, 3, 4, 9, 30, 0, 0, time.UTC)) {
 			t.Fatalf("scheduled: %s %v", c.Status, c.ScheduledAt)
+		}
+		// The page's two fields (a date and a 24-hour time) schedule too.
+		a2 := newArticle(db.ContentApproved, "Two fields")
+		page = act(t, e, a2.ID, "schedule", list, url.Values{"date": {"2026-03-06"}, "time": {"16:45"}})
+		if c := e.content(t, a2.ID); c.Status != db.ContentScheduled || !c.ScheduledAt.Equal(time.Date(2026, 3, 6, 15, 45, 0, 0, time.UTC)) {
+			t.Errorf("scheduled from date and time: %s %v (flash %q)", c.Status, c.ScheduledAt, page.TestID(t, "flash"))
 		}
 		// The same time for another article: a clear conflict.
 		c3 := newArticle(db.ContentApproved, "Espresso")
@@ -153,7 +159,7 @@ func TestContentActions(t *testing.T) {
 		}
 
 		// Publish now: due at once, published by the publisher's next tick.
-		pub := publishing.NewPublisher(d, clock, e.app.Deps.Log, e.app.Deps.Targets.For, publishing.PublisherConfig{DataDir: e.app.Deps.DataDir})
+		pub := publishing.NewPublisher(d, clock, e.app.Deps.Log, e.app.Deps.Targets.For, publishing.PublisherConfig{})
 		page = act(t, e, c3.ID, "publish-now", list, nil)
 		if got := page.TestID(t, "flash"); got != "Publishing now “Espresso”: the publisher takes it within a minute." {
 			t.Errorf("publish now flash %q", got)
@@ -179,7 +185,7 @@ func TestContentActions(t *testing.T) {
 		// Retry an article whose publishing failed: back in the queue, due now.
 		clock.Advance(time.Second)
 		failed := newArticle(db.ContentFailed, "Latte")
-		if _, err := d.ExecContext(context.Background(), d.Rebind(`UPDATE content SET publish_attempts = 5 WHERE id = ?`), failed.ID); err != nil {
+		if _, err := dbtest.Exec(context.Background(), d, d.Rebind(`UPDATE content SET publish_attempts = 5 WHERE id = ?`), failed.ID); err != nil {
 			t.Fatal(err)
 		}
 		page = e.c.Get(t, fmt.Sprintf("/sites/%d/publishing", e.site.ID))
@@ -244,11 +250,13 @@ func TestContentListAndPreview(t *testing.T) {
 		if got := page.TestID(t, "content-slot"); got != "2026-03-01 14:30 CET" {
 			t.Errorf("slot %q", got)
 		}
-		if v, _ := page.Attr("schedule-at", "value"); v != "2026-03-01T14:30" {
-			t.Errorf("schedule field value %q", v)
+		date, _ := page.Attr("schedule-date", "value")
+		clock, _ := page.Attr("schedule-time", "value")
+		if date != "2026-03-01" || clock != "14:30" {
+			t.Errorf("schedule fields %q %q", date, clock)
 		}
-		if v, _ := page.Attr("schedule-at", "min"); v != "2026-03-01T13:00" {
-			t.Errorf("schedule field min %q", v)
+		if v, _ := page.Attr("schedule-date", "min"); v != "2026-03-01" {
+			t.Errorf("schedule date min %q", v)
 		}
 		page = e.c.Get(t, list+"?status=failed")
 		if got := page.TestID(t, "content-error"); got != "failed after 5 attempt(s): HTTP 500" || !page.Has("action-retry") {
@@ -286,9 +294,9 @@ func TestContentImagesAndPublishedPages(t *testing.T) {
 		now := e.app.Clock.Now()
 		a := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Status: db.ContentReview, Title: "Moka pot", Now: now})
 		other := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Status: db.ContentReview, Now: now})
-		svg := dbtest.InsertImage(t, d, e.app.Deps.DataDir, a, "cover.svg", "image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><circle r="4"/></svg>`))
-		png := dbtest.InsertImage(t, d, e.app.Deps.DataDir, a, "detail.png", "image/png", []byte("\x89PNG\r\n\x1a\nrest"))
-		otherImg := dbtest.InsertImage(t, d, e.app.Deps.DataDir, other, "o.png", "image/png", []byte("\x89PNG\r\n\x1a\nother"))
+		svg := dbtest.InsertImage(t, d, a, "cover.svg", "image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><circle r="4"/></svg>`))
+		png := dbtest.InsertImage(t, d, a, "detail.png", "image/png", []byte("\x89PNG\r\n\x1a\nrest"))
+		otherImg := dbtest.InsertImage(t, d, other, "o.png", "image/png", []byte("\x89PNG\r\n\x1a\nother"))
 
 		prev := e.c.Get(t, fmt.Sprintf("/content/%d", a.ID))
 		if got := len(prev.TestIDs("article-image")); got != 2 {
@@ -323,7 +331,7 @@ func TestContentImagesAndPublishedPages(t *testing.T) {
 		// Published through the local target, with its images, under /p/.
 		e.saveSettings(t, func(p *db.PublishingSettings) { p.SchedulingMode = "immediate" })
 		act(t, e, a.ID, "approve", fmt.Sprintf("/content/%d", a.ID), nil)
-		pub := publishing.NewPublisher(d, e.app.Clock, e.app.Deps.Log, e.app.Deps.Targets.For, publishing.PublisherConfig{DataDir: e.app.Deps.DataDir})
+		pub := publishing.NewPublisher(d, e.app.Clock, e.app.Deps.Log, e.app.Deps.Targets.For, publishing.PublisherConfig{})
 		if n, err := pub.Tick(ctx); err != nil || n != 1 {
 			t.Fatalf("publish: %d %v", n, err)
 		}

@@ -35,6 +35,14 @@ func unprocessable(field, msg string) error {
 	return &fieldError{Status: http.StatusUnprocessableEntity, Field: field, Msg: msg}
 }
 
+// errUnavailable is the answer while the database cannot be reached: a 503
+// with Retry-After, which clients and proxies may try again.
+var errUnavailable = &fieldError{Status: http.StatusServiceUnavailable,
+	Msg: "The database cannot be reached right now. Nothing was changed; try again in a few seconds."}
+
+// retryAfter is the Retry-After of a 503, in seconds.
+const retryAfter = "5"
+
 // publicError maps err to what the client may see. Anything it does not
 // recognise is a 500 whose text stays in the log.
 func publicError(err error) *fieldError {
@@ -45,6 +53,8 @@ func publicError(err error) *fieldError {
 	switch {
 	case errors.As(err, &fe):
 		return fe
+	case errors.Is(err, db.ErrUnavailable):
+		return errUnavailable
 	case errors.As(err, &active):
 		return &fieldError{Status: http.StatusConflict, Msg: active.Error()}
 	case errors.As(err, &transition):
@@ -94,7 +104,13 @@ func (h *app) handleError(err error, c echo.Context) {
 	}
 	pe := publicError(err)
 	rid := requestID(c)
-	if pe.Status >= 500 {
+	switch {
+	case pe == errUnavailable:
+		// Not a fault of this server: said as it is, and logged as a warning.
+		h.Log.WarnContext(c.Request().Context(), "database unavailable", "error", err, "request_id", rid,
+			"method", c.Request().Method, "path", c.Request().URL.Path)
+		c.Response().Header().Set(echo.HeaderRetryAfter, retryAfter)
+	case pe.Status >= 500:
 		msg := "request failed"
 		if errors.Is(err, context.Canceled) {
 			msg = "request cancelled"

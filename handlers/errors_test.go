@@ -49,7 +49,9 @@ func TestProbesMetricsStatic(t *testing.T) {
 		site := app.NewSite(t, u, "Coffee")
 		c.Login(t, u.Email, handlertest.Password)
 		c.Get(t, "/sites/"+itoa(site.ID))
-		m := c.Get(t, "/metrics")
+		req := c.NewRequest(t, http.MethodGet, "/metrics", nil)
+		req.Header.Set("Authorization", "Bearer "+handlertest.MetricsToken)
+		m := c.Do(t, req)
 		for _, want := range []string{
 			`http_requests_total{code="200",method="GET",route="/healthz"}`,
 			`http_requests_total{code="200",method="GET",route="/sites/:site"}`,

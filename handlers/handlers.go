@@ -33,12 +33,18 @@ type Deps struct {
 	Clock   clockwork.Clock
 	Log     *slog.Logger
 	DataDir string
+	// Blobs holds the generated images' bytes (nil: the database's store).
+	Blobs db.BlobStore
 	// Secure marks cookies Secure (the server is reached over https).
 	Secure bool
-	// Registry receives the HTTP metrics and is served at /metrics. Nil means
-	// a fresh registry with the Go and process collectors; pass one to share
-	// it with the background jobs' metrics.
+	// Registry receives the HTTP metrics. Nil means a fresh registry with
+	// the Go and process collectors; pass one to share it with the
+	// background jobs' metrics.
 	Registry *prometheus.Registry
+	// MetricsToken, when set, serves Registry at /metrics to requests
+	// bearing it. Empty: no /metrics route (the registry may still be
+	// served elsewhere with MetricsHandler).
+	MetricsToken string
 
 	// Runs starts, pauses, resumes and cancels automation runs.
 	Runs *automation.Service
@@ -61,9 +67,10 @@ type Deps struct {
 // app carries the dependencies into the handlers (methods on app).
 type app struct {
 	Deps
-	// loginsByEmail and loginsByIP throttle failed logins.
-	loginsByEmail *auth.Throttle
-	loginsByIP    *auth.Throttle
+	// loginsByPair and loginsByAddress slow down failed logins per
+	// (email, client address) and per client address.
+	loginsByPair    *auth.Throttle
+	loginsByAddress *auth.Throttle
 }
 
 // ipExtractor believes X-Forwarded-For only from the trusted proxies, so a
@@ -92,6 +99,9 @@ func New(d Deps) *echo.Echo {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
+	if d.Blobs == nil {
+		d.Blobs = d.DB.Blobs()
+	}
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 		d.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -108,8 +118,8 @@ func New(d Deps) *echo.Echo {
 		d.Targets.LocalDir = filepath.Join(d.DataDir, "published")
 	}
 	h := &app{Deps: d,
-		loginsByEmail: auth.NewThrottle(d.Clock, loginFailuresPerEmail, loginWindow),
-		loginsByIP:    auth.NewThrottle(d.Clock, loginFailuresPerIP, loginWindow),
+		loginsByPair:    auth.NewThrottle(d.Clock, loginPairPolicy),
+		loginsByAddress: auth.NewThrottle(d.Clock, loginAddressPolicy),
 	}
 	e := echo.New()
 	e.HideBanner = true

@@ -83,7 +83,7 @@ func TestKeywordsImport(t *testing.T) {
 			t.Errorf("error lines %v, want 2,3,4,5", lines)
 		}
 		msgs := res.TestIDs("row-message")
-		for i, want := range []string{"empty", "longer than 200", "volume", "difficulty"} {
+		for i, want := range []string{"empty", "at most 200 characters", "volume", "difficulty"} {
 			if i >= len(msgs) || !strings.Contains(msgs[i], want) {
 				t.Errorf("row error %d: %q, want it to mention %q", i, msgs, want)
 			}
@@ -170,7 +170,7 @@ func TestKeywordsPagingAndRequeue(t *testing.T) {
 		}
 
 		// Keywords the AI gave up on can be moved back to new.
-		if _, err := d.ExecContext(ctx, d.Rebind(`UPDATE keywords SET status = 'unclustered', attempts = 3 WHERE site_id = ? AND keyword IN ('keyword 001', 'keyword 002', 'keyword 003')`), site.ID); err != nil {
+		if _, err := dbtest.Exec(ctx, d, d.Rebind(`UPDATE keywords SET status = 'unclustered', attempts = 3 WHERE site_id = ? AND keyword IN ('keyword 001', 'keyword 002', 'keyword 003')`), site.ID); err != nil {
 			t.Fatal(err)
 		}
 		page := c.Get(t, path)

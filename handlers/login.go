@@ -3,9 +3,9 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,12 +19,14 @@ import (
 // msgBadLogin is the one message for an unknown email and a wrong password.
 const msgBadLogin = "Wrong email or password."
 
-// Failed logins allowed per email and per client address within loginWindow,
-// before further attempts are refused until the window moves on.
-const (
-	loginFailuresPerEmail = 10
-	loginFailuresPerIP    = 50
-	loginWindow           = 15 * time.Minute
+// Failed logins are slowed down per (email, client address) pair, so an
+// attacker elsewhere cannot lock the owner out, and per client address
+// across emails (the ceiling on one address guessing many accounts).
+// Beyond the free failures each one doubles the wait before the next
+// attempt.
+var (
+	loginPairPolicy    = auth.Policy{Free: 5, Base: 2 * time.Second, Max: 15 * time.Minute, Window: time.Hour}
+	loginAddressPolicy = auth.Policy{Free: 50, Base: 2 * time.Second, Max: 15 * time.Minute, Window: time.Hour}
 )
 
 // loginPage shows the login form (also to a signed-in visitor, who may want
@@ -51,47 +53,51 @@ func (h *app) login(c echo.Context) error {
 		form.Error = "Enter your email and password."
 		return h.render(c, http.StatusUnprocessableEntity, views.Login(h.page(c, "Log in", ""), form))
 	}
-	emailKey, ipKey := db.NormEmail(email), c.RealIP()
-	if wait, blocked := h.loginBlocked(emailKey, ipKey); blocked {
-		form.Error = fmt.Sprintf("Too many failed attempts. Try again in %d minute(s).", int(wait.Minutes())+1)
+	addrKey := auth.AddressKey(c.RealIP())
+	pairKey := db.NormEmail(email) + "\x00" + addrKey
+	if wait := max(h.loginsByPair.Wait(pairKey), h.loginsByAddress.Wait(addrKey)); wait > 0 {
+		secs := int((wait + time.Second - 1) / time.Second)
+		c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(secs))
+		form.Error = "Too many failed attempts. Try again in " + waitText(secs) + "."
 		return h.render(c, http.StatusTooManyRequests, views.Login(h.page(c, "Log in", ""), form))
 	}
 	u, err := h.authenticate(c.Request().Context(), email, password)
 	if errors.Is(err, auth.ErrBadCredentials) {
-		h.loginsByEmail.Fail(emailKey)
-		h.loginsByIP.Fail(ipKey)
+		h.loginsByPair.Fail(pairKey)
+		h.loginsByAddress.Fail(addrKey)
 		form.Error = msgBadLogin
 		return h.render(c, http.StatusUnprocessableEntity, views.Login(h.page(c, "Log in", ""), form))
 	}
 	if err != nil {
 		return err
 	}
-	h.loginsByEmail.Reset(emailKey)
+	// The address keeps its failures: logging into an account of one's
+	// own must not lift the ceiling on guessing others.
+	h.loginsByPair.Reset(pairKey)
 
 	ctx := c.Request().Context()
 	if err := h.Sessions.RenewToken(ctx); err != nil {
 		return err
 	}
 	h.Sessions.Put(ctx, sessUserID, u.ID)
-	if err := h.DB.TouchLogin(ctx, u.ID, h.Clock.Now()); err != nil {
-		h.Log.WarnContext(ctx, "recording the login failed", "error", err, "user_id", u.ID)
-	}
+	now := h.Clock.Now()
+	db.BestEffort(ctx, h.Log, "record the login", func(ctx context.Context) error { return h.DB.TouchLogin(ctx, u.ID, now) })
 	if next == "" {
 		next = "/sites"
 	}
 	return c.Redirect(http.StatusSeeOther, next)
 }
 
-// loginBlocked reports whether the email or the client address has too many
-// recent failures, and how long until the next attempt is allowed.
-func (h *app) loginBlocked(emailKey, ipKey string) (time.Duration, bool) {
-	if blocked, wait := h.loginsByEmail.Blocked(emailKey); blocked {
-		return wait, true
+// waitText says a wait of secs seconds in words: seconds under two
+// minutes, whole minutes (rounded up) above.
+func waitText(secs int) string {
+	switch {
+	case secs == 1:
+		return "1 second"
+	case secs < 120:
+		return strconv.Itoa(secs) + " seconds"
 	}
-	if blocked, wait := h.loginsByIP.Blocked(ipKey); blocked {
-		return wait, true
-	}
-	return 0, false
+	return strconv.Itoa((secs+59)/60) + " minutes"
 }
 
 // authenticate returns the user with this email and password, or

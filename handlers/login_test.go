@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"autopress/db"
 	"autopress/db/dbtest"
+	"autopress/handlers"
 	"autopress/handlers/auth"
 	"autopress/handlers/handlertest"
 )
@@ -80,7 +82,7 @@ func TestDeletedUserIsLoggedOut(t *testing.T) {
 		u := app.NewUser(t, "ann@example.com", handlertest.Password, false)
 		c := app.Client(t)
 		c.Login(t, u.Email, handlertest.Password)
-		if _, err := d.ExecContext(context.Background(), d.Rebind(`DELETE FROM users WHERE id = ?`), u.ID); err != nil {
+		if _, err := dbtest.Exec(context.Background(), d, d.Rebind(`DELETE FROM users WHERE id = ?`), u.ID); err != nil {
 			t.Fatal(err)
 		}
 		if res := c.Get(t, "/sites"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location(), "/login") {
@@ -116,55 +118,117 @@ func TestCSRFRequired(t *testing.T) {
 	})
 }
 
-func TestLoginThrottled(t *testing.T) {
+// loginFrom posts the login form as a browser at addr would (the app
+// trusts the test's proxy, 127.0.0.1, for X-Forwarded-For).
+func loginFrom(t *testing.T, c *handlertest.Client, token, addr, email, password string) *handlertest.Response {
+	t.Helper()
+	form := url.Values{"_csrf": {token}, "email": {email}, "password": {password}}
+	req := c.NewRequest(t, http.MethodPost, "/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Forwarded-For", addr)
+	return c.Do(t, req)
+}
+
+func trustLoopbackProxy(d *handlers.Deps) {
+	d.TrustedProxies = []*net.IPNet{{IP: net.IPv4(127, 0, 0, 1), Mask: net.CIDRMask(32, 32)}}
+}
+
+// An attacker guessing the owner's password from one address waits longer
+// after each failure, while the owner, elsewhere, logs in at once.
+func TestLoginThrottlePerEmailAndAddress(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		app := handlertest.New(t, d)
+		app := handlertest.New(t, d, handlertest.WithDeps(trustLoopbackProxy))
 		u := app.NewUser(t, "ann@example.com", handlertest.Password, false)
-		c := app.Client(t)
-		token := c.Get(t, "/login").FormValue(t, "_csrf")
-		try := func(pw string) *handlertest.Response {
-			return c.Post(t, "/login", url.Values{"_csrf": {token}, "email": {u.Email}, "password": {pw}})
-		}
-		for i := 0; i < 10; i++ {
-			if res := try("guess"); res.Status != http.StatusUnprocessableEntity {
+		attacker := app.Client(t)
+		token := attacker.Get(t, "/login").FormValue(t, "_csrf")
+		const attackerAddr, ownerAddr = "203.0.113.5", "198.51.100.9"
+
+		// Five free failures, then each one doubles the wait: 2 s, 4 s, 8 s…
+		for i, wait := range []int{0, 0, 0, 0, 0, 2, 4, 8, 16, 32, 64} {
+			if res := loginFrom(t, attacker, token, attackerAddr, u.Email, "guess"); res.Status != http.StatusUnprocessableEntity {
 				t.Fatalf("failure %d: %d", i+1, res.Status)
 			}
+			if wait == 0 {
+				continue
+			}
+			// Even the right password is refused from there until the wait is over.
+			res := loginFrom(t, attacker, token, attackerAddr, u.Email, handlertest.Password)
+			if res.Status != http.StatusTooManyRequests || res.Header.Get("Retry-After") != fmt.Sprint(wait) ||
+				!strings.Contains(res.TestID(t, "login-error"), fmt.Sprintf("Try again in %d seconds", wait)) {
+				t.Fatalf("after failure %d: %d, Retry-After %q, %q; want 429 and a %d s wait",
+					i+1, res.Status, res.Header.Get("Retry-After"), res.TestID(t, "login-error"), wait)
+			}
+			app.Clock.Advance(time.Duration(wait) * time.Second)
 		}
-		// Even the right password is refused while the email is throttled.
-		res := try(handlertest.Password)
-		if res.Status != http.StatusTooManyRequests || !strings.Contains(res.Body, "Too many failed attempts") {
-			t.Fatalf("11th attempt: %d\n%s", res.Status, res.Body)
+
+		// One more failure: the attacker's address now waits 128 s…
+		loginFrom(t, attacker, token, attackerAddr, u.Email, "guess")
+		if res := loginFrom(t, attacker, token, attackerAddr, u.Email, handlertest.Password); res.Status != http.StatusTooManyRequests {
+			t.Fatalf("during the wait: %d", res.Status)
 		}
-		app.Clock.Advance(16 * time.Minute)
-		if res := try(handlertest.Password); res.Status != http.StatusSeeOther {
-			t.Fatalf("after the window: %d", res.Status)
+		// …while the owner, at another address, logs in at once (12
+		// failures: a limit per email would have locked the account).
+		owner := app.Client(t)
+		ownerToken := owner.Get(t, "/login").FormValue(t, "_csrf")
+		if res := loginFrom(t, owner, ownerToken, ownerAddr, u.Email, handlertest.Password); res.Status != http.StatusSeeOther {
+			t.Fatalf("the owner at another address: %d, want 303\n%s", res.Status, res.Body)
+		}
+
+		// The attacker's address may try again once its wait is over, and
+		// a success forgets the pair's failures.
+		app.Clock.Advance(128 * time.Second)
+		if res := loginFrom(t, attacker, token, attackerAddr, u.Email, handlertest.Password); res.Status != http.StatusSeeOther {
+			t.Fatalf("after the wait: %d", res.Status)
+		}
+		if res := loginFrom(t, app.Client(t), token, attackerAddr, u.Email, "guess"); res.Status == http.StatusTooManyRequests {
+			t.Fatalf("a failure after a success is waited on: the pair was not reset")
 		}
 	})
 }
 
-func TestLoginThrottleIgnoresForgedForwardedFor(t *testing.T) {
+// One address guessing many accounts meets the per-address ceiling, below
+// every account's own limit; other addresses are not affected.
+func TestLoginThrottleAddressCeiling(t *testing.T) {
 	// Only the HTTP layer is under test here: one database is enough.
-	app := handlertest.New(t, dbtest.New(t, db.SQLite))
+	app := handlertest.New(t, dbtest.New(t, db.SQLite), handlertest.WithDeps(trustLoopbackProxy))
 	var emails []string
-	for i := 0; i < 6; i++ {
+	for i := 0; i < 11; i++ {
 		emails = append(emails, app.NewUser(t, fmt.Sprintf("u%d@example.com", i), handlertest.Password, false).Email)
 	}
 	c := app.Client(t)
 	token := c.Get(t, "/login").FormValue(t, "_csrf")
-	// 50 failures from one address, spread over users (under the per-email
-	// limit) and each with a different forged X-Forwarded-For: the address
-	// is throttled all the same.
-	for i := 0; i <= 50; i++ {
-		form := url.Values{"_csrf": {token}, "email": {emails[i%len(emails)]}, "password": {"guess"}}
-		req := c.NewRequest(t, http.MethodPost, "/login", strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.0.0.%d", i))
-		res := c.Do(t, req)
-		want := http.StatusUnprocessableEntity
-		if i == 50 {
-			want = http.StatusTooManyRequests
+	// 51 failures, at most 5 per account (each account's free ones); then
+	// the address waits, whatever account it tries.
+	for i := 0; i < 51; i++ {
+		if res := loginFrom(t, c, token, "203.0.113.5", emails[i%10], "guess"); res.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("attempt %d: %d, want 422", i+1, res.Status)
 		}
-		if res.Status != want {
+	}
+	if res := loginFrom(t, c, token, "203.0.113.5", emails[10], handlertest.Password); res.Status != http.StatusTooManyRequests {
+		t.Fatalf("after 51 failures from one address: %d, want 429", res.Status)
+	}
+	if res := loginFrom(t, c, token, "203.0.113.6", emails[10], handlertest.Password); res.Status != http.StatusSeeOther {
+		t.Fatalf("another address: %d, want 303", res.Status)
+	}
+}
+
+// Without trusted proxies a forged X-Forwarded-For changes nothing: the
+// connection's address meets the ceiling.
+func TestLoginThrottleIgnoresForgedForwardedFor(t *testing.T) {
+	app := handlertest.New(t, dbtest.New(t, db.SQLite))
+	var emails []string
+	for i := 0; i < 11; i++ {
+		emails = append(emails, app.NewUser(t, fmt.Sprintf("u%d@example.com", i), handlertest.Password, false).Email)
+	}
+	c := app.Client(t)
+	token := c.Get(t, "/login").FormValue(t, "_csrf")
+	for i := 0; i <= 51; i++ {
+		email, pw := emails[i%10], "guess"
+		want := http.StatusUnprocessableEntity
+		if i == 51 {
+			email, pw, want = emails[10], handlertest.Password, http.StatusTooManyRequests
+		}
+		if res := loginFrom(t, c, token, fmt.Sprintf("10.0.0.%d", i), email, pw); res.Status != want {
 			t.Fatalf("attempt %d: %d, want %d", i+1, res.Status, want)
 		}
 	}

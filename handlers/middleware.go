@@ -29,6 +29,7 @@ func (h *app) middleware(e *echo.Echo) {
 	e.Use(h.loadSession)
 	e.Use(h.renderErrors)
 	e.Use(h.csrf())
+	e.Use(h.checkForm)
 }
 
 // stateless reports whether a path is served without session and CSRF: the

@@ -1,8 +1,11 @@
 package handlers
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -40,9 +43,28 @@ func (h *app) metrics() echo.MiddlewareFunc {
 	}
 }
 
-// metricsHandler serves the registry in the Prometheus text format.
-func (h *app) metricsHandler() echo.HandlerFunc {
-	return echo.WrapHandler(promhttp.HandlerFor(h.Registry, promhttp.HandlerOpts{}))
+// MetricsHandler serves reg in the Prometheus text format. With a token,
+// only requests bearing it ("Authorization: Bearer TOKEN") get an answer;
+// the others get 401. The server serves it at /metrics when given a
+// MetricsToken, and on a listener of its own with METRICS_ADDR.
+func MetricsHandler(reg *prometheus.Registry, token string) http.Handler {
+	next := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	if token == "" {
+		return next
+	}
+	want := sha256.Sum256([]byte(token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, got, _ := strings.Cut(r.Header.Get(echo.HeaderAuthorization), " ")
+		sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
+		// Hashes of equal length, compared in constant time: neither the
+		// token nor its length shows in the timing.
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			w.Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
+			http.Error(w, "metrics need the bearer token (METRICS_TOKEN)", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // metricMethod keeps the method label to the standard methods, so clients

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -19,6 +20,10 @@ func (h *app) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		req, res := c.Request(), c.Response()
 		level := slog.LevelInfo
 		switch {
+		case res.Status == http.StatusServiceUnavailable:
+			// The database was unreachable (or the server not ready):
+			// worth a warning, not a server fault.
+			level = slog.LevelWarn
 		case res.Status >= 500:
 			level = slog.LevelError
 		case stateless(req.URL.Path) && res.Status < 400:

@@ -2,8 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strconv"
 	"testing"
 	"time"
@@ -13,46 +11,15 @@ import (
 	"autopress/db"
 	"autopress/db/dbtest"
 	"autopress/handlers/handlertest"
+	"autopress/jobs/publishing/targets/wpfake"
 )
-
-// browser starts a headless Chromium for the test, or skips it when there is
-// none (REQUIRE_BROWSER=1, as in CI, makes that a failure).
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	exe := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			exe = p
-			break
-		}
-	}
-	if exe == "" {
-		if os.Getenv("REQUIRE_BROWSER") == "1" {
-			t.Fatal("REQUIRE_BROWSER=1 but no Chromium was found")
-		}
-		t.Skip("*** no Chromium found: browser test SKIPPED ***")
-	}
-	// No timeout on this first context: it would end the browser.
-	ctx, cancel := chromedp.NewContext(context.Background(), chromedp.WithAllocatorOptions(
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()),
-	))
-	t.Cleanup(cancel)
-	// Start the browser on this context, so that later steps may run under
-	// contexts with deadlines.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	return ctx
-}
 
 // TestPublishingPageInBrowser checks what only a browser shows: fields
 // hidden by the chosen mode and target (CSS :has, no script), and the slot
 // preview that htmx refreshes as the form changes, all under the page's
 // Content-Security-Policy.
 func TestPublishingPageInBrowser(t *testing.T) {
-	ctx := browser(t)
+	ctx := browserTab(t)
 	d := dbtest.New(t, db.SQLite)
 	app := handlertest.New(t, d)
 	ann := app.NewUser(t, "ann@example.com", handlertest.Password, false)
@@ -125,6 +92,20 @@ func TestPublishingPageInBrowser(t *testing.T) {
 	run("WordPress shows its fields",
 		chromedp.Click(chromedp.CSS(`[data-testid="target-wordpress"]`)),
 		displayed(".for-wordpress", true), displayed(".for-local", false), displayed(".for-webhook", false),
+		displayed(".for-remote", true),
+	)
+	// Test connection tries the values typed in the form, before saving,
+	// and answers in place (htmx), without leaving the page.
+	wp := wpfake.New()
+	defer wp.Close()
+	run("test the unsaved WordPress settings",
+		chromedp.Evaluate[chromedp.Void](`window.notReloaded = true`),
+		chromedp.SendKeys(chromedp.CSS(`input[name="wp_url"]`), wp.URL),
+		chromedp.SendKeys(chromedp.CSS(`input[name="wp_username"]`), wpfake.DefaultUsername),
+		chromedp.SendKeys(chromedp.CSS(`input[name="wp_app_password"]`), wpfake.DefaultPassword),
+		chromedp.Click(chromedp.CSS(`[data-testid="test-connection"]`)),
+		chromedp.Poll[chromedp.Void](`(document.querySelector('[data-testid="test-result"]') || {}).textContent?.startsWith("Connected: WordPress passed every step") && window.notReloaded === true`,
+			chromedp.WithPollingTimeout(10*time.Second)),
 	)
 	c, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -135,7 +116,7 @@ func TestPublishingPageInBrowser(t *testing.T) {
 	if len(violations) > 0 {
 		t.Errorf("Content-Security-Policy violations: %v", violations)
 	}
-	if p, _ := d.GetPublishingSettings(context.Background(), site.ID); p.SchedulingMode != "time_slots" {
+	if p, _ := d.GetPublishingSettings(context.Background(), site.ID); p.SchedulingMode != "time_slots" || p.TargetKind != "local" {
 		t.Error("editing the form saved it")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"autopress/db"
+	"autopress/handlers/input"
 	"autopress/jobs/publishing"
 	"autopress/views"
 )
@@ -45,7 +46,7 @@ type publishingForm struct {
 var publishingFields = []string{
 	"scheduling_mode", "publish_days", "publish_time_slots", "stagger_start_time", "stagger_end_time", "stagger_interval_minutes",
 	"daily_target", "weekly_target", "monthly_target", "max_scheduled_queue",
-	"target_kind", "webhook_url", "webhook_secret", "wp_url", "wp_username", "wp_app_password",
+	"target_kind", "webhook_url", "webhook_secret", "wp_url", "wp_username", "wp_app_password", "wp_categories", "wp_tags",
 }
 
 // scheduleFields decide the slots; previewFields are the fields whose
@@ -63,9 +64,9 @@ var publishingLabels = map[string]string{
 	"stagger_start_time":       "From",
 	"stagger_end_time":         "Until",
 	"stagger_interval_minutes": "Every (minutes)",
-	"daily_target":             "Per day",
-	"weekly_target":            "Per week",
-	"monthly_target":           "Per month",
+	"daily_target":             "Goal per day",
+	"weekly_target":            "Goal per week",
+	"monthly_target":           "Goal per month",
 	"max_scheduled_queue":      "Queue limit",
 }
 
@@ -200,8 +201,8 @@ func (h *app) sealSecrets(p *db.PublishingSettings, s newSecrets, errs map[strin
 			errs[sec.field] = "cannot be stored: the server has no APP_SECRET to encrypt it with"
 			continue
 		}
-		if len(sec.plain) > 1000 {
-			errs[sec.field] = "use at most 1000 characters"
+		if err := input.Line(maxSecret).Check(sec.plain); err != nil {
+			errs[sec.field] = err.Error()
 			continue
 		}
 		sealed, err := h.Box.Seal(sec.plain)
@@ -237,12 +238,41 @@ func (f publishingForm) view(saved db.PublishingSettings, errs map[string]string
 	}
 }
 
+// Limits of the publishing settings' text, in characters.
+const (
+	maxSecret     = 1000
+	maxWPUsername = 200
+	maxTermList   = 2000
+)
+
 // validatePublishing merges parse errors with publishing.Validate's; nil
-// when the settings can be saved.
+// when the settings can be saved. Text fields are checked here (input.Text)
+// before publishing.Validate's rules, whose message a bad character would
+// only confuse.
 func validatePublishing(p db.PublishingSettings, parseErrs map[string]string) map[string]string {
 	errs := map[string]string{}
 	for k, v := range publishing.Validate(p) {
 		errs[k] = v
+	}
+	for _, f := range []struct {
+		field, value string
+		max          int
+	}{
+		{"scheduling_mode", p.SchedulingMode, 0},
+		{"publish_days", p.PublishDays, 0},
+		{"publish_time_slots", p.PublishTimeSlots, 0},
+		{"stagger_start_time", p.StaggerStartTime, 0},
+		{"stagger_end_time", p.StaggerEndTime, 0},
+		{"target_kind", p.TargetKind, 0},
+		{"webhook_url", p.WebhookURL, maxURL},
+		{"wp_url", p.WPURL, maxURL},
+		{"wp_username", p.WPUsername, maxWPUsername},
+		{"wp_categories", p.WPCategories, maxTermList},
+		{"wp_tags", p.WPTags, maxTermList},
+	} {
+		if err := input.Line(f.max).Check(f.value); err != nil {
+			errs[f.field] = err.Error()
+		}
 	}
 	for k, v := range parseErrs {
 		errs[k] = v // a field that did not parse says so, not what its old value broke

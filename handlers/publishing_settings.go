@@ -108,7 +108,7 @@ func (h *app) publishingData(ctx context.Context, s db.Site, saved, draft db.Pub
 	if err != nil {
 		return views.PublishingPage{}, err
 	}
-	k := views.PublishingPage{Site: siteInfo(s), Form: form, SavedTarget: saved.TargetKind,
+	k := views.PublishingPage{Site: siteInfo(s), Form: form,
 		Queued: len(taken), QueueLimit: saved.MaxScheduledQueue}
 	if k.Preview, err = slotPreview(s, draft, errs, taken, now); err != nil {
 		return k, err

@@ -299,7 +299,7 @@ func TestPublishingPreview(t *testing.T) {
 		wantSlots(res, "Mon 2026-03-02 09:00 CET", "Mon 2026-03-02 14:00 CET", "Mon 2026-03-02 18:00 CET",
 			"Tue 2026-03-03 09:00 CET", "Tue 2026-03-03 14:00 CET", "Tue 2026-03-03 18:00 CET",
 			"Wed 2026-03-04 09:00 CET", "Wed 2026-03-04 14:00 CET", "Wed 2026-03-04 18:00 CET", "Thu 2026-03-05 09:00 CET")
-		if got := res.TestID(t, "capacity-week"); got != "The schedule gives 15 slots a week; target 15." {
+		if got := res.TestID(t, "capacity-week"); got != "The schedule gives 15 slots a week; goal 15." {
 			t.Errorf("capacity %q", got)
 		}
 
@@ -310,7 +310,7 @@ func TestPublishingPreview(t *testing.T) {
 		wantSlots(res, "Mon 2026-03-02 09:15 CET", "Mon 2026-03-02 09:30 CET", "Mon 2026-03-02 09:45 CET", "Mon 2026-03-02 10:00 CET",
 			"Tue 2026-03-03 09:00 CET", "Tue 2026-03-03 09:15 CET", "Tue 2026-03-03 09:30 CET", "Tue 2026-03-03 09:45 CET", "Tue 2026-03-03 10:00 CET",
 			"Wed 2026-03-04 09:00 CET")
-		if got := res.TestID(t, "capacity-week"); got != "The schedule gives 25 slots a week; target 30." {
+		if got := res.TestID(t, "capacity-week"); got != "The schedule gives 25 slots a week; goal 30." {
 			t.Errorf("stagger capacity %q", got)
 		}
 		if e.settings(t).SchedulingMode != "time_slots" {
@@ -352,8 +352,9 @@ func TestPublishingTestConnection(t *testing.T) {
 			}
 			return res.TestID(t, "test-result")
 		}
-		if page := e.c.Get(t, e.path); page.Has("test-connection") {
-			t.Error("the local target offers a connection test")
+		// The button is part of the form (hidden by CSS for the local target).
+		if page := e.c.Get(t, e.path); !strings.Contains(page.Body, `formaction="`+e.path+`/test"`) {
+			t.Error("Test connection is not part of the settings form")
 		}
 
 		wp := wpfake.New()
@@ -396,7 +397,7 @@ func TestPublishingTestConnection(t *testing.T) {
 		status.Store(http.StatusOK)
 		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, _ := io.ReadAll(r.Body)
-			if !targets.VerifySignature("hook secret", body, r.Header.Get(targets.HeaderSignature)) {
+			if r.Header.Get(targets.HeaderSignature) != targets.Sign("hook secret", body) {
 				w.WriteHeader(http.StatusUnauthorized)
 				return
 			}
@@ -424,8 +425,25 @@ func TestPublishingTestConnection(t *testing.T) {
 			t.Errorf("undecryptable secret: %q", got)
 		}
 
+		// Before saving: the form's own values are tested; a blank secret
+		// means the stored one, and nothing is saved.
+		form := settingsForm(map[string]string{"target_kind": "wordpress", "wp_url": wp.URL, "wp_username": wpfake.DefaultUsername,
+			"wp_app_password": "wrong password"})
+		res := e.c.PostHTMX(t, e.path+"/test", form)
+		if got := res.TestID(t, "test-result"); !strings.HasPrefix(got, `Sign in failed: WordPress did not accept user "editor"`) {
+			t.Errorf("unsaved wrong password: %q", got)
+		}
+		wp.SetCapability("upload_files", true)
+		form.Set("wp_app_password", wpfake.DefaultPassword)
+		if got := e.c.PostHTMX(t, e.path+"/test", form).TestID(t, "test-result"); got != "Connected: WordPress passed every step publishing will take." {
+			t.Errorf("unsaved right password: %q", got)
+		}
+		if p := e.settings(t); p.TargetKind != "webhook" {
+			t.Errorf("testing the form saved it: target %q", p.TargetKind)
+		}
+
 		// Without htmx the whole page comes back with the result.
-		res := e.c.PostForm(t, e.path+"/test", url.Values{})
+		res = e.c.PostForm(t, e.path+"/test", url.Values{})
 		if res.Status != http.StatusOK || !strings.Contains(res.Body, "<html") || !res.Has("test-result") {
 			t.Errorf("test without htmx: %d", res.Status)
 		}

@@ -22,19 +22,34 @@ import (
 // even when the target hangs.
 const testConnectionTimeout = 20 * time.Second
 
-// publishingTest tests the site's saved target (credentials and address)
-// and shows the outcome: the partial for htmx, else the whole page.
+// publishingTest tests a target and shows the outcome: the partial for
+// htmx, else the whole page. A request with the settings form tests the
+// values in the form, before they are saved (a blank secret means the
+// stored one); a request without it tests the saved settings. Nothing is
+// stored either way.
 func (h *app) publishingTest(c echo.Context) error {
 	s, saved, err := h.sitePublishing(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	res := h.testConnection(ctx, saved)
+	draft, form := saved, formFromSettings(saved)
+	if c.FormValue("target_kind") != "" {
+		if form, err = parsePublishingForm(c); err != nil {
+			return err
+		}
+		draft, _ = form.settings(saved)
+		sec := form.secrets()
+		sec.Generated, sec.WebhookSecret = false, form.WebhookSecret
+		if err := h.sealSecrets(&draft, sec, map[string]string{}); err != nil {
+			return err
+		}
+	}
+	res := h.testConnection(ctx, draft)
 	if wantsPartial(c) {
 		return h.render(c, http.StatusOK, views.TestResultPartial(res))
 	}
-	k, err := h.publishingData(ctx, s, saved, saved, formFromSettings(saved).view(saved, nil), nil)
+	k, err := h.publishingData(ctx, s, saved, draft, form.view(saved, nil), nil)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"time"
+
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
@@ -41,11 +43,23 @@ func (h *app) renderPageLazy(c echo.Context, status int, full func() templ.Compo
 }
 
 // page is the layout data of a page: title, navigation, CSRF token, the
-// signed-in user and the pending flash message.
+// signed-in user with their time zone, the pending flash message, and on
+// site pages the account's sites for the switcher.
 func (h *app) page(c echo.Context, title, nav string) views.Page {
-	p := views.Page{Title: title, Nav: nav, CSRF: csrfToken(c), Flash: h.popFlash(c)}
+	p := views.Page{Title: title, Nav: nav, CSRF: csrfToken(c), Flash: h.popFlash(c), Now: h.Clock.Now(), Location: time.UTC}
 	if u, ok := c.Get(ctxUser).(db.User); ok {
 		p.User = &views.User{Email: u.Email, Admin: u.IsAdmin}
+		p.Location, p.Zone = userZone(c, u)
+		if nav == "sites" {
+			// The switcher is a convenience: a page still renders without it.
+			sites, err := h.DB.ListSites(c.Request().Context(), u.AccountID)
+			if err != nil {
+				h.Log.WarnContext(c.Request().Context(), "list sites for the switcher", "error", err)
+			}
+			for _, s := range sites {
+				p.Sites = append(p.Sites, siteInfo(s))
+			}
+		}
 	}
 	return p
 }

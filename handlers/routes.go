@@ -16,7 +16,7 @@ func (h *app) routes(e *echo.Echo) {
 	h.contentRoutes(e.Group("/content", h.requireUser))
 	h.accountRoutes(e.Group("/account", h.requireUser))
 	h.adminRoutes(e.Group("/admin", h.requireUser, h.requireAdmin))
-	h.apiRoutes(e.Group("/api/v1", h.requireToken))
+	h.apiRoutes(e.Group("/api/v1", h.requireToken, h.checkJSON))
 }
 
 // publicRoutes need no session.
@@ -27,7 +27,11 @@ func (h *app) publicRoutes(e *echo.Echo) {
 	e.POST("/logout", h.logout)
 	e.GET("/healthz", h.healthz)
 	e.GET("/readyz", h.readyz)
-	e.GET("/metrics", h.metricsHandler())
+	// Never public: served here only with a token (else not at all, or on
+	// METRICS_ADDR).
+	if h.MetricsToken != "" {
+		e.GET("/metrics", echo.WrapHandler(MetricsHandler(h.Registry, h.MetricsToken)))
+	}
 	e.GET("/static/*", h.static)
 	// What the local publishing target wrote: the sites' public pages.
 	e.GET("/p/*", h.publishedPages())
@@ -51,6 +55,8 @@ func (h *app) siteRoutes(g *echo.Group) {
 	g.POST("/:site/runs", h.runStart)
 	g.GET("/:site/automation", h.automationSettings)
 	g.POST("/:site/automation", h.automationSave)
+	g.GET("/:site/writing", h.writingPage)
+	g.POST("/:site/writing", h.writingSave)
 	g.GET("/:site/content", h.contentList)
 	g.POST("/:site/content/retry-failed", h.contentRetryFailed)
 	g.GET("/:site/publishing", h.publishingPage)
@@ -83,6 +89,7 @@ func (h *app) accountRoutes(g *echo.Group) {
 	g.POST("/tokens", h.tokenCreate)
 	g.POST("/tokens/:token/revoke", h.tokenRevoke)
 	g.POST("/password", h.passwordChange)
+	g.POST("/timezone", h.timezoneSave)
 	g.GET("/credits", h.accountCredits)
 }
 
@@ -108,6 +115,8 @@ func (h *app) apiRoutes(g *echo.Group) {
 	for verb := range runTransitions {
 		g.POST("/runs/:run/"+verb, h.apiRunAction(verb))
 	}
+	g.GET("/sites/:site/writing", h.apiWritingGet)
+	g.PUT("/sites/:site/writing", h.apiWritingPut)
 	g.GET("/sites/:site/publishing", h.apiPublishing)
 	g.PUT("/sites/:site/publishing", h.apiPublishingUpdate)
 	g.POST("/sites/:site/content/retry-failed", h.apiRetryFailed)

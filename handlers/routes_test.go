@@ -74,6 +74,7 @@ var routeTable = map[string]routeClass{
 	"POST /account/tokens":               page,
 	"POST /account/tokens/:token/revoke": page,
 	"POST /account/password":             page,
+	"POST /account/timezone":             page,
 	"GET /admin/accounts":                adminPage,
 	"GET /api/v1/sites":                  api,
 	"POST /api/v1/sites/:site/keywords":  api,
@@ -99,6 +100,12 @@ var routeTable = map[string]routeClass{
 	"GET /api/v1/sites/:site/publishing":            api,
 	"PUT /api/v1/sites/:site/publishing":            api,
 	"POST /api/v1/sites/:site/content/retry-failed": api,
+
+	// Writing profile.
+	"GET /sites/:site/writing":        page,
+	"POST /sites/:site/writing":       page,
+	"GET /api/v1/sites/:site/writing": api,
+	"PUT /api/v1/sites/:site/writing": api,
 }
 
 // publicStatus is what an anonymous visitor gets from each public route.
@@ -108,7 +115,7 @@ var publicStatus = map[string]int{
 	"POST /login":   http.StatusUnprocessableEntity,
 	"GET /healthz":  http.StatusOK,
 	"GET /readyz":   http.StatusOK,
-	"GET /metrics":  http.StatusOK,
+	"GET /metrics":  http.StatusUnauthorized, // a bearer token is required
 	"GET /static/*": http.StatusOK,
 	// No page has been published under that name.
 	"GET /p/*": http.StatusNotFound,
@@ -134,7 +141,7 @@ func routeParams(t *testing.T, app *handlertest.App, o owner) map[string]string 
 		t.Fatalf("start the owner's run: %v", err)
 	}
 	content := dbtest.InsertContent(t, app.DB, dbtest.Content{SiteID: o.site.ID, Now: app.Clock.Now()})
-	image := dbtest.InsertImage(t, app.DB, app.Deps.DataDir, content, "cover.svg", "image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`))
+	image := dbtest.InsertImage(t, app.DB, content, "cover.svg", "image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`))
 	return map[string]string{
 		"site":    fmt.Sprint(o.site.ID),
 		"token":   fmt.Sprint(o.token.ID),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -49,7 +50,7 @@ func (h *app) runView(ctx context.Context, r db.Run) (views.RunDetail, error) {
 	if err != nil {
 		return views.RunDetail{}, err
 	}
-	d := views.RunDetail{Site: siteInfo(site), ID: r.ID, Status: r.Status, StatusLabel: runStatusLabel(r), Active: r.Active(),
+	d := views.RunDetail{Site: siteInfo(site), ID: r.ID, Status: r.Status, StatusLabel: runStatusLabel(r, h.Clock.Now()), Active: r.Active(),
 		Trigger: r.TriggerType, CreatedBy: r.CreatedBy, StageNumber: r.CurrentStage, HasStage: rep.HasStage, StageName: rep.Current.Name,
 		Progress: rep.Progress, Buttons: runButtons(r),
 		ReasonCode: r.StoppedReason, Reason: automation.ReasonText(r.StoppedReason), Detail: r.StoppedDetail, Error: r.Error,
@@ -57,9 +58,9 @@ func (h *app) runView(ctx context.Context, r db.Run) (views.RunDetail, error) {
 	for _, s := range rep.Stages {
 		sr := s.Result
 		d.Stages = append(d.Stages, views.RunStage{Number: sr.Stage, Name: s.Stage.Name, Enabled: s.Enabled,
-			State: sr.State, Expected: sr.Expected, Processed: sr.Processed, Failed: sr.Failed, Skipped: sr.Skipped, Credits: sr.CreditsUsed,
-			LimitReached: sr.LimitReached, StopReason: sr.StopReason, StopDetail: sr.StopDetail,
-			Started: views.FormatTimePtr(sr.StartedAt, loc), Finished: views.FormatTimePtr(sr.FinishedAt, loc), Progress: s.Progress})
+			State: stageStateWords(sr.State), Expected: sr.Expected, Processed: sr.Processed, Failed: sr.Failed, Skipped: sr.Skipped, Credits: sr.CreditsUsed,
+			LimitReached: sr.LimitReached, StopReason: stopReasonWords(sr.StopReason), StopDetail: sr.StopDetail,
+			Started: views.FormatSecondsPtr(sr.StartedAt, loc), Finished: views.FormatSecondsPtr(sr.FinishedAt, loc), Progress: s.Progress})
 	}
 	if !r.Active() {
 		pending, err := h.DB.PendingCounts(ctx, site.ID)
@@ -81,15 +82,16 @@ func (h *app) runView(ctx context.Context, r db.Run) (views.RunDetail, error) {
 	}
 	d.EventsTotal = total
 	for _, e := range events {
-		d.Events = append(d.Events, views.LogEvent{At: views.FormatTime(e.At, loc), Level: e.Level, Stage: e.Stage, Actor: e.Actor, Message: e.Message})
+		d.Events = append(d.Events, views.LogEvent{At: views.FormatSeconds(e.At, loc), Level: e.Level, Stage: e.Stage, Actor: e.Actor, Message: e.Message})
 	}
 	d.Times = runTimes(r, loc)
 	return d, nil
 }
 
-// runTimes lists the run's timestamps that are set, in loc.
+// runTimes lists the run's timestamps that are set, in loc, to the second
+// (a short run is created, started and finished within one minute).
 func runTimes(r db.Run, loc *time.Location) []views.TimeRow {
-	rows := []views.TimeRow{{Label: "Created", Value: views.FormatTime(r.CreatedAt, loc)}}
+	rows := []views.TimeRow{{Label: "Created", Value: views.FormatSeconds(r.CreatedAt, loc)}}
 	for _, t := range []struct {
 		label string
 		at    *time.Time
@@ -98,8 +100,43 @@ func runTimes(r db.Run, loc *time.Location) []views.TimeRow {
 		{"Cancelled", r.CancelledAt}, {"Finished", r.CompletedAt},
 	} {
 		if t.at != nil {
-			rows = append(rows, views.TimeRow{Label: t.label, Value: views.FormatTime(*t.at, loc)})
+			rows = append(rows, views.TimeRow{Label: t.label, Value: views.FormatSeconds(*t.at, loc)})
 		}
 	}
 	return rows
+}
+
+// stopReasonWords names a stage's stop reason in a few words (the API
+// keeps the code).
+func stopReasonWords(code string) string {
+	switch code {
+	case automation.ReasonCompleted:
+		return "all done"
+	case automation.ReasonLimitReached:
+		return "limit reached"
+	case automation.ReasonBudgetExhausted:
+		return "AI budget used up"
+	case automation.ReasonInsufficientCredits:
+		return "out of credits"
+	case automation.ReasonFailed:
+		return "failed"
+	case automation.ReasonCancelled:
+		return "cancelled"
+	}
+	return strings.ReplaceAll(code, "_", " ")
+}
+
+// stageStateWords names a stage's state in a run.
+func stageStateWords(state string) string {
+	switch state {
+	case "done":
+		return "done"
+	case "skipped":
+		return "skipped"
+	case "running":
+		return "working"
+	case "pending", "":
+		return "waiting"
+	}
+	return strings.ReplaceAll(state, "_", " ")
 }

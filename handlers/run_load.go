@@ -22,11 +22,11 @@ func (h *app) run(c echo.Context) (db.Run, error) {
 	return h.DB.GetRun(c.Request().Context(), userOf(c).AccountID, id)
 }
 
-// runStatusLabel is a run's status as the pages say it: a paused run whose
-// executor still finishes the items in flight (it holds the lease) is
-// "pausing…".
-func runStatusLabel(r db.Run) string {
-	if r.Status == db.RunPaused && r.LeaseOwner != "" {
+// runStatusLabel is a run's status as the pages say it at now: a paused run
+// whose executor still finishes the items in flight (it holds a live lease)
+// is "pausing…".
+func runStatusLabel(r db.Run, now time.Time) string {
+	if r.Draining(now) {
 		return "pausing…"
 	}
 	return r.Status
@@ -50,8 +50,9 @@ func (h *app) runRows(ctx context.Context, runs []db.Run, loc *time.Location) ([
 			}
 			p = rep.Progress
 		}
-		row := views.RunRow{ID: r.ID, Status: r.Status, StatusLabel: runStatusLabel(r), Trigger: r.TriggerType, CreatedBy: r.CreatedBy,
-			Created: views.FormatTime(r.CreatedAt, loc), Finished: views.FormatTimePtr(runEnd(r), loc), Progress: p, Credits: r.CreditsUsed}
+		row := views.RunRow{ID: r.ID, Status: r.Status, StatusLabel: runStatusLabel(r, h.Clock.Now()), Trigger: r.TriggerType, CreatedBy: r.CreatedBy,
+			Created: views.FormatSeconds(r.CreatedAt, loc), CreatedAgo: views.Relative(r.CreatedAt, h.Clock.Now()),
+			Finished: views.FormatSecondsPtr(runEnd(r), loc), Progress: p, Credits: r.CreditsUsed}
 		if !r.Active() {
 			row.Reason = automation.ReasonText(r.StoppedReason)
 		}

@@ -352,7 +352,7 @@ func TestDashboardScheduleAndDisabledStages(t *testing.T) {
 			t.Fatal(err)
 		}
 		due := time.Date(2026, 3, 1, 5, 0, 0, 0, time.UTC)
-		if _, err := d.ExecContext(ctx, d.Rebind(`UPDATE automation_configs SET next_run_at = ? WHERE site_id = ?`), due, site.ID); err != nil {
+		if _, err := dbtest.Exec(ctx, d, d.Rebind(`UPDATE automation_configs SET next_run_at = ? WHERE site_id = ?`), due, site.ID); err != nil {
 			t.Fatal(err)
 		}
 		if ok, err := d.AdvanceSchedule(ctx, db.ScheduleOutcome{SiteID: site.ID, Due: due, Next: &next, At: due.Add(time.Minute),

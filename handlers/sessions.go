@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/alexedwards/scs/postgresstore"
-	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 
@@ -29,16 +27,13 @@ const (
 // stateless paths have none, and touching it there would panic.
 const ctxSessionLoaded = "session_loaded"
 
-// NewSessions returns an scs manager stored in the database: postgresstore on
-// PostgreSQL, sqlite3store on SQLite (d.DB.DB is the *sql.DB); cookie name
-// "autopress_session", 30-day lifetime, HttpOnly, SameSite=Lax, Secure per flag.
+// NewSessions returns an scs manager stored in the database (db's session
+// store: reads on the read pool, writes through the writer); cookie name
+// "autopress_session", 30-day lifetime, HttpOnly, SameSite=Lax, Secure per
+// flag. Expired sessions are removed by a periodic job (SessionsCleanup).
 func NewSessions(d *db.DB, secure bool) *scs.SessionManager {
 	s := scs.New()
-	if d.Dialect == db.Postgres {
-		s.Store = postgresstore.New(d.DB.DB)
-	} else {
-		s.Store = sqlite3store.New(d.DB.DB)
-	}
+	s.Store = d.Sessions()
 	s.Lifetime = 30 * 24 * time.Hour
 	s.Cookie.Name = "autopress_session"
 	s.Cookie.Path = "/"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -56,7 +57,7 @@ func (h *app) dashboard(ctx context.Context, s db.Site) (views.Dashboard, error)
 		return views.Dashboard{}, err
 	}
 	d := views.Dashboard{Site: siteInfo(s), Stages: pipelineStages(automation.Stages, pending, cfg, autoApprove), Images: pc.Images,
-		Schedule: scheduleInfo(cfg, s)}
+		Schedule: scheduleInfo(cfg, s, h.Clock.Now())}
 	for _, n := range pc.Keywords {
 		d.Keywords += n
 	}
@@ -73,7 +74,7 @@ func (h *app) dashboard(ctx context.Context, s db.Site) (views.Dashboard, error)
 		if err != nil {
 			return views.Dashboard{}, err
 		}
-		d.Run = &views.RunPanel{ID: active.ID, Status: active.Status, StatusLabel: runStatusLabel(active),
+		d.Run = &views.RunPanel{ID: active.ID, Status: active.Status, StatusLabel: runStatusLabel(active, h.Clock.Now()),
 			StageNumber: active.CurrentStage, HasStage: rep.HasStage, StageName: rep.Current.Name, Progress: rep.Progress, Buttons: runButtons(active)}
 	}
 	runs, err := h.DB.ListRuns(ctx, s.ID, recentRuns)
@@ -83,14 +84,45 @@ func (h *app) dashboard(ctx context.Context, s db.Site) (views.Dashboard, error)
 	if d.RecentRuns, err = h.runRows(ctx, runs, s.Location()); err != nil {
 		return views.Dashboard{}, err
 	}
+	if len(runs) == 0 && d.Run == nil {
+		if d.Checklist, err = h.firstUse(ctx, s, cfg, d.Keywords); err != nil {
+			return views.Dashboard{}, err
+		}
+	}
 	return d, nil
+}
+
+// firstUse is the checklist a site shows until its first run: what is set
+// up and what is missing, each step with a link. A step counts as done
+// once a person has saved its page (its row is newer than the site).
+func (h *app) firstUse(ctx context.Context, s db.Site, cfg db.AutomationConfig, keywords int) ([]views.ChecklistStep, error) {
+	budget, err := h.DB.GetAIBudget(ctx, s.ID)
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return nil, err
+	}
+	pub, err := h.DB.GetPublishingSettings(ctx, s.ID)
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return nil, err
+	}
+	path := func(rest string) string { return fmt.Sprintf("/sites/%d%s", s.ID, rest) }
+	return []views.ChecklistStep{
+		{Key: "keywords", Title: "Add keywords", Done: keywords > 0, Link: path("/keywords"), LinkText: "Import keywords",
+			Why: "Every article starts from the keywords you give: paste them one per line or upload a CSV."},
+		{Key: "budget", Title: "Check the AI budget and the limits", Done: budget.UpdatedAt.After(s.CreatedAt) || cfg.UpdatedAt.After(s.CreatedAt),
+			Link: path("/ai-budget"), LinkText: "AI budget",
+			Why: "How a run's credits are split across the AI functions, and how much one run may take (on the Automation page)."},
+		{Key: "publishing", Title: "Choose where articles are published", Done: pub.UpdatedAt.After(s.CreatedAt), Link: path("/publishing"), LinkText: "Publishing",
+			Why: "This server, a webhook or WordPress; and when approved articles go out."},
+		{Key: "run", Title: "Start the first run", Done: false, Link: path(""), LinkText: "Start a run below",
+			Why: "A run works every stage once: keywords become clusters, ideas, articles and images."},
+	}, nil
 }
 
 // scheduleInfo describes the site's schedule and its last scheduled attempt
 // in the site's time zone.
-func scheduleInfo(cfg db.AutomationConfig, s db.Site) views.ScheduleInfo {
+func scheduleInfo(cfg db.AutomationConfig, s db.Site, now time.Time) views.ScheduleInfo {
 	loc := s.Location()
-	info := views.ScheduleInfo{Enabled: cfg.Enabled, NextRun: views.FormatTimePtr(cfg.NextRunAt, loc),
+	info := views.ScheduleInfo{Enabled: cfg.Enabled, NextRun: views.FormatTimePtr(cfg.NextRunAt, loc), NextRunIn: views.RelativePtr(cfg.NextRunAt, now),
 		LastAt: views.FormatTimePtr(cfg.LastScheduledAt, loc), LastOutcome: cfg.LastScheduledOutcome, LastDetail: cfg.LastScheduledDetail}
 	switch cfg.Frequency {
 	case automation.Weekly:

@@ -4,11 +4,11 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"autopress/db"
+	"autopress/handlers/input"
 	"autopress/views"
 )
 
@@ -19,7 +19,12 @@ type siteForm struct {
 	Timezone string
 }
 
-const maxSiteName = 100
+// Limits of the site form's fields, in characters.
+const (
+	maxSiteName = 100
+	maxURL      = 2000
+	maxTimezone = 64
+)
 
 func parseSiteForm(c echo.Context) siteForm {
 	return siteForm{
@@ -32,20 +37,22 @@ func parseSiteForm(c echo.Context) siteForm {
 // validate returns a message per invalid field (empty when all are fine).
 func (f siteForm) validate() map[string]string {
 	errs := map[string]string{}
-	switch n := utf8.RuneCountInString(f.Name); {
-	case n == 0:
+	if f.Name == "" {
 		errs["name"] = "Enter a name."
-	case n > maxSiteName:
-		errs["name"] = "Use at most 100 characters."
 	}
-	if u, err := url.Parse(f.URL); f.URL == "" {
+	input.Line(maxSiteName).CheckField(errs, "name", f.Name)
+	if f.URL == "" {
 		errs["url"] = "Enter the site's address."
-	} else if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(f.URL) > 2000 {
+	}
+	input.Line(maxURL).CheckField(errs, "url", f.URL)
+	if u, err := url.Parse(f.URL); errs["url"] == "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
 		errs["url"] = "Enter a full http:// or https:// address, like https://example.com."
 	}
 	if f.Timezone == "" {
 		errs["timezone"] = "Enter a time zone, like Europe/Berlin or UTC."
-	} else if _, err := time.LoadLocation(f.Timezone); err != nil || f.Timezone == "Local" {
+	}
+	input.Line(maxTimezone).CheckField(errs, "timezone", f.Timezone)
+	if _, err := time.LoadLocation(f.Timezone); errs["timezone"] == "" && (err != nil || f.Timezone == "Local") {
 		errs["timezone"] = "Unknown time zone: use an IANA name, like Europe/Berlin or UTC."
 	}
 	return errs

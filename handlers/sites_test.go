@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"autopress/db"
 	"autopress/db/dbtest"
@@ -115,6 +116,51 @@ func TestSites(t *testing.T) {
 		}
 		if cb.Get(t, "/sites").Has("site-row") {
 			t.Error("bob's site list shows ann's site")
+		}
+	})
+}
+
+// TestFirstUseChecklist: a new site's dashboard lists what is set up and
+// what is missing, each with a link, until the site's first run.
+func TestFirstUseChecklist(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		app := handlertest.New(t, d)
+		ann := app.NewUser(t, "ann@example.com", handlertest.Password, false)
+		site := app.NewSite(t, ann, "Coffee")
+		c := app.Client(t)
+		c.Login(t, ann.Email, handlertest.Password)
+		dash := fmt.Sprintf("/sites/%d", site.ID)
+		done := func(page *handlertest.Response) map[string]bool {
+			t.Helper()
+			out := map[string]bool{}
+			for _, key := range []string{"keywords", "budget", "publishing", "run"} {
+				out[key] = strings.Contains(page.TestID(t, "checklist-"+key), "done")
+			}
+			return out
+		}
+
+		page := c.Get(t, dash)
+		if got := done(page); got["keywords"] || got["budget"] || got["publishing"] || got["run"] {
+			t.Errorf("a new site has steps done: %v", got)
+		}
+		if href, _ := page.Attr("checklist-keywords-link", "href"); href != dash+"/keywords" {
+			t.Errorf("keywords link %q", href)
+		}
+
+		app.Clock.Advance(time.Minute)
+		importDemo(t, app, site)
+		res := c.PostForm(t, dash+"/ai-budget", url.Values{"mode": {"off"}})
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("save the AI budget: %d\n%s", res.Status, res.Body)
+		}
+		if got := done(c.Get(t, dash)); !got["keywords"] || !got["budget"] || got["publishing"] {
+			t.Errorf("after keywords and budget: %v", got)
+		}
+
+		// The first run ends the checklist.
+		c.PostForm(t, dash+"/runs", nil)
+		if page := c.Get(t, dash); page.Has("checklist") {
+			t.Error("the checklist stays after the first run")
 		}
 	})
 }

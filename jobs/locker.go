@@ -5,7 +5,6 @@ package jobs
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 
@@ -39,31 +38,18 @@ func NewPGLocker(d *db.DB) (*PGLocker, error) {
 // Lock takes the advisory lock named key without waiting. It returns
 // ErrLocked when another holder has it.
 func (l *PGLocker) Lock(ctx context.Context, key string) (gocron.Lock, error) {
-	tx, err := l.db.BeginTx(ctx, nil)
+	lock, ok, err := l.db.TryAdvisoryLock(ctx, key)
 	if err != nil {
-		return nil, fmt.Errorf("jobs: lock %s: begin: %w", key, err)
-	}
-	var ok bool
-	if err := tx.QueryRowContext(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))`, key).Scan(&ok); err != nil {
-		tx.Rollback()
 		return nil, fmt.Errorf("jobs: lock %s: %w", key, err)
 	}
 	if !ok {
-		tx.Rollback()
 		return nil, fmt.Errorf("%w: %s", ErrLocked, key)
 	}
-	return &pgLock{tx: tx}, nil
+	return pgLock{lock}, nil
 }
 
-// pgLock is a held advisory lock: the transaction that took it.
-type pgLock struct {
-	tx *sql.Tx
-}
+// pgLock is a held advisory lock.
+type pgLock struct{ *db.AdvisoryLock }
 
-// Unlock rolls the transaction back, which releases the lock.
-func (l *pgLock) Unlock(context.Context) error {
-	if err := l.tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
-		return fmt.Errorf("jobs: unlock: %w", err)
-	}
-	return nil
-}
+// Unlock releases the lock.
+func (l pgLock) Unlock(context.Context) error { return l.Release() }

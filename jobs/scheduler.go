@@ -97,7 +97,8 @@ func Register(s gocron.Scheduler, log *slog.Logger, jobs ...Job) error {
 	return nil
 }
 
-// guard wraps run so that errors and panics are logged, never lost or fatal.
+// guard wraps run so that errors and panics are logged, never lost or
+// fatal; a tick the database was unavailable for is a warning.
 func guard(log *slog.Logger, run func(context.Context) error) func(context.Context) {
 	return func(ctx context.Context) {
 		defer func() {
@@ -109,6 +110,11 @@ func guard(log *slog.Logger, run func(context.Context) error) func(context.Conte
 		if err := run(ctx); err != nil {
 			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 				log.Info("job stopped by shutdown", "err", err)
+				return
+			}
+			if errors.Is(err, db.ErrUnavailable) {
+				// Nothing was done; the next tick tries again.
+				log.Warn("job skipped: database unavailable", "reason", db.UnavailableReason(err))
 				return
 			}
 			log.Error("job failed", "err", err, "duration", time.Since(start))

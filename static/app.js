@@ -1,6 +1,52 @@
 // autopress's own script: small behaviours on top of plain HTML forms.
 (function () {
   "use strict";
+  // Styles that only make sense with this script (the folding menu) key on
+  // this class; without scripts every link stays visible.
+  document.documentElement.classList.add("js");
+
+  // The browser's time zone, for the pages of users who leave their zone to
+  // the browser (the server reads this cookie).
+  try {
+    var tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (tz && document.cookie.indexOf("autopress_tz=" + encodeURIComponent(tz)) < 0) {
+      document.cookie = "autopress_tz=" + encodeURIComponent(tz) + "; path=/; max-age=31536000; SameSite=Lax";
+    }
+  } catch (e) { /* no Intl: the pages stay in UTC */ }
+
+  // The Menu button folds the header's sections on small screens.
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest && ev.target.closest(".menu-toggle");
+    if (!btn) {
+      return;
+    }
+    var bar = btn.closest("nav");
+    var open = !bar.classList.contains("open");
+    bar.classList.toggle("open", open);
+    btn.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+
+  // The AI budget's custom shares can be edited only in custom mode.
+  document.addEventListener("change", function (ev) {
+    var el = ev.target;
+    if (el.name !== "mode" || el.type !== "radio") {
+      return;
+    }
+    var shares = el.form && el.form.querySelector("fieldset.custom-shares");
+    if (shares) {
+      shares.disabled = el.value !== "custom";
+    }
+  });
+
+  // The current page's link in a site's bar is scrolled into view (on a
+  // phone the links scroll sideways in one row).
+  document.addEventListener("DOMContentLoaded", function () {
+    var cur = document.querySelector(".sitenav [aria-current=page]");
+    var box = cur && cur.closest(".sitenav");
+    if (box && box.scrollWidth > box.clientWidth) {
+      box.scrollLeft = cur.offsetLeft - (box.clientWidth - cur.offsetWidth) / 2;
+    }
+  });
   // A form (or its submit button) with data-confirm asks before submitting.
   // It lives here rather than in an inline onclick so the pages can keep a
   // Content-Security-Policy without 'unsafe-inline' scripts.

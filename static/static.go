@@ -12,7 +12,7 @@ import (
 
 // FS holds the files served under /static/.
 //
-//go:embed app.css app.js vendor
+//go:embed app.css app.js favicon.svg vendor
 var FS embed.FS
 
 var (

@@ -6,6 +6,7 @@ package views
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -19,6 +20,14 @@ type Page struct {
 	// Nav names the active top-level section: "sites", "account", "admin".
 	Nav   string
 	Flash Flash
+	// Sites are the account's sites, for the site switcher (site pages only).
+	Sites []SiteInfo
+	// Location is the signed-in user's time zone, for the account and
+	// admin pages (site pages use the site's); Zone names it in words.
+	Location *time.Location
+	Zone     string
+	// Now is when the page was made, for relative times ("in 3 h").
+	Now time.Time
 }
 
 // User is the signed-in person, as the navigation shows them.
@@ -66,3 +75,34 @@ func csrfHeaders(token string) string {
 }
 
 func itoa[T ~int | ~int64](n T) string { return fmt.Sprint(int64(n)) }
+
+// thousands shows an integer with comma separators ("12,345").
+func thousands[T ~int | ~int64](n T) string {
+	s := fmt.Sprint(int64(n))
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "−" + b.String()
+	}
+	return b.String()
+}
+
+// budgetModeWords names an AI budget mode.
+func budgetModeWords(mode string) string {
+	switch mode {
+	case "global":
+		return "the instance's default split"
+	case "custom":
+		return "this site's own split"
+	case "off":
+		return "off"
+	}
+	return mode
+}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"autopress/db"
+	"autopress/db/dbtest"
 	"autopress/handlers/auth"
 )
 
@@ -120,7 +121,7 @@ func TestRefusesNewerSchema(t *testing.T) {
 		t.Fatalf("migrate: %d %q", code, errOut)
 	}
 	d := openTestDB(t, dir)
-	if _, err := d.ExecContext(context.Background(), "INSERT INTO goose_db_version (version_id, is_applied) VALUES (?, ?)", 99999, true); err != nil {
+	if _, err := dbtest.Exec(context.Background(), d, "INSERT INTO goose_db_version (version_id, is_applied) VALUES (?, ?)", 99999, true); err != nil {
 		t.Fatal(err)
 	}
 	code, _, errOut := runCLI(t, dir, "", "serve")

@@ -12,6 +12,7 @@ import (
 	"autopress/jobs/ai"
 	"autopress/jobs/automation"
 	"autopress/jobs/publishing"
+	"autopress/jobs/publishing/egress"
 )
 
 // components are the background parts of the server, built by newApp.
@@ -53,10 +54,16 @@ func (a *app) buildComponents() (components, error) {
 	if c.box, err = secretbox.New(a.cfg.AppSecret); err != nil {
 		return c, fmt.Errorf("autopress: secrets: %w", err)
 	}
-	c.runs = automation.New(a.db, c.provider, a.clock, a.log, automation.Config{DataDir: a.cfg.DataDir, Registerer: a.metrics})
-	c.targets = publishing.Targets{LocalDir: filepath.Join(a.cfg.DataDir, "published"), BaseURL: a.cfg.BaseURL, Box: c.box}
+	c.runs = automation.New(a.db, c.provider, a.clock, a.log, automation.Config{LeaseTTL: a.cfg.RunLeaseTTL, Registerer: a.metrics})
+	// Webhook and WordPress requests go through the egress guard, which
+	// refuses internal addresses unless PUBLISH_ALLOW_PRIVATE is set.
+	c.targets = publishing.Targets{LocalDir: filepath.Join(a.cfg.DataDir, "published"), BaseURL: a.cfg.BaseURL, Box: c.box,
+		Client: egress.NewClient(egress.Options{AllowPrivate: a.cfg.PublishAllowPrivate})}
+	if a.cfg.PublishAllowPrivate {
+		a.log.Warn("PUBLISH_ALLOW_PRIVATE is set: publishing targets and their connection tests may reach this server's network, cloud metadata included")
+	}
 	c.filler = publishing.NewFiller(a.db, a.clock, a.log)
-	c.pub = publishing.NewPublisher(a.db, a.clock, a.log, c.targets.For, publishing.PublisherConfig{DataDir: a.cfg.DataDir, Registerer: a.metrics})
+	c.pub = publishing.NewPublisher(a.db, a.clock, a.log, c.targets.For, publishing.PublisherConfig{Registerer: a.metrics})
 
 	a.jobs = append(a.jobs,
 		// Due schedules: once per tick across instances.
@@ -81,6 +88,12 @@ func (a *app) buildComponents() (components, error) {
 	// The run poller runs on every instance, outside any lock: leases
 	// decide who executes a run.
 	a.startWorkers = append(a.startWorkers, func(ctx context.Context) error {
+		if !a.cfg.Postgres() {
+			// The lock file proves no other process works these runs.
+			if err := c.runs.TakeOverAfterRestart(ctx); err != nil {
+				return err
+			}
+		}
 		go c.runs.Loop(ctx)
 		return nil
 	})

@@ -28,8 +28,15 @@ type Config struct {
 	SecureCookies bool
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
 	TrustedProxies []*net.IPNet
+	// PublishAllowPrivate lets publishing targets reach internal addresses.
+	PublishAllowPrivate bool
+	// MetricsToken, when set, is the bearer token /metrics requires;
+	// MetricsAddr, when set, serves /metrics on a listener of its own
+	// instead of the main one. With neither, /metrics is not served.
+	MetricsToken string
+	MetricsAddr  string
 
-	// AI provider (DESIGN.md §3).
+	// AI provider (README: Configuration).
 	AIProvider       string // local or openai
 	LocalAILatency   time.Duration
 	OpenAIBaseURL    string
@@ -40,6 +47,11 @@ type Config struct {
 	AIRequestsPerMin int
 	AITimeout        time.Duration
 	AIMaxAttempts    int
+
+	// RunLeaseTTL is how long a run's lease lasts without renewal (renewed
+	// every third of it); also how long an executor rides out an
+	// unreachable database.
+	RunLeaseTTL time.Duration
 }
 
 // Postgres reports whether DATABASE_URL selects PostgreSQL.
@@ -81,6 +93,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		}
 		c.TrustedProxies = append(c.TrustedProxies, n)
 	}
+	c.PublishAllowPrivate = e.bool("PUBLISH_ALLOW_PRIVATE", false)
+	c.MetricsToken = e.str("METRICS_TOKEN", "")
+	c.MetricsAddr = e.str("METRICS_ADDR", "")
 	c.AIProvider = e.oneOf("AI_PROVIDER", "local", "local", "openai")
 	c.LocalAILatency = e.duration("LOCAL_AI_LATENCY", 0)
 	c.OpenAIBaseURL = strings.TrimRight(e.str("OPENAI_BASE_URL", "https://api.openai.com/v1"), "/")
@@ -94,6 +109,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	c.AIRequestsPerMin = e.int("AI_REQUESTS_PER_MINUTE", 0)
 	c.AITimeout = e.duration("AI_TIMEOUT", 120*time.Second)
 	c.AIMaxAttempts = e.int("AI_MAX_ATTEMPTS", 4)
+	c.RunLeaseTTL = e.duration("RUN_LEASE_TTL", 30*time.Second)
 	if c.AIProvider == "openai" {
 		if u, err := url.Parse(c.OpenAIBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			e.fail("OPENAI_BASE_URL", fmt.Sprintf("want an absolute http(s) URL such as https://api.openai.com/v1, got %q", c.OpenAIBaseURL))
@@ -107,6 +123,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.AIMaxAttempts < 1 || c.AIMaxAttempts > 20 {
 		e.fail("AI_MAX_ATTEMPTS", "must be between 1 and 20")
+	}
+	if c.RunLeaseTTL < 3*time.Second || c.RunLeaseTTL > 10*time.Minute {
+		e.fail("RUN_LEASE_TTL", "must be between 3s and 10m")
 	}
 
 	switch {
@@ -123,6 +142,16 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.DataDir == "" {
 		e.fail("DATA_DIR", "must not be empty")
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			e.fail("METRICS_ADDR", fmt.Sprintf("want HOST:PORT, got %q", c.MetricsAddr))
+		} else if c.MetricsAddr == c.ListenAddr {
+			e.fail("METRICS_ADDR", "must differ from LISTEN_ADDR")
+		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		e.fail("METRICS_TOKEN", "must be at least 16 characters; generate one with: openssl rand -hex 32")
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		e.fail("BASE_URL", fmt.Sprintf("want an absolute http(s) URL, got %q", c.BaseURL))

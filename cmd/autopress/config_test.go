@@ -31,6 +31,8 @@ func TestConfigDefaults(t *testing.T) {
 		AIConcurrency: 4,
 		AITimeout:     120 * time.Second,
 		AIMaxAttempts: 4,
+
+		RunLeaseTTL: 30 * time.Second,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
@@ -59,6 +61,14 @@ func TestConfigValues(t *testing.T) {
 	if !c.SecureCookies {
 		t.Error("an https BASE_URL must turn secure cookies on by default")
 	}
+	c, err = loadConfig(env(map[string]string{"PUBLISH_ALLOW_PRIVATE": "true", "METRICS_TOKEN": "0123456789abcdef", "METRICS_ADDR": "127.0.0.1:9090"}))
+	if err != nil || !c.PublishAllowPrivate || c.MetricsToken != "0123456789abcdef" || c.MetricsAddr != "127.0.0.1:9090" {
+		t.Fatalf("publishing and metrics settings: %+v, %v", c, err)
+	}
+	c, err = loadConfig(env(map[string]string{"RUN_LEASE_TTL": "2m"}))
+	if err != nil || c.RunLeaseTTL != 2*time.Minute {
+		t.Fatalf("RUN_LEASE_TTL: %+v, %v", c, err)
+	}
 	c, err = loadConfig(env(map[string]string{"BASE_URL": "https://x.example", "SECURE_COOKIES": "false"}))
 	if err != nil || c.SecureCookies {
 		t.Fatalf("SECURE_COOKIES=false must win: %+v, %v", c, err)
@@ -80,6 +90,12 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"ADMIN_EMAIL": "nobody"}, "ADMIN_EMAIL"},
 		{map[string]string{"ADMIN_PASSWORD": "long-enough-pw"}, "ADMIN_PASSWORD is set but ADMIN_EMAIL is not"},
 		{map[string]string{"ADMIN_EMAIL": "a@example.com", "ADMIN_PASSWORD": "short"}, "ADMIN_PASSWORD must be at least 10 characters"},
+		{map[string]string{"PUBLISH_ALLOW_PRIVATE": "sometimes"}, "PUBLISH_ALLOW_PRIVATE want true or false"},
+		{map[string]string{"METRICS_ADDR": "9090"}, "METRICS_ADDR want HOST:PORT"},
+		{map[string]string{"METRICS_ADDR": "127.0.0.1:8080"}, "METRICS_ADDR must differ from LISTEN_ADDR"},
+		{map[string]string{"METRICS_TOKEN": "short"}, "METRICS_TOKEN must be at least 16 characters"},
+		{map[string]string{"RUN_LEASE_TTL": "1s"}, "RUN_LEASE_TTL must be between 3s and 10m"},
+		{map[string]string{"RUN_LEASE_TTL": "soon"}, "RUN_LEASE_TTL want a duration"},
 	} {
 		_, err := loadConfig(env(tc.env))
 		if err == nil || !strings.Contains(err.Error(), "config: "+tc.want) {

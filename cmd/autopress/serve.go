@@ -38,18 +38,28 @@ func (c cli) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return run(ctx, cfg, log, nil, c.stderr)
+	return run(ctx, cfg, log, nil, c.stderr, nil)
+}
+
+// listening is where a started server answers.
+type listening struct {
+	// HTTP is the main listener's address.
+	HTTP net.Addr
+	// Metrics is METRICS_ADDR's listener, nil when there is none.
+	Metrics net.Addr
 }
 
 // run starts autopress and serves until ctx ends, then shuts down in order.
 // ln is the listener to serve on; nil listens on cfg.ListenAddr once
-// everything else is ready. The first-start banner goes to console.
-func run(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener, console io.Writer) error {
+// everything else is ready. The first-start banner goes to console, before
+// any request is answered; ready, when not nil, is called once the server
+// answers requests.
+func run(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener, console io.Writer, ready func(listening)) error {
 	a, err := newApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	return a.serve(ctx, ln, console)
+	return a.serve(ctx, ln, console, ready)
 }
 
 // app holds the running server's components. To add one (AI provider,
@@ -66,8 +76,10 @@ type app struct {
 	db    *db.DB
 	sched gocron.Scheduler
 	web   http.Handler
-	// metrics is served at /metrics; components register their collectors.
-	metrics *prometheus.Registry
+	// metrics holds every collector; it is served at /metrics with
+	// METRICS_TOKEN, or on METRICS_ADDR's listener by metricsServer.
+	metrics       *prometheus.Registry
+	metricsServer *http.Server
 
 	// jobs are registered with the scheduler when serving starts.
 	jobs []jobs.Job
@@ -112,6 +124,9 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 	if a.db, err = openMigrated(ctx, a.cfg); err != nil {
 		return nil, err
 	}
+	if err := moveImageFilesIn(ctx, a.db, a.cfg.DataDir, log, a.clock.Now()); err != nil {
+		return nil, err
+	}
 	if a.firstAdmin, err = firstStart(ctx, a.db, a.cfg, log, a.clock.Now()); err != nil {
 		return nil, err
 	}
@@ -127,18 +142,19 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 	}
 
 	sessions := handlers.NewSessions(a.db, a.cfg.SecureCookies)
-	if store, ok := sessions.Store.(interface{ StopCleanup() }); ok {
-		// The store sweeps expired sessions in a goroutine of its own.
-		a.stopWorkers = append(a.stopWorkers, func(context.Context) { store.StopCleanup() })
-	}
+	a.jobs = append(a.jobs, jobs.Job{Name: "sessions-cleanup", Every: 5 * time.Minute, Singleton: true, Run: func(ctx context.Context) error {
+		_, err := a.db.Sessions().DeleteExpired(ctx, a.clock.Now())
+		return err
+	}})
 	a.web = handlers.New(handlers.Deps{
-		DB:       a.db,
-		Sessions: sessions,
-		Clock:    a.clock,
-		Log:      log,
-		DataDir:  a.cfg.DataDir,
-		Secure:   a.cfg.SecureCookies,
-		Registry: a.metrics,
+		DB:           a.db,
+		Sessions:     sessions,
+		Clock:        a.clock,
+		Log:          log,
+		DataDir:      a.cfg.DataDir,
+		Secure:       a.cfg.SecureCookies,
+		Registry:     a.metrics,
+		MetricsToken: a.cfg.mainMetricsToken(),
 
 		Runs:       comp.runs,
 		AIProvider: comp.provider.Name(),
@@ -154,7 +170,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 
 // serve starts the scheduler and the HTTP server, waits for ctx to end or
 // the server to fail, then shuts everything down in order.
-func (a *app) serve(ctx context.Context, ln net.Listener, console io.Writer) error {
+func (a *app) serve(ctx context.Context, ln net.Listener, console io.Writer, ready func(listening)) error {
 	if err := jobs.Register(a.sched, a.log, a.jobs...); err != nil {
 		return errors.Join(err, a.shutdown(nil))
 	}
@@ -172,6 +188,14 @@ func (a *app) serve(ctx context.Context, ln net.Listener, console io.Writer) err
 			return errors.Join(fmt.Errorf("autopress: listen on %s: %w", a.cfg.ListenAddr, err), a.shutdown(nil))
 		}
 	}
+	var metricsLn net.Listener
+	if a.cfg.MetricsAddr != "" {
+		var err error
+		if metricsLn, err = net.Listen("tcp", a.cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return errors.Join(fmt.Errorf("autopress: listen on METRICS_ADDR %s: %w", a.cfg.MetricsAddr, err), a.shutdown(nil))
+		}
+	}
 	srv := &http.Server{
 		Handler:           a.web,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -181,11 +205,25 @@ func (a *app) serve(ctx context.Context, ln net.Listener, console io.Writer) err
 		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	// The log line and the banner come before the first request is
+	// answered: whoever waits for the server finds them printed.
 	a.log.Info("autopress listening", "url", a.cfg.BaseURL, "addr", ln.Addr().String(), "database", a.db.Dialect, "data_dir", a.cfg.DataDir)
 	if a.firstAdmin != nil {
 		printBanner(console, a.cfg.BaseURL, a.firstAdmin)
+	}
+	served := make(chan error, 2)
+	go func() { served <- srv.Serve(ln) }()
+	at := listening{HTTP: ln.Addr()}
+	if metricsLn != nil {
+		a.metricsServer = newMetricsServer(a.metrics, a.cfg.MetricsToken, a.log)
+		go func() { served <- a.metricsServer.Serve(metricsLn) }()
+		at.Metrics = metricsLn.Addr()
+		a.log.Info("metrics listening", "addr", metricsLn.Addr().String(), "token", a.cfg.MetricsToken != "")
+	} else if a.cfg.MetricsToken == "" {
+		a.log.Info("metrics are not served: set METRICS_TOKEN (served at /metrics to that bearer token) or METRICS_ADDR (a listener of their own)")
+	}
+	if ready != nil {
+		ready(at)
 	}
 
 	var serveErr error
@@ -195,7 +233,6 @@ func (a *app) serve(ctx context.Context, ln net.Listener, console io.Writer) err
 	case serveErr = <-served:
 		serveErr = fmt.Errorf("autopress: http server: %w", serveErr)
 		a.log.Error("http server stopped", "err", serveErr)
-		srv = nil
 	}
 	return errors.Join(serveErr, a.shutdown(srv))
 }
@@ -205,13 +242,18 @@ func (a *app) serve(ctx context.Context, ln net.Listener, console io.Writer) err
 // end), the workers, the database, the lock file.
 func (a *app) shutdown(srv *http.Server) error {
 	var errs []error
-	if srv != nil {
+	for _, s := range []*http.Server{srv, a.metricsServer} {
+		if s == nil {
+			continue
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), httpShutdownTimeout)
-		if err := srv.Shutdown(ctx); err != nil {
+		if err := s.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("autopress: http shutdown: %w", err))
-			srv.Close()
+			s.Close()
 		}
 		cancel()
+	}
+	if srv != nil {
 		a.log.Info("shutdown: http server stopped")
 	}
 	if err := a.sched.Shutdown(); err != nil {
@@ -250,6 +292,29 @@ func (a *app) close() error {
 		a.lock = nil
 	}
 	return errors.Join(errs...)
+}
+
+// mainMetricsToken is the token /metrics wants on the main listener, or ""
+// when the main listener does not serve metrics: they have a listener of
+// their own (METRICS_ADDR), or no token protects them.
+func (c Config) mainMetricsToken() string {
+	if c.MetricsAddr != "" {
+		return ""
+	}
+	return c.MetricsToken
+}
+
+// newMetricsServer serves /metrics (and nothing else) on METRICS_ADDR.
+func newMetricsServer(reg *prometheus.Registry, token string, log *slog.Logger) *http.Server {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", handlers.MetricsHandler(reg, token))
+	return &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
 
 // printBanner tells whoever started the server where it is and how to log

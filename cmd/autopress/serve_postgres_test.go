@@ -20,9 +20,10 @@ func TestServeTwoInstancesOnPostgres(t *testing.T) {
 	defer cancel()
 
 	type instance struct {
-		base string
-		done chan error
-		logs *lockedBuffer
+		base  string
+		done  chan error
+		logs  *lockedBuffer
+		ready chan struct{}
 	}
 	var instances []instance
 	for range 2 {
@@ -39,14 +40,22 @@ func TestServeTwoInstancesOnPostgres(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		in := instance{base: cfg.BaseURL, done: make(chan error, 1), logs: &lockedBuffer{}}
-		go func() { in.done <- run(ctx, cfg, newLogger(cfg, in.logs), ln, in.logs) }()
+		in := instance{base: cfg.BaseURL, done: make(chan error, 1), logs: &lockedBuffer{}, ready: make(chan struct{})}
+		go func() {
+			in.done <- run(ctx, cfg, newLogger(cfg, in.logs), ln, in.logs, func(listening) { close(in.ready) })
+		}()
 		instances = append(instances, in)
 	}
 
 	client := &http.Client{Timeout: 10 * time.Second}
 	for _, in := range instances {
-		waitHealthy(t, client, in.base+"/healthz", in.done, in.logs)
+		select {
+		case <-in.ready:
+		case err := <-in.done:
+			t.Fatalf("%s stopped before it was ready: %v\n%s", in.base, err, in.logs.String())
+		case <-time.After(60 * time.Second):
+			t.Fatalf("%s not ready within 60 s:\n%s", in.base, in.logs.String())
+		}
 		if code, body := get(t, client, in.base+"/readyz"); code != http.StatusOK {
 			t.Errorf("%s/readyz: %d %s", in.base, code, body)
 		}

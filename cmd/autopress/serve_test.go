@@ -44,14 +44,16 @@ func (l *lockedBuffer) String() string {
 // TestServeSmoke is the two-commands promise end to end: the real run()
 // on SQLite in a fresh data directory serves health, readiness and the
 // login page, created the admin and the demo site, lets the admin log in,
-// refuses a second instance, and shuts down cleanly when its context ends.
+// serves the metrics on their own listener only, refuses a second
+// instance, and shuts down cleanly when its context ends.
 func TestServeSmoke(t *testing.T) {
 	dir := t.TempDir()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := loadConfig(env(map[string]string{"DATA_DIR": dir, "LISTEN_ADDR": ln.Addr().String()}))
+	cfg, err := loadConfig(env(map[string]string{"DATA_DIR": dir, "LISTEN_ADDR": ln.Addr().String(),
+		"METRICS_ADDR": "127.0.0.1:0", "METRICS_TOKEN": smokeMetricsToken}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,12 +62,13 @@ func TestServeSmoke(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, cfg, log, ln, logs) }()
+	at := start(t, done, logs, func(ready func(listening)) error { return run(ctx, cfg, log, ln, logs, ready) })
 
 	base := cfg.BaseURL
 	client := &http.Client{Timeout: 10 * time.Second}
-	waitHealthy(t, client, base+"/healthz", done, logs)
-
+	if code, body := get(t, client, base+"/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz: %d %s", code, body)
+	}
 	if code, body := get(t, client, base+"/readyz"); code != http.StatusOK {
 		t.Errorf("/readyz: %d %s", code, body)
 	}
@@ -74,7 +77,8 @@ func TestServeSmoke(t *testing.T) {
 		t.Errorf("/login: %d, page without \"Log in\":\n%s", code, page)
 	}
 
-	// The first start printed the admin's credentials in its banner.
+	// The first start printed the admin's credentials in its banner,
+	// before it answered any request.
 	m := regexp.MustCompile(`(?m)^\s+password\s+(\S+)$`).FindStringSubmatch(logs.String())
 	if m == nil || !strings.Contains(logs.String(), "log in as  "+defaultAdminEmail) {
 		t.Fatalf("no first-start banner with credentials:\n%s", logs.String())
@@ -86,7 +90,7 @@ func TestServeSmoke(t *testing.T) {
 
 	// The wired server runs the pipeline: a run started over the API
 	// completes on its own (the poller claims it), and /metrics counts it.
-	runDemo(t, cfg, client, base)
+	runDemo(t, cfg, client, base, at)
 
 	// A second server on the same data directory refuses to start.
 	if _, err := newApp(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil))); !errors.Is(err, errInstanceRunning) {
@@ -130,26 +134,30 @@ func TestServeSmoke(t *testing.T) {
 	lock.release()
 }
 
-// waitHealthy polls url until it answers 200, failing early if the server
-// stopped.
-func waitHealthy(t *testing.T, client *http.Client, url string, done <-chan error, logs *lockedBuffer) {
+// smokeMetricsToken protects the metrics of the servers under test.
+const smokeMetricsToken = "smoke-test-metrics-token"
+
+// start runs a server (run with its ready callback) in a goroutine that
+// reports its end on done, and returns where it listens once it answers
+// requests; it fails the test if the server stops first.
+func start(t *testing.T, done chan<- error, logs *lockedBuffer, run func(ready func(listening)) error) listening {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-done:
-			t.Fatalf("server stopped before it was healthy: %v\n%s", err, logs.String())
-		default:
-		}
-		if res, err := client.Get(url); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
+	ready := make(chan listening, 1)
+	stopped := make(chan error, 1)
+	go func() {
+		err := run(func(at listening) { ready <- at })
+		stopped <- err
+		done <- err
+	}()
+	select {
+	case at := <-ready:
+		return at
+	case err := <-stopped:
+		t.Fatalf("server stopped before it was ready: %v\n%s", err, logs.String())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("server not ready within 60 s:\n%s", logs.String())
 	}
-	t.Fatalf("%s not healthy within 60 s:\n%s", url, logs.String())
+	return listening{}
 }
 
 func get(t *testing.T, client *http.Client, url string) (int, string) {
@@ -191,8 +199,9 @@ func login(t *testing.T, base, email, password string) string {
 }
 
 // runDemo starts a run of the demo site through the API, waits for it to
-// complete and checks the run metrics.
-func runDemo(t *testing.T, cfg Config, client *http.Client, base string) {
+// complete and checks the run metrics: counted on the metrics listener,
+// for the bearer of the token only, and not served on the main one.
+func runDemo(t *testing.T, cfg Config, client *http.Client, base string, at listening) {
 	t.Helper()
 	ctx := context.Background()
 	d, err := openDB(ctx, cfg)
@@ -241,7 +250,22 @@ func runDemo(t *testing.T, cfg Config, client *http.Client, base string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if _, metrics := get(t, client, base+"/metrics"); !strings.Contains(metrics, `autopress_runs_finished_total{reason="completed",status="completed"} 1`) {
-		t.Errorf("/metrics does not count the completed run")
+	if code, _ := get(t, client, base+"/metrics"); code != http.StatusNotFound {
+		t.Errorf("/metrics on the main listener: %d, want 404 (METRICS_ADDR is set)", code)
+	}
+	metricsURL := "http://" + at.Metrics.String() + "/metrics"
+	if code, body := get(t, client, metricsURL); code != http.StatusUnauthorized || strings.Contains(body, "autopress_runs") {
+		t.Errorf("metrics without the token: %d", code)
+	}
+	req, _ := http.NewRequest(http.MethodGet, metricsURL, nil)
+	req.Header.Set("Authorization", "Bearer "+smokeMetricsToken)
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(metrics), `autopress_runs_finished_total{reason="completed",status="completed"} 1`) {
+		t.Errorf("the metrics listener does not count the completed run: %d", res.StatusCode)
 	}
 }

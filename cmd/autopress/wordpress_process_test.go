@@ -9,13 +9,13 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"autopress/db"
 	"autopress/db/dbtest"
@@ -98,35 +98,59 @@ func seedSite(t *testing.T, dir, wpURL string, user wpreal.User) (*db.DB, db.Sit
 
 // seedArticle stores an article due now with three images from the local
 // provider, one per section.
-func seedArticle(t *testing.T, d *db.DB, dir string, site db.Site, slug, title string) db.Content {
+func seedArticle(t *testing.T, d *db.DB, site db.Site, slug, title string) db.Content {
 	t.Helper()
 	ctx := context.Background()
-	now := time.Now()
+	now := db.T(time.Now())
 	c := dbtest.InsertContent(t, d, dbtest.Content{SiteID: site.ID, Title: title, Slug: slug, Status: db.ContentScheduled, ApprovedAt: &now, ScheduledAt: &now, Now: now,
 		HTML: `<p>Intro.</p><h2>Beans</h2><p>Grind.</p><h2>Water</h2><p>Heat.</p><h2>Pouring</h2><p>Slowly.</p>`})
 	for pos, alt := range []string{"Beans", "Water", "Pouring"} {
-		img, err := ai.NewLocal(0).GenerateImage(ctx, ai.ImagePrompt{Prompt: "Illustration for: " + alt})
+		img, err := ai.NewLocal(0).GenerateImage(ctx, ai.Site{}, ai.ImagePrompt{Prompt: "Illustration for: " + alt})
 		if err != nil {
 			t.Fatal(err)
 		}
-		var promptID int64
-		if err := d.GetContext(ctx, &promptID, d.Rebind(`INSERT INTO image_prompts (site_id, content_id, position, prompt, alt, status, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, 'done', ?, ?) RETURNING id`), site.ID, c.ID, pos, "Illustration for: "+alt, alt, db.T(now), db.T(now)); err != nil {
-			t.Fatal(err)
-		}
-		rel := fmt.Sprintf("images/%d/%d.png", c.ID, promptID)
-		if err := os.MkdirAll(filepath.Join(dir, "images", strconv.FormatInt(c.ID, 10)), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(rel)), img.Data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := d.ExecContext(ctx, d.Rebind(`INSERT INTO images (site_id, content_id, image_prompt_id, path, mime, alt, bytes, created_at) VALUES (?, ?, ?, ?, 'image/png', ?, ?, ?)`),
-			site.ID, c.ID, promptID, rel, alt, len(img.Data), db.T(now)); err != nil {
+		key := fmt.Sprintf("images/%d/%d-%d.png", site.ID, c.ID, pos)
+		err = d.InTx(ctx, func(tx *sqlx.Tx) error {
+			var promptID int64
+			if err := tx.GetContext(ctx, &promptID, d.Rebind(`INSERT INTO image_prompts (site_id, content_id, position, prompt, alt, status, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, 'done', ?, ?) RETURNING id`), site.ID, c.ID, pos, "Illustration for: "+alt, alt, now, now); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, d.Rebind(`INSERT INTO images (site_id, content_id, image_prompt_id, path, mime, alt, bytes, created_at) VALUES (?, ?, ?, ?, 'image/png', ?, ?, ?)`),
+				site.ID, c.ID, promptID, key, alt, len(img.Data), now); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, d.Rebind(`INSERT INTO blobs (blob_key, data, bytes, created_at) VALUES (?, ?, ?, ?)`), key, img.Data, len(img.Data), now)
+			return err
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
 	return c
+}
+
+// processAppSecret is the APP_SECRET of the processes the WordPress tests
+// start, so they can seal settings beforehand.
+const processAppSecret = "process-test-app-secret-0123456789"
+
+// wpEnv is the environment of a server publishing to the test WordPress,
+// which listens on loopback.
+func wpEnv(dir string) map[string]string {
+	return map[string]string{"DATA_DIR": dir, "APP_SECRET": processAppSecret, "AI_PROVIDER": "local", "PUBLISH_ALLOW_PRIVATE": "true"}
+}
+
+// waitUntil waits for cond, which reads what the server writes (a row),
+// failing after limit.
+func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > limit {
+			t.Fatalf("%s: not within %s", what, limit)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 type wpPostInfo struct {
@@ -157,21 +181,21 @@ func TestKilledBetweenUploadAndPostCreation(t *testing.T) {
 	slug := wpreal.Slug("crash")
 	title := "Crash test " + slug
 	d, site := seedSite(t, dir, proxy.URL, wp.Editor)
-	c := seedArticle(t, d, dir, site, slug, title)
+	c := seedArticle(t, d, site, slug, title)
 
-	first := startServer(t, dir)
+	first := startProc(t, "first", wpEnv(dir))
 	select {
 	case <-proxy.uploaded:
-	case err := <-first.done:
-		t.Fatalf("the server stopped: %v\n%s", err, first.logs)
+	case <-first.done:
+		t.Fatalf("the server stopped: %v\n%s", first.err, first.logs)
 	case <-time.After(2 * time.Minute):
 		t.Fatalf("no media upload within 2 minutes:\n%s", first.logs)
 	}
-	first.kill(t)
+	first.kill()
 	if n := proxy.postsSent.Load(); n != 0 {
 		t.Fatalf("%d post creations reached WordPress before the kill", n)
 	}
-	if got, _ := d.ContentByID(ctxT(t), c.ID); got.Status != db.ContentPublishing {
+	if got, _ := d.ContentByID(t.Context(), c.ID); got.Status != db.ContentPublishing {
 		t.Fatalf("after the kill the article is %s, want publishing", got.Status)
 	}
 	var before []wpMediaInfo
@@ -182,15 +206,16 @@ func TestKilledBetweenUploadAndPostCreation(t *testing.T) {
 
 	proxy.holding.Store(false)
 	restart := time.Now()
-	second := startServer(t, dir)
+	second := startProc(t, "second", wpEnv(dir))
 	waitUntil(t, time.Minute, "the article published after the restart (SQLite takes its claims back at once)", func() bool {
-		got, err := d.ContentByID(ctxT(t), c.ID)
+		got, err := d.ContentByID(t.Context(), c.ID)
 		if err == nil && got.Status == db.ContentFailed {
 			t.Fatalf("the article failed: %s\n%s", got.LastError, second.logs)
 		}
 		return err == nil && got.Status == db.ContentPublished
 	})
 	t.Logf("published %s after the restart; %d of its media had been uploaded before the kill", time.Since(restart).Round(time.Second), len(before))
+	second.term()
 
 	var posts []wpPostInfo
 	wp.Get(t, "/posts", url.Values{"slug": {slug}, "status": {"publish,future,draft,pending,private"}, "context": {"edit"}}, &posts)
@@ -207,7 +232,7 @@ func TestKilledBetweenUploadAndPostCreation(t *testing.T) {
 			t.Errorf("media %d (%s) attached to %v, want post %d: an orphan", m.ID, m.Slug, m.Post, posts[0].ID)
 		}
 	}
-	got, _ := d.ContentByID(ctxT(t), c.ID)
+	got, _ := d.ContentByID(t.Context(), c.ID)
 	if got.RemoteID != strconv.FormatInt(posts[0].ID, 10) {
 		t.Errorf("remote id %q, want %d", got.RemoteID, posts[0].ID)
 	}
@@ -225,7 +250,7 @@ func TestKilledBetweenUploadAndPostCreation(t *testing.T) {
 func TestDemoRunPublishesEveryArticleToWordPress(t *testing.T) {
 	wp := wpreal.Get(t)
 	dir := t.TempDir()
-	srv := startServer(t, dir)
+	srv := startProc(t, "server", wpEnv(dir))
 	ctx := context.Background()
 	d, err := db.Open(ctx, "", dir)
 	if err != nil {
@@ -248,7 +273,7 @@ func TestDemoRunPublishesEveryArticleToWordPress(t *testing.T) {
 	call := func(method, path string, body any, out any) int {
 		t.Helper()
 		b, _ := json.Marshal(body)
-		req, _ := http.NewRequest(method, srv.base+path, bytes.NewReader(b))
+		req, _ := http.NewRequest(method, srv.url+path, bytes.NewReader(b))
 		req.Header.Set("Authorization", "Bearer "+plain)
 		req.Header.Set("Content-Type", "application/json")
 		res, err := http.DefaultClient.Do(req)
@@ -292,7 +317,7 @@ func TestDemoRunPublishesEveryArticleToWordPress(t *testing.T) {
 	var queued []int64
 	d.SelectContext(ctx, &queued, d.Rebind(`SELECT id FROM content WHERE site_id = ? AND status = 'scheduled'`), site.ID)
 	for _, id := range queued {
-		d.ExecContext(ctx, d.Rebind(`UPDATE content SET scheduled_at = ? WHERE id = ? AND status = 'scheduled'`),
+		dbtest.Exec(ctx, d, `UPDATE content SET scheduled_at = ? WHERE id = ? AND status = 'scheduled'`,
 			db.T(now.Add(-time.Duration(id)*time.Millisecond-17*time.Microsecond)), id)
 	}
 	pubStart := time.Now()

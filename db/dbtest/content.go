@@ -2,13 +2,14 @@ package dbtest
 
 import (
 	"context"
-	"os"
+	"fmt"
 	"path"
-	"path/filepath"
 	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"autopress/db"
 )
@@ -52,9 +53,11 @@ func InsertContent(t testing.TB, d *db.DB, c Content) db.Content {
 	}
 	now := db.T(c.Now)
 	var id int64
-	err := d.GetContext(ctx, &id, d.Rebind(`INSERT INTO content (site_id, title, slug, html, status, approved_at, scheduled_at, last_error, unscheduled_reason, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		c.SiteID, c.Title, c.Slug, c.HTML, c.Status, db.NT(c.ApprovedAt), db.NT(c.ScheduledAt), c.LastError, c.Reason, now, now)
+	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &id, d.Rebind(`INSERT INTO content (site_id, title, slug, html, status, approved_at, scheduled_at, last_error, unscheduled_reason, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			c.SiteID, c.Title, c.Slug, c.HTML, c.Status, db.NT(c.ApprovedAt), db.NT(c.ScheduledAt), c.LastError, c.Reason, now, now)
+	})
 	if err != nil {
 		t.Fatalf("dbtest: insert content: %v", err)
 	}
@@ -65,28 +68,29 @@ func InsertContent(t testing.TB, d *db.DB, c Content) db.Content {
 	return out
 }
 
-// InsertImage stores an image of the article with its prompt, and writes
-// data to dataDir/images/<site>/<name>, where the pipeline keeps images.
-func InsertImage(t testing.TB, d *db.DB, dataDir string, c db.Content, name, mime string, data []byte) db.Image {
+// InsertImage stores an image of the article with its prompt, its bytes
+// in the database's blob store under images/<site>/<name>, where the
+// pipeline keeps images.
+func InsertImage(t testing.TB, d *db.DB, c db.Content, name, mime string, data []byte) db.Image {
 	t.Helper()
 	ctx := context.Background()
 	now := db.T(time.Now())
-	rel := path.Join("images", strconv.FormatInt(c.SiteID, 10), name)
-	file := filepath.Join(dataDir, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var promptID int64
-	if err := d.GetContext(ctx, &promptID, d.Rebind(`INSERT INTO image_prompts (site_id, content_id, prompt, alt, status, created_at, updated_at)
-		VALUES (?, ?, 'a picture', ?, 'done', ?, ?) RETURNING id`), c.SiteID, c.ID, "Alt of "+name, now, now); err != nil {
-		t.Fatalf("dbtest: insert image prompt: %v", err)
-	}
+	key := path.Join("images", strconv.FormatInt(c.SiteID, 10), name)
 	var im db.Image
-	if err := d.GetContext(ctx, &im, d.Rebind(`INSERT INTO images (site_id, content_id, image_prompt_id, path, mime, alt, bytes, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`), c.SiteID, c.ID, promptID, rel, mime, "Alt of "+name, len(data), now); err != nil {
+	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
+		var promptID int64
+		if err := tx.GetContext(ctx, &promptID, d.Rebind(`INSERT INTO image_prompts (site_id, content_id, prompt, alt, status, created_at, updated_at)
+			VALUES (?, ?, 'a picture', ?, 'done', ?, ?) RETURNING id`), c.SiteID, c.ID, "Alt of "+name, now, now); err != nil {
+			return fmt.Errorf("image prompt: %w", err)
+		}
+		if err := tx.GetContext(ctx, &im, d.Rebind(`INSERT INTO images (site_id, content_id, image_prompt_id, path, mime, alt, bytes, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`), c.SiteID, c.ID, promptID, key, mime, "Alt of "+name, len(data), now); err != nil {
+			return fmt.Errorf("image: %w", err)
+		}
+		_, err := tx.ExecContext(ctx, d.Rebind(`INSERT INTO blobs (blob_key, data, bytes, created_at) VALUES (?, ?, ?, ?)`), key, data, len(data), now)
+		return err
+	})
+	if err != nil {
 		t.Fatalf("dbtest: insert image: %v", err)
 	}
 	return im

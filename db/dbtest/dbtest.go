@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
@@ -259,4 +260,24 @@ func MigrateDownTo(t testing.TB, d *db.DB, version int64) {
 	if _, err := p.DownTo(context.Background(), version); err != nil {
 		t.Fatalf("migrate down to %d: %v", version, err)
 	}
+}
+
+// Exec runs one write statement (rebound for the dialect) in a transaction
+// of its own: the database refuses writes outside its writer.
+func Exec(ctx context.Context, d *db.DB, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		res, err = tx.ExecContext(ctx, d.Rebind(query), args...)
+		return err
+	})
+	return res, err
+}
+
+// Get runs one write statement that returns a row (INSERT … RETURNING)
+// in a transaction of its own and scans the row into dest.
+func Get(ctx context.Context, d *db.DB, dest any, query string, args ...any) error {
+	return d.InTx(ctx, func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, dest, d.Rebind(query), args...)
+	})
 }

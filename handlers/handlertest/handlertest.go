@@ -35,10 +35,14 @@ import (
 	"autopress/jobs/ai"
 	"autopress/jobs/automation"
 	"autopress/jobs/publishing"
+	"autopress/jobs/publishing/egress"
 )
 
 // Password is a valid password for test users.
 const Password = "correct horse battery"
+
+// MetricsToken is the bearer token /metrics wants in the app under test.
+const MetricsToken = "handlertest-metrics-token"
 
 // Start is the fake clock's initial time.
 var Start = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -133,12 +137,17 @@ func New(t testing.TB, d *db.DB, opts ...Option) *App {
 		Clock:      cfg.clock,
 		Log:        log,
 		DataDir:    dataDir,
-		Runs:       automation.New(d, ai.NewLocal(0), cfg.clock, log, automation.Config{DataDir: dataDir, OnStop: stops.stop}),
+		Runs:       automation.New(d, ai.NewLocal(0), cfg.clock, log, automation.Config{OnStop: stops.stop}),
 		AIProvider: "local",
 		BaseURL:    "http://autopress.test",
 		Box:        box,
-		Targets:    publishing.Targets{LocalDir: filepath.Join(dataDir, "published"), BaseURL: "http://autopress.test", Box: box},
-		Filler:     publishing.NewFiller(d, cfg.clock, log),
+		// The fake WordPress and webhook servers of the tests listen on
+		// loopback, which the default client refuses.
+		Targets: publishing.Targets{LocalDir: filepath.Join(dataDir, "published"), BaseURL: "http://autopress.test", Box: box,
+			Client: egress.NewClient(egress.Options{AllowPrivate: true})},
+		Filler: publishing.NewFiller(d, cfg.clock, log),
+
+		MetricsToken: MetricsToken,
 	}
 	for _, f := range cfg.deps {
 		f(&deps)

@@ -1,5 +1,5 @@
-// Package input parses and checks what people type or upload: keyword
-// imports (pasted lines or CSV).
+// Package input parses and checks what people type or upload: the rules
+// for every text field (Text) and keyword imports (pasted lines or CSV).
 package input
 
 import (
@@ -124,12 +124,12 @@ func (res *Result) add(line int, input, text, volume, difficulty string) {
 	}
 	text = clean(text)
 	fail := func(msg string) { res.Errors = append(res.Errors, RowError{Line: line, Input: input, Message: msg}) }
-	switch {
-	case text == "":
+	if text == "" {
 		fail("empty keyword")
 		return
-	case len([]rune(text)) > MaxLen:
-		fail(fmt.Sprintf("keyword longer than %d characters", MaxLen))
+	}
+	if err := Line(MaxLen).Check(text); err != nil {
+		fail(err.Error())
 		return
 	}
 	vol, ok := number(volume, 0, 1<<31-1)

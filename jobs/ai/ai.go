@@ -9,9 +9,17 @@
 // used wrap ErrMalformed; a cancelled or expired caller context gives an error
 // wrapping ctx.Err().
 //
-// Untrusted text: Article.HTML is always sanitized with Sanitize (bluemonday's
-// UGC policy), and Article.Title, Article.Excerpt, Idea, Cluster.Name and
-// ImagePrompt.Alt are plain text with no tags, also from the model.
+// Every function is told who it works for (Site): the site's name and URL
+// and its writing profile (Profile: language, tone, audience, length,
+// house rules, structure, internal links). The OpenAI provider builds every
+// prompt from it in one place (prompt.go); the local provider honours the
+// language and the length range deterministically.
+//
+// Untrusted text: Article.HTML is always sanitized with SanitizeArticle
+// (bluemonday's UGC policy, then only the allowed internal links survive),
+// and Article.Title, Article.Excerpt, Article.SEOTitle,
+// Article.MetaDescription, Idea, Cluster.Name and ImagePrompt.Alt are plain
+// text with no tags, also from the model.
 //
 // Package aitest has a fake OpenAI server for tests of this package and of the
 // pipeline.
@@ -43,13 +51,51 @@ type Idea struct {
 	Summary string
 }
 
-// Article is a written article. HTML is already sanitized (Sanitize); Title
-// and Excerpt are plain text without tags.
+// Article is a written article. HTML is already sanitized
+// (SanitizeArticle) and wrapped in an element carrying the profile's
+// language tag; Title, Excerpt, SEOTitle and MetaDescription are plain text
+// without tags. SEOTitle has at most MaxSEOTitle characters and
+// MetaDescription at most MaxMetaDescription.
 type Article struct {
-	Title     string
-	HTML      string
-	Excerpt   string
-	WordCount int
+	Title           string
+	HTML            string
+	Excerpt         string
+	SEOTitle        string
+	MetaDescription string
+	WordCount       int
+}
+
+// Site is who an AI function works for: the site's name and address and
+// its writing profile.
+type Site struct {
+	Name    string
+	URL     string
+	Profile Profile
+}
+
+// Link is one of the site's published articles an article may link to.
+type Link struct {
+	Title string
+	URL   string
+}
+
+// ArticleRequest is what an article is written from.
+type ArticleRequest struct {
+	Idea     Idea
+	Keywords []string
+	// Links are the site's published articles the article may link to; it
+	// links to at most Profile.MaxLinks of them, and to nothing else.
+	Links []Link
+}
+
+// LinkPolicy is the set of internal links an article of the request may
+// keep (SanitizeArticle).
+func (r ArticleRequest) LinkPolicy(p Profile) LinkPolicy {
+	lp := LinkPolicy{Max: p.MaxLinks}
+	for _, l := range r.Links {
+		lp.Allowed = append(lp.Allowed, l.URL)
+	}
+	return lp
 }
 
 // ImagePrompt describes one image to generate for an article.
@@ -72,15 +118,16 @@ type Provider interface {
 	Name() string
 	// ClusterKeywords groups keywords by topic. Keywords left out of every
 	// cluster are simply absent from the result.
-	ClusterKeywords(ctx context.Context, site string, kws []Keyword) ([]Cluster, error)
+	ClusterKeywords(ctx context.Context, s Site, kws []Keyword) ([]Cluster, error)
 	// GenerateIdeas proposes up to n article ideas for a cluster.
-	GenerateIdeas(ctx context.Context, site, cluster string, keywords []string, n int) ([]Idea, error)
+	GenerateIdeas(ctx context.Context, s Site, cluster string, keywords []string, n int) ([]Idea, error)
 	// WriteArticle writes an article for an idea.
-	WriteArticle(ctx context.Context, site string, idea Idea, keywords []string) (Article, error)
-	// ExtractImagePrompts proposes at most max image prompts (max <= 0: none).
-	ExtractImagePrompts(ctx context.Context, a Article, max int) ([]ImagePrompt, error)
+	WriteArticle(ctx context.Context, s Site, req ArticleRequest) (Article, error)
+	// ExtractImagePrompts proposes at most max image prompts (max <= 0:
+	// none); alt texts are in the profile's language.
+	ExtractImagePrompts(ctx context.Context, s Site, a Article, max int) ([]ImagePrompt, error)
 	// GenerateImage draws one image.
-	GenerateImage(ctx context.Context, p ImagePrompt) (Image, error)
+	GenerateImage(ctx context.Context, s Site, p ImagePrompt) (Image, error)
 }
 
 // ErrMalformed reports an answer that could not be used (invalid JSON, missing

@@ -17,7 +17,7 @@ import (
 // their own terms, so the backlog always drains. Keywords with no significant
 // term at all (only stopwords, digits of one character or punctuation) are
 // left out of every cluster, as the Provider contract allows.
-func (l *Local) ClusterKeywords(ctx context.Context, site string, kws []Keyword) ([]Cluster, error) {
+func (l *Local) ClusterKeywords(ctx context.Context, _ Site, kws []Keyword) ([]Cluster, error) {
 	if err := l.wait(ctx); err != nil {
 		return nil, err
 	}

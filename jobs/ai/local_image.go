@@ -9,8 +9,10 @@ import (
 
 // ExtractImagePrompts makes one prompt per h2 heading of the article, in
 // order, up to max ("Illustration for: <heading> — <title>"); an article
-// without headings gets one prompt for its title. max <= 0 gives none.
-func (l *Local) ExtractImagePrompts(ctx context.Context, a Article, max int) ([]ImagePrompt, error) {
+// without headings gets one prompt for its title. The alt texts are the
+// headings (or the title), so they are in the article's language. max <= 0
+// gives none.
+func (l *Local) ExtractImagePrompts(ctx context.Context, _ Site, a Article, max int) ([]ImagePrompt, error) {
 	if err := l.wait(ctx); err != nil {
 		return nil, err
 	}

@@ -36,9 +36,10 @@ const (
 // GenerateImage draws a PNG from the prompt: a two-colour gradient and a few
 // translucent circles, rectangles and triangles whose colours, places and
 // sizes come from a hash of the prompt, with the prompt as a caption. The
-// same prompt always gives the same bytes. PNG, not SVG: stock WordPress
-// (and most publishing targets) refuse SVG uploads.
-func (l *Local) GenerateImage(ctx context.Context, p ImagePrompt) (Image, error) {
+// same prompt always gives the same bytes; the profile does not change the
+// drawing. PNG, not SVG: stock WordPress (and most publishing targets)
+// refuse SVG uploads.
+func (l *Local) GenerateImage(ctx context.Context, _ Site, p ImagePrompt) (Image, error) {
 	if err := l.wait(ctx); err != nil {
 		return Image{}, err
 	}

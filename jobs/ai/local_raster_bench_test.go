@@ -10,7 +10,7 @@ func BenchmarkLocalGenerateImage(b *testing.B) {
 	l := NewLocal(0)
 	var n int
 	for i := 0; b.Loop(); i++ {
-		img, err := l.GenerateImage(b.Context(), ImagePrompt{Prompt: "Illustration for: Grinding the beans " + strconv.Itoa(i)})
+		img, err := l.GenerateImage(b.Context(), Site{}, ImagePrompt{Prompt: "Illustration for: Grinding the beans " + strconv.Itoa(i)})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -30,7 +30,7 @@ var sampleKeywords = []Keyword{
 }
 
 func TestLocalClusterBySharedTerms(t *testing.T) {
-	got, err := NewLocal(0).ClusterKeywords(t.Context(), "demo", sampleKeywords)
+	got, err := NewLocal(0).ClusterKeywords(t.Context(), Site{Name: "demo"}, sampleKeywords)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestLocalClusterAccountsForEveryKeyword(t *testing.T) {
 		Keyword{ID: 13, Text: "vegan sourdough"},
 		Keyword{ID: 13, Text: "vegan sourdough"}, // repeated id counts once
 	)
-	cs, err := NewLocal(0).ClusterKeywords(t.Context(), "demo", kws)
+	cs, err := NewLocal(0).ClusterKeywords(t.Context(), Site{Name: "demo"}, kws)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestLocalClusterAccountsForEveryKeyword(t *testing.T) {
 }
 
 func TestLocalClusterEmptyInput(t *testing.T) {
-	cs, err := NewLocal(0).ClusterKeywords(t.Context(), "demo", nil)
+	cs, err := NewLocal(0).ClusterKeywords(t.Context(), Site{Name: "demo"}, nil)
 	if err != nil || len(cs) != 0 {
 		t.Fatalf("got %v, %v; want no clusters", cs, err)
 	}
@@ -93,11 +93,11 @@ func TestLocalDeterministic(t *testing.T) {
 	ctx := t.Context()
 	run := func() []any {
 		l := NewLocal(0)
-		cs, err1 := l.ClusterKeywords(ctx, "demo", sampleKeywords)
-		ideas, err2 := l.GenerateIdeas(ctx, "demo", "Running Shoes", []string{"trail running shoes", "running shoes for women"}, 5)
-		a, err3 := l.WriteArticle(ctx, "demo", ideas[0], []string{"trail running shoes", "running shoes for women"})
-		ps, err4 := l.ExtractImagePrompts(ctx, a, 3)
-		img, err5 := l.GenerateImage(ctx, ps[0])
+		cs, err1 := l.ClusterKeywords(ctx, Site{Name: "demo"}, sampleKeywords)
+		ideas, err2 := l.GenerateIdeas(ctx, Site{Name: "demo"}, "Running Shoes", []string{"trail running shoes", "running shoes for women"}, 5)
+		a, err3 := l.WriteArticle(ctx, Site{Name: "demo"}, ArticleRequest{Idea: ideas[0], Keywords: []string{"trail running shoes", "running shoes for women"}})
+		ps, err4 := l.ExtractImagePrompts(ctx, Site{}, a, 3)
+		img, err5 := l.GenerateImage(ctx, Site{}, ps[0])
 		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +126,7 @@ func TestLocalGenerateIdeas(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ideas, err := l.GenerateIdeas(t.Context(), "demo", "Topic", tt.keywords, tt.n)
+			ideas, err := l.GenerateIdeas(t.Context(), Site{Name: "demo"}, "Topic", tt.keywords, tt.n)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -155,35 +155,38 @@ func TestLocalGenerateIdeas(t *testing.T) {
 func TestLocalWriteArticle(t *testing.T) {
 	l := NewLocal(0)
 	for n, kws := range [][]string{{"sourdough"}, {"sourdough starter", "rye bread", "levain"}, {"a", "b b", "c c", "d d", "e e", "f f", "g g"}} {
-		a, err := l.WriteArticle(t.Context(), "Bake & Co", Idea{Title: "Baking at home", Summary: "All about bread."}, kws)
+		a, err := l.WriteArticle(t.Context(), Site{Name: "Bake & Co"}, ArticleRequest{Idea: Idea{Title: "Baking at home", Summary: "All about bread."}, Keywords: kws})
 		if err != nil {
 			t.Fatal(err)
 		}
 		h := headings(a.HTML)
-		if len(h) < 4 || len(h) > 6 || h[len(h)-1] != "Conclusion" {
-			t.Errorf("case %d: headings %q, want 3-5 sections and a conclusion", n, h)
+		if len(h) < 4 || h[len(h)-1] != "Conclusion" {
+			t.Errorf("case %d: headings %q, want sections and a conclusion", n, h)
 		}
 		for _, kw := range kws {
 			if !strings.Contains(a.HTML, kw) {
 				t.Errorf("case %d: keyword %q not used", n, kw)
 			}
 		}
-		if a.WordCount < 200 {
-			t.Errorf("case %d: %d words, want a real article", n, a.WordCount)
+		if d := DefaultProfile(); a.WordCount < d.MinWords || a.WordCount > d.MaxWords {
+			t.Errorf("case %d: %d words, want %d-%d (the default profile)", n, a.WordCount, d.MinWords, d.MaxWords)
 		}
 		if words := len(strings.Fields(a.Excerpt)); words == 0 || words > excerptWords {
 			t.Errorf("case %d: excerpt of %d words: %q", n, words, a.Excerpt)
 		}
-		if a.Title != "Baking at home" || Sanitize(a.HTML) != a.HTML {
-			t.Errorf("case %d: title %q, or HTML not stable under Sanitize", n, a.Title)
+		if a.Title != "Baking at home" || SanitizeArticle(a.HTML, LinkPolicy{}) != a.HTML {
+			t.Errorf("case %d: title %q, or HTML not stable under SanitizeArticle", n, a.Title)
+		}
+		if a.SEOTitle != "Baking at home" || a.MetaDescription == "" {
+			t.Errorf("case %d: SEO title %q, meta description %q", n, a.SEOTitle, a.MetaDescription)
 		}
 	}
 }
 
 func TestLocalWriteArticleSanitized(t *testing.T) {
 	evil := `<script>alert("x")</script><img src=x onerror=alert(1)>`
-	a, err := NewLocal(0).WriteArticle(t.Context(), "demo",
-		Idea{Title: "Bread " + evil, Summary: evil}, []string{"bread", "rye " + evil})
+	a, err := NewLocal(0).WriteArticle(t.Context(), Site{Name: "demo"},
+		ArticleRequest{Idea: Idea{Title: "Bread " + evil, Summary: evil}, Keywords: []string{"bread", "rye " + evil}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,17 +201,17 @@ func TestLocalWriteArticleSanitized(t *testing.T) {
 	z := html.NewTokenizer(strings.NewReader(a.HTML))
 	for tt := z.Next(); tt != html.ErrorToken; tt = z.Next() {
 		tok := z.Token()
-		if tok.Type == html.StartTagToken && !slices.Contains([]string{"p", "h2", "ul", "li"}, tok.Data) {
+		if tok.Type == html.StartTagToken && !slices.Contains([]string{"div", "p", "h2", "ul", "li"}, tok.Data) {
 			t.Errorf("unexpected element %s", tok)
 		}
-		if len(tok.Attr) > 0 {
+		if len(tok.Attr) > 0 && (tok.Data != "div" || len(tok.Attr) != 1 || tok.Attr[0] != (html.Attribute{Key: "lang", Val: "en"})) {
 			t.Errorf("unexpected attributes in %s", tok)
 		}
 	}
 	if !strings.HasPrefix(a.Title, "Bread") {
 		t.Errorf("title %q", a.Title)
 	}
-	ideas, _ := NewLocal(0).GenerateIdeas(t.Context(), "demo", "Bread"+evil, []string{"rye" + evil, "spelt"}, 8)
+	ideas, _ := NewLocal(0).GenerateIdeas(t.Context(), Site{Name: "demo"}, "Bread"+evil, []string{"rye" + evil, "spelt"}, 8)
 	for _, i := range ideas {
 		if strings.ContainsAny(i.Title+i.Summary, "<>") {
 			t.Errorf("idea keeps markup: %+v", i)
@@ -227,12 +230,12 @@ func TestLocalExtractImagePrompts(t *testing.T) {
 		{2, []ImagePrompt{{"Illustration for: Flour — Bread", "Flour"}, {"Illustration for: Water & salt — Bread", "Water & salt"}}},
 		{9, []ImagePrompt{{"Illustration for: Flour — Bread", "Flour"}, {"Illustration for: Water & salt — Bread", "Water & salt"}, {"Illustration for: Time — Bread", "Time"}}},
 	} {
-		got, err := l.ExtractImagePrompts(t.Context(), a, tt.max)
+		got, err := l.ExtractImagePrompts(t.Context(), Site{}, a, tt.max)
 		if err != nil || !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("max %d: got %v, %v; want %v", tt.max, got, err, tt.want)
 		}
 	}
-	got, _ := l.ExtractImagePrompts(t.Context(), Article{Title: "Plain", HTML: "<p>no headings</p>"}, 3)
+	got, _ := l.ExtractImagePrompts(t.Context(), Site{}, Article{Title: "Plain", HTML: "<p>no headings</p>"}, 3)
 	if len(got) != 1 || got[0].Alt != "Plain" {
 		t.Errorf("article without headings: %v, want one prompt for the title", got)
 	}
@@ -241,7 +244,7 @@ func TestLocalExtractImagePrompts(t *testing.T) {
 func TestLocalGenerateImagePNG(t *testing.T) {
 	l := NewLocal(0)
 	prompt := `Illustration for: "Salt" & <pepper> — ünïcode ✓ ` + "\x01"
-	img, err := l.GenerateImage(t.Context(), ImagePrompt{Prompt: prompt, Alt: "x"})
+	img, err := l.GenerateImage(t.Context(), Site{}, ImagePrompt{Prompt: prompt, Alt: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +282,7 @@ func TestLocalGenerateImagePNG(t *testing.T) {
 		t.Errorf("%d white pixels in the caption, want the prompt drawn there", white)
 	}
 
-	again, _ := l.GenerateImage(t.Context(), ImagePrompt{Prompt: "  " + strings.ReplaceAll(prompt, " ", "  ")})
+	again, _ := l.GenerateImage(t.Context(), Site{}, ImagePrompt{Prompt: "  " + strings.ReplaceAll(prompt, " ", "  ")})
 	if !bytes.Equal(again.Data, img.Data) {
 		t.Error("the same prompt (up to spaces) drew different bytes")
 	}
@@ -288,11 +291,11 @@ func TestLocalGenerateImagePNG(t *testing.T) {
 	if redrawn, err := encodePNG(renderLocalImage(norm)); err != nil || !bytes.Equal(redrawn, img.Data) {
 		t.Errorf("drawing the same prompt twice gave different bytes (%v)", err)
 	}
-	other, _ := l.GenerateImage(t.Context(), ImagePrompt{Prompt: "something else"})
+	other, _ := l.GenerateImage(t.Context(), Site{}, ImagePrompt{Prompt: "something else"})
 	if bytes.Equal(other.Data, img.Data) {
 		t.Error("different prompts drew the same image")
 	}
-	if _, err := l.GenerateImage(t.Context(), ImagePrompt{Prompt: ""}); err != nil {
+	if _, err := l.GenerateImage(t.Context(), Site{}, ImagePrompt{Prompt: ""}); err != nil {
 		t.Errorf("empty prompt: %v", err)
 	}
 }
@@ -301,7 +304,7 @@ func TestLocalLatencyAndCancel(t *testing.T) {
 	t.Parallel()
 	l := NewLocal(60 * time.Millisecond)
 	start := time.Now()
-	if _, err := l.GenerateImage(t.Context(), ImagePrompt{Prompt: "x"}); err != nil {
+	if _, err := l.GenerateImage(t.Context(), Site{}, ImagePrompt{Prompt: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d < 60*time.Millisecond {
@@ -310,15 +313,24 @@ func TestLocalLatencyAndCancel(t *testing.T) {
 
 	slow := NewLocal(time.Hour)
 	calls := map[string]func(context.Context) error{
-		"cluster": func(ctx context.Context) error { _, err := slow.ClusterKeywords(ctx, "s", sampleKeywords); return err },
-		"ideas":   func(ctx context.Context) error { _, err := slow.GenerateIdeas(ctx, "s", "c", nil, 3); return err },
-		"article": func(ctx context.Context) error {
-			_, err := slow.WriteArticle(ctx, "s", Idea{Title: "t"}, nil)
+		"cluster": func(ctx context.Context) error {
+			_, err := slow.ClusterKeywords(ctx, Site{Name: "s"}, sampleKeywords)
 			return err
 		},
-		"prompts": func(ctx context.Context) error { _, err := slow.ExtractImagePrompts(ctx, Article{}, 3); return err },
+		"ideas": func(ctx context.Context) error {
+			_, err := slow.GenerateIdeas(ctx, Site{Name: "s"}, "c", nil, 3)
+			return err
+		},
+		"article": func(ctx context.Context) error {
+			_, err := slow.WriteArticle(ctx, Site{Name: "s"}, ArticleRequest{Idea: Idea{Title: "t"}})
+			return err
+		},
+		"prompts": func(ctx context.Context) error {
+			_, err := slow.ExtractImagePrompts(ctx, Site{}, Article{}, 3)
+			return err
+		},
 		"image": func(ctx context.Context) error {
-			_, err := slow.GenerateImage(ctx, ImagePrompt{Prompt: "x"})
+			_, err := slow.GenerateImage(ctx, Site{}, ImagePrompt{Prompt: "x"})
 			return err
 		},
 	}
@@ -355,9 +367,9 @@ func TestImageCacheBoundedLeastRecentlyUsedOut(t *testing.T) {
 	}
 	// What GenerateImage returns is a copy: changing it changes no later answer.
 	l := NewLocal(0)
-	first, _ := l.GenerateImage(t.Context(), ImagePrompt{Prompt: "cache me"})
+	first, _ := l.GenerateImage(t.Context(), Site{}, ImagePrompt{Prompt: "cache me"})
 	first.Data[100] ^= 0xff
-	again, _ := l.GenerateImage(t.Context(), ImagePrompt{Prompt: "cache me"})
+	again, _ := l.GenerateImage(t.Context(), Site{}, ImagePrompt{Prompt: "cache me"})
 	if again.Data[100] == first.Data[100] {
 		t.Error("the cache handed out its own bytes")
 	}

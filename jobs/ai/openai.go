@@ -121,18 +121,18 @@ func (o *OpenAI) Name() string { return "openai" }
 // ClusterKeywords implements Provider. Ids the model invents are dropped, a
 // keyword put in two clusters stays in the first, empty clusters vanish and
 // repeated names get a number.
-func (o *OpenAI) ClusterKeywords(ctx context.Context, site string, kws []Keyword) ([]Cluster, error) {
+func (o *OpenAI) ClusterKeywords(ctx context.Context, s Site, kws []Keyword) ([]Cluster, error) {
 	if len(kws) == 0 {
 		return nil, nil
 	}
-	in := clusterInput{Site: site}
+	in := clusterInput{Site: s.Name}
 	known := make(map[int64]bool, len(kws))
 	for _, k := range kws {
-		in.Keywords = append(in.Keywords, clusterInputKeyword{ID: k.ID, Text: k.Text})
+		in.Keywords = append(in.Keywords, clusterInputKeyword(k))
 		known[k.ID] = true
 	}
 	var ans clusterAnswer
-	if err := o.chat(ctx, opClustering, clusterFormat, promptClustering, in, &ans); err != nil {
+	if err := o.chat(ctx, opClustering, clusterFormat, systemPrompt(opClustering, s), in, &ans); err != nil {
 		return nil, err
 	}
 	taken, names := map[int64]bool{}, map[string]bool{}
@@ -159,13 +159,13 @@ func (o *OpenAI) ClusterKeywords(ctx context.Context, site string, kws []Keyword
 
 // GenerateIdeas implements Provider. Ideas without a title and repeated titles
 // are dropped and at most n are kept; none at all is a malformed answer.
-func (o *OpenAI) GenerateIdeas(ctx context.Context, site, cluster string, keywords []string, n int) ([]Idea, error) {
+func (o *OpenAI) GenerateIdeas(ctx context.Context, s Site, cluster string, keywords []string, n int) ([]Idea, error) {
 	if n <= 0 {
 		return nil, nil
 	}
 	var ans ideasAnswer
-	in := ideasInput{Site: site, Cluster: cluster, Keywords: nonNil(keywords), Count: n}
-	if err := o.chat(ctx, opIdeas, ideasFormat, promptIdeas, in, &ans); err != nil {
+	in := ideasInput{Site: s.Name, Cluster: cluster, Keywords: nonNil(keywords), Count: n}
+	if err := o.chat(ctx, opIdeas, ideasFormat, systemPrompt(opIdeas, s), in, &ans); err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}
@@ -187,19 +187,29 @@ func (o *OpenAI) GenerateIdeas(ctx context.Context, site, cluster string, keywor
 	return out, nil
 }
 
-// WriteArticle implements Provider. The HTML is sanitized; an article with no
-// text left is a malformed answer; a missing title falls back to the idea's.
-func (o *OpenAI) WriteArticle(ctx context.Context, site string, idea Idea, keywords []string) (Article, error) {
+// WriteArticle implements Provider. The HTML is sanitized and keeps only
+// links to req.Links (at most the profile's MaxLinks); an article with no
+// text left is a malformed answer; a missing title falls back to the
+// idea's; SEO fields that are too long are cut at a word boundary.
+func (o *OpenAI) WriteArticle(ctx context.Context, s Site, req ArticleRequest) (Article, error) {
 	var ans articleAnswer
-	in := articleInput{Site: site, Title: idea.Title, Summary: idea.Summary, Keywords: nonNil(keywords)}
-	if err := o.chat(ctx, opArticle, articleFormat, promptArticle, in, &ans); err != nil {
+	profile := s.Profile.orDefault()
+	in := articleInput{Site: s.Name, Title: req.Idea.Title, Summary: req.Idea.Summary, Keywords: nonNil(req.Keywords),
+		InternalLinks: []linkInput{}, MaxInternalLinks: max(profile.MaxLinks, 0)}
+	if in.MaxInternalLinks > 0 {
+		for _, l := range req.Links {
+			in.InternalLinks = append(in.InternalLinks, linkInput(l))
+		}
+	}
+	if err := o.chat(ctx, opArticle, articleFormat, systemPrompt(opArticle, s), in, &ans); err != nil {
 		return Article{}, err
 	}
 	title := *ans.Title
 	if plainText(title) == "" {
-		title = idea.Title
+		title = req.Idea.Title
 	}
-	a, err := finishArticle(title, *ans.HTML, *ans.Excerpt)
+	a, err := finishArticle(s, req.LinkPolicy(profile), draft{Title: title, HTML: *ans.HTML, Excerpt: *ans.Excerpt,
+		SEOTitle: ans.SEOTitle, MetaDescription: ans.MetaDescription})
 	if err != nil {
 		return Article{}, fmt.Errorf("ai: openai %s: %w", opArticle, err)
 	}
@@ -208,13 +218,13 @@ func (o *OpenAI) WriteArticle(ctx context.Context, site string, idea Idea, keywo
 
 // ExtractImagePrompts implements Provider. max <= 0 asks nothing and returns
 // none; empty prompts are dropped and at most max are kept.
-func (o *OpenAI) ExtractImagePrompts(ctx context.Context, a Article, max int) ([]ImagePrompt, error) {
+func (o *OpenAI) ExtractImagePrompts(ctx context.Context, s Site, a Article, max int) ([]ImagePrompt, error) {
 	if max <= 0 {
 		return nil, nil
 	}
 	var ans promptsAnswer
 	in := promptsInput{Title: a.Title, HTML: a.HTML, Max: max}
-	if err := o.chat(ctx, opPrompts, promptsFormat, promptPrompts, in, &ans); err != nil {
+	if err := o.chat(ctx, opPrompts, promptsFormat, systemPrompt(opPrompts, s), in, &ans); err != nil {
 		return nil, err
 	}
 	var out []ImagePrompt
@@ -236,15 +246,15 @@ func (o *OpenAI) ExtractImagePrompts(ctx context.Context, a Article, max int) ([
 }
 
 // GenerateImage implements Provider with the Images API, asking for base64
-// data. The format comes from the answer's output_format, else from the bytes
+// data; the prompt carries the profile's style (imagePrompt). The format comes from the answer's output_format, else from the bytes
 // themselves; anything that is not a known image format is malformed.
-func (o *OpenAI) GenerateImage(ctx context.Context, p ImagePrompt) (Image, error) {
+func (o *OpenAI) GenerateImage(ctx context.Context, s Site, p ImagePrompt) (Image, error) {
 	if o.cfg.ImageModel == "" {
 		return Image{}, fmt.Errorf("ai: openai %s: no image model configured", opImage)
 	}
 	params := openai.ImageGenerateParams{
 		Model:  o.cfg.ImageModel,
-		Prompt: p.Prompt,
+		Prompt: imagePrompt(s, p),
 		N:      openai.Int(1),
 	}
 	// GPT image models always answer in base64 and reject the parameter;

@@ -66,7 +66,7 @@ func TestBackoffUsedBetweenAttempts(t *testing.T) {
 	var waits []time.Duration
 	o.jitter = func(d time.Duration) time.Duration { waits = append(waits, d); return d }
 	fake.Script("/chat/completions", replies(503, 503)...)
-	if _, err := o.GenerateIdeas(t.Context(), "s", "c", nil, 1); err != nil {
+	if _, err := o.GenerateIdeas(t.Context(), Site{Name: "s"}, "c", nil, 1); err != nil {
 		t.Fatal(err)
 	}
 	reqs := fake.Requests()

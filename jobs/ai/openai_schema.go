@@ -62,9 +62,11 @@ var (
 		})),
 	})}
 	articleFormat = responseFormat{name: schemaArticle, schema: object(map[string]any{
-		"title":   str("article title, plain text"),
-		"html":    str("article body as an HTML fragment: p, h2, h3, ul, ol, li, strong, em, a; no h1, no scripts, no styles"),
-		"excerpt": str("plain-text summary of about 30 words"),
+		"title":            str("article title, plain text"),
+		"html":             str("article body as an HTML fragment: p, h2, h3, ul, ol, li, strong, em, a; no h1, no scripts, no styles"),
+		"excerpt":          str("plain-text summary of about 30 words"),
+		"seo_title":        str("title for search results, plain text, at most 60 characters"),
+		"meta_description": str("summary for search results, plain text, at most 160 characters"),
 	})}
 	promptsFormat = responseFormat{name: schemaPrompts, schema: object(map[string]any{
 		"prompts": arrayOf(object(map[string]any{
@@ -72,22 +74,6 @@ var (
 			"alt":    str("short alt text describing the image"),
 		})),
 	})}
-)
-
-// System prompts. The task's data goes in the user message as JSON.
-const (
-	promptClustering = "You group search keywords into topical clusters for a website, so that each cluster can become a set of articles. " +
-		"The user message is JSON with the site and the keywords (id and text). " +
-		"Give each cluster a short descriptive name and the ids of its keywords. A keyword belongs to at most one cluster; " +
-		"leave out keywords that are meaningless or fit no topic. Use only ids from the input."
-	promptIdeas = "You propose article ideas for a website. The user message is JSON with the site, the topic cluster, its keywords and count. " +
-		"Propose exactly count distinct ideas with varied angles (guides, comparisons, lists, how-tos), each with a title and a short summary."
-	promptArticle = "You write articles for a website. The user message is JSON with the site, the title and summary of the idea and the keywords to use. " +
-		"Write an original, useful article of 600 to 1200 words that uses the keywords naturally: an introduction, several sections under h2 headings and a conclusion. " +
-		"The html field is an HTML fragment using only p, h2, h3, ul, ol, li, strong, em and a; no h1, no scripts, no styles, no images."
-	promptPrompts = "You plan the illustrations of an article. The user message is JSON with its title, its HTML and max. " +
-		"Propose at most max images that would illustrate the article's main sections, each with a detailed prompt for an image model " +
-		"(subject, composition, style; no text in the image) and a short alt text."
 )
 
 // Inputs, sent as the user message.
@@ -107,10 +93,16 @@ type (
 		Count    int      `json:"count"`
 	}
 	articleInput struct {
-		Site     string   `json:"site"`
-		Title    string   `json:"title"`
-		Summary  string   `json:"summary"`
-		Keywords []string `json:"keywords"`
+		Site             string      `json:"site"`
+		Title            string      `json:"title"`
+		Summary          string      `json:"summary"`
+		Keywords         []string    `json:"keywords"`
+		InternalLinks    []linkInput `json:"internal_links"`
+		MaxInternalLinks int         `json:"max_internal_links"`
+	}
+	linkInput struct {
+		Title string `json:"title"`
+		URL   string `json:"url"`
 	}
 	promptsInput struct {
 		Title string `json:"title"`
@@ -156,6 +148,10 @@ type articleAnswer struct {
 	Title   *string `json:"title"`
 	HTML    *string `json:"html"`
 	Excerpt *string `json:"excerpt"`
+	// The SEO fields may be missing (a server that does not enforce the
+	// schema): they are then made from the title and the excerpt.
+	SEOTitle        string `json:"seo_title"`
+	MetaDescription string `json:"meta_description"`
 }
 
 func (a *articleAnswer) missing() string {

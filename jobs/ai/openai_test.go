@@ -96,7 +96,7 @@ func TestOpenAIEveryFunction(t *testing.T) {
 	o, fake := newTestOpenAI(t, nil)
 	ctx := t.Context()
 
-	cs, err := o.ClusterKeywords(ctx, "demo", []Keyword{{1, "running shoes"}, {2, "running socks"}, {3, "bread"}})
+	cs, err := o.ClusterKeywords(ctx, Site{Name: "demo"}, []Keyword{{1, "running shoes"}, {2, "running socks"}, {3, "bread"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,12 +104,12 @@ func TestOpenAIEveryFunction(t *testing.T) {
 		t.Errorf("clusters %+v", cs)
 	}
 
-	ideas, err := o.GenerateIdeas(ctx, "demo", "Running", []string{"running shoes", "running socks"}, 3)
+	ideas, err := o.GenerateIdeas(ctx, Site{Name: "demo"}, "Running", []string{"running shoes", "running socks"}, 3)
 	if err != nil || len(ideas) != 3 || ideas[0].Title == "" {
 		t.Fatalf("ideas %+v, %v", ideas, err)
 	}
 
-	a, err := o.WriteArticle(ctx, "demo", ideas[0], []string{"running shoes", "running socks"})
+	a, err := o.WriteArticle(ctx, Site{Name: "demo"}, ArticleRequest{Idea: ideas[0], Keywords: []string{"running shoes", "running socks"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,15 +117,15 @@ func TestOpenAIEveryFunction(t *testing.T) {
 		t.Errorf("article %+v", a)
 	}
 
-	ps, err := o.ExtractImagePrompts(ctx, a, 2)
+	ps, err := o.ExtractImagePrompts(ctx, Site{}, a, 2)
 	if err != nil || len(ps) != 2 || ps[0].Alt != "About running shoes" {
 		t.Fatalf("prompts %+v, %v", ps, err)
 	}
-	if none, err := o.ExtractImagePrompts(ctx, a, 0); err != nil || none != nil {
+	if none, err := o.ExtractImagePrompts(ctx, Site{}, a, 0); err != nil || none != nil {
 		t.Errorf("max 0: %v, %v; want nothing, no call", none, err)
 	}
 
-	img, err := o.GenerateImage(ctx, ps[0])
+	img, err := o.GenerateImage(ctx, Site{}, ps[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestOpenAIValidatesAnswers(t *testing.T) {
 		{"name":"<b>Shoes</b>","keyword_ids":[1,99,2]},
 		{"name":"Again","keyword_ids":[2]},
 		{"name":"","keyword_ids":[3]}]}`})
-	cs, err := o.ClusterKeywords(ctx, "demo", []Keyword{{1, "a"}, {2, "b"}, {3, "c"}, {4, "d"}})
+	cs, err := o.ClusterKeywords(ctx, Site{Name: "demo"}, []Keyword{{1, "a"}, {2, "b"}, {3, "c"}, {4, "d"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,13 +191,13 @@ func TestOpenAIValidatesAnswers(t *testing.T) {
 	}
 
 	fake.Script(aitest.SchemaIdeas, aitest.Reply{Content: `{"ideas":[{"title":"One","summary":"s"},{"title":" ","summary":"s"},{"title":"one","summary":"dup"},{"title":"Two","summary":"s"},{"title":"Three","summary":"s"}]}`})
-	ideas, err := o.GenerateIdeas(ctx, "demo", "c", nil, 2)
+	ideas, err := o.GenerateIdeas(ctx, Site{Name: "demo"}, "c", nil, 2)
 	if err != nil || len(ideas) != 2 || ideas[1].Title != "Two" {
 		t.Errorf("ideas %+v, %v; want One and Two", ideas, err)
 	}
 
 	fake.Script(aitest.SchemaArticle, aitest.Reply{Content: "```json\n" + `{"title":"","html":"<h2 onclick=\"x()\">Hi</h2><script>alert(1)</script><p>Body text <a href=\"javascript:alert(1)\">here</a>.</p>","excerpt":""}` + "\n```"})
-	a, err := o.WriteArticle(ctx, "demo", Idea{Title: "Fallback title"}, nil)
+	a, err := o.WriteArticle(ctx, Site{Name: "demo"}, ArticleRequest{Idea: Idea{Title: "Fallback title"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func TestOpenAIValidatesAnswers(t *testing.T) {
 	}
 
 	fake.Script(aitest.SchemaPrompts, aitest.Reply{Content: `{"prompts":[{"prompt":"  ","alt":"x"},{"prompt":"A cat","alt":""},{"prompt":"B","alt":"b"},{"prompt":"C","alt":"c"}]}`})
-	ps, err := o.ExtractImagePrompts(ctx, a, 2)
+	ps, err := o.ExtractImagePrompts(ctx, Site{}, a, 2)
 	if err != nil || fmt.Sprint(ps) != fmt.Sprint([]ImagePrompt{{"A cat", "A cat"}, {"B", "b"}}) {
 		t.Errorf("prompts %+v, %v", ps, err)
 	}
@@ -217,11 +217,14 @@ func TestOpenAIMalformed(t *testing.T) {
 	t.Parallel()
 	o, fake := newTestOpenAI(t, nil)
 	ctx := t.Context()
-	cluster := func() error { _, err := o.ClusterKeywords(ctx, "s", []Keyword{{1, "a"}}); return err }
-	ideas := func() error { _, err := o.GenerateIdeas(ctx, "s", "c", nil, 2); return err }
-	article := func() error { _, err := o.WriteArticle(ctx, "s", Idea{Title: "t"}, nil); return err }
-	prompts := func() error { _, err := o.ExtractImagePrompts(ctx, Article{Title: "t"}, 2); return err }
-	image := func() error { _, err := o.GenerateImage(ctx, ImagePrompt{Prompt: "p"}); return err }
+	cluster := func() error { _, err := o.ClusterKeywords(ctx, Site{Name: "s"}, []Keyword{{1, "a"}}); return err }
+	ideas := func() error { _, err := o.GenerateIdeas(ctx, Site{Name: "s"}, "c", nil, 2); return err }
+	article := func() error {
+		_, err := o.WriteArticle(ctx, Site{Name: "s"}, ArticleRequest{Idea: Idea{Title: "t"}})
+		return err
+	}
+	prompts := func() error { _, err := o.ExtractImagePrompts(ctx, Site{}, Article{Title: "t"}, 2); return err }
+	image := func() error { _, err := o.GenerateImage(ctx, Site{}, ImagePrompt{Prompt: "p"}); return err }
 	long := "Sure! Here is your JSON: " + strings.Repeat("x", 400)
 
 	tests := []struct {
@@ -270,7 +273,7 @@ func TestOpenAIRetryAfter(t *testing.T) {
 	o, fake := newTestOpenAI(t, nil)
 	fake.Script(aitest.PathChat, aitest.Reply{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {"1"}}})
 	start := time.Now()
-	if _, err := o.GenerateIdeas(t.Context(), "s", "c", []string{"k"}, 1); err != nil {
+	if _, err := o.GenerateIdeas(t.Context(), Site{Name: "s"}, "c", []string{"k"}, 1); err != nil {
 		t.Fatal(err)
 	}
 	reqs := fake.Requests()
@@ -289,7 +292,7 @@ func TestOpenAIServerErrorsRetriedThenFail(t *testing.T) {
 	t.Parallel()
 	o, fake := newTestOpenAI(t, func(c *OpenAIConfig) { c.MaxAttempts = 3 })
 	fake.SetDefault(aitest.PathImages, &aitest.Reply{Status: http.StatusInternalServerError})
-	_, err := o.GenerateImage(t.Context(), ImagePrompt{Prompt: "p"})
+	_, err := o.GenerateImage(t.Context(), Site{}, ImagePrompt{Prompt: "p"})
 	var apiErr *openai.Error
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 500 || !strings.Contains(err.Error(), "3 attempts") {
 		t.Fatalf("err = %v, want the 500 after 3 attempts", err)
@@ -301,7 +304,7 @@ func TestOpenAIServerErrorsRetriedThenFail(t *testing.T) {
 	// 500, 502 then success: the call succeeds on the third attempt.
 	fake.SetDefault(aitest.PathImages, nil)
 	fake.Script(aitest.PathImages, aitest.Reply{Status: 500}, aitest.Reply{Status: 502})
-	if _, err := o.GenerateImage(t.Context(), ImagePrompt{Prompt: "p"}); err != nil {
+	if _, err := o.GenerateImage(t.Context(), Site{}, ImagePrompt{Prompt: "p"}); err != nil {
 		t.Fatal(err)
 	}
 	if n := fake.Count(aitest.PathImages); n != 6 {
@@ -315,7 +318,7 @@ func TestOpenAIClientErrorsNotRetried(t *testing.T) {
 	for _, status := range []int{400, 401, 403, 404, 422} {
 		before := fake.Count("")
 		fake.Script(aitest.PathChat, aitest.Reply{Status: status})
-		_, err := o.GenerateIdeas(t.Context(), "s", "c", nil, 1)
+		_, err := o.GenerateIdeas(t.Context(), Site{Name: "s"}, "c", nil, 1)
 		var apiErr *openai.Error
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != status || errors.Is(err, ErrMalformed) {
 			t.Errorf("%d: err = %v", status, err)
@@ -326,7 +329,7 @@ func TestOpenAIClientErrorsNotRetried(t *testing.T) {
 	}
 	// 408 is a timeout: retried.
 	fake.Script(aitest.PathChat, aitest.Reply{Status: 408})
-	if _, err := o.GenerateIdeas(t.Context(), "s", "c", nil, 1); err != nil {
+	if _, err := o.GenerateIdeas(t.Context(), Site{Name: "s"}, "c", nil, 1); err != nil {
 		t.Errorf("408 then success: %v", err)
 	}
 }
@@ -338,7 +341,7 @@ func TestOpenAIAttemptTimeout(t *testing.T) {
 	// The first attempt hangs past Timeout, the second answers: success.
 	fake.Script(aitest.PathChat, aitest.Reply{Delay: 5 * time.Second})
 	start := time.Now()
-	if _, err := o.GenerateIdeas(t.Context(), "s", "c", nil, 1); err != nil {
+	if _, err := o.GenerateIdeas(t.Context(), Site{Name: "s"}, "c", nil, 1); err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d < 150*time.Millisecond || d > 2*time.Second {
@@ -349,7 +352,7 @@ func TestOpenAIAttemptTimeout(t *testing.T) {
 	fake.SetLatency(5 * time.Second)
 	before := fake.Count("")
 	start = time.Now()
-	_, err := o.GenerateIdeas(t.Context(), "s", "c", nil, 1)
+	_, err := o.GenerateIdeas(t.Context(), Site{Name: "s"}, "c", nil, 1)
 	if err == nil || !strings.Contains(err.Error(), "timed out") || !strings.Contains(err.Error(), "2 attempts") {
 		t.Errorf("err = %v, want a timeout after 2 attempts", err)
 	}
@@ -371,7 +374,7 @@ func TestOpenAICancelInFlight(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
-	_, err := o.WriteArticle(ctx, "s", Idea{Title: "t"}, nil)
+	_, err := o.WriteArticle(ctx, Site{Name: "s"}, ArticleRequest{Idea: Idea{Title: "t"}})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
@@ -390,7 +393,7 @@ func TestOpenAICancelDuringBackoff(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
-	_, err := o.GenerateIdeas(ctx, "s", "c", nil, 1)
+	_, err := o.GenerateIdeas(ctx, Site{Name: "s"}, "c", nil, 1)
 	if !errors.Is(err, context.Canceled) || time.Since(start) > time.Second {
 		t.Fatalf("err = %v after %s, want context.Canceled at once", err, time.Since(start))
 	}
@@ -400,7 +403,7 @@ func TestOpenAICancelDuringBackoff(t *testing.T) {
 	ctx, cancel = context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	start = time.Now()
-	_, err = o.GenerateIdeas(ctx, "s", "c", nil, 1)
+	_, err = o.GenerateIdeas(ctx, Site{Name: "s"}, "c", nil, 1)
 	var apiErr *openai.Error
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 429 || time.Since(start) > time.Second {
 		t.Fatalf("err = %v after %s, want the 429 at once", err, time.Since(start))
@@ -413,7 +416,7 @@ func TestOpenAIRateLimit(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 5 {
 		wg.Go(func() {
-			if _, err := o.GenerateIdeas(t.Context(), "s", "c", nil, 1); err != nil {
+			if _, err := o.GenerateIdeas(t.Context(), Site{Name: "s"}, "c", nil, 1); err != nil {
 				t.Error(err)
 			}
 		})
@@ -441,7 +444,7 @@ func TestOpenAIConcurrencyCap(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
-			if _, err := o.GenerateImage(t.Context(), ImagePrompt{Prompt: "p"}); err != nil {
+			if _, err := o.GenerateImage(t.Context(), Site{}, ImagePrompt{Prompt: "p"}); err != nil {
 				t.Error(err)
 			}
 		})
@@ -458,7 +461,7 @@ func TestOpenAIConcurrencyCap(t *testing.T) {
 func TestOpenAINoImageModel(t *testing.T) {
 	t.Parallel()
 	o, fake := newTestOpenAI(t, func(c *OpenAIConfig) { c.ImageModel = "" })
-	if _, err := o.GenerateImage(t.Context(), ImagePrompt{Prompt: "p"}); err == nil || fake.Count("") != 0 {
+	if _, err := o.GenerateImage(t.Context(), Site{}, ImagePrompt{Prompt: "p"}); err == nil || fake.Count("") != 0 {
 		t.Errorf("err = %v, %d requests; want an error and no request", err, fake.Count(""))
 	}
 }

@@ -23,7 +23,7 @@ func BenchmarkDemoRun(b *testing.B) {
 			d := dbtest.New(b, dialect)
 			ctx := context.Background()
 			clock := clockwork.NewFakeClockAt(t0)
-			svc := New(d, ai.NewLocal(0), clock, quiet, Config{DataDir: b.TempDir()})
+			svc := New(d, ai.NewLocal(0), clock, quiet, Config{})
 			var kws []db.NewKeyword
 			for _, k := range db.DemoKeywords {
 				kws = append(kws, db.NewKeyword{Text: k, Norm: k})

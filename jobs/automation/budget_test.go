@@ -15,11 +15,11 @@ func (e *env) queueTasks(n int) {
 	e.t.Helper()
 	for i := 0; i < n; i++ {
 		var ideaID int64
-		if err := e.d.GetContext(e.ctx, &ideaID, e.d.Rebind(`INSERT INTO ideas (site_id, title, status, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?) RETURNING id`),
+		if err := dbtest.Get(e.ctx, e.d, &ideaID, e.d.Rebind(`INSERT INTO ideas (site_id, title, status, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?) RETURNING id`),
 			e.site.ID, "Idea "+string(rune('A'+i)), t0, t0); err != nil {
 			e.t.Fatal(err)
 		}
-		if _, err := e.d.ExecContext(e.ctx, e.d.Rebind(`INSERT INTO tasks (site_id, idea_id, title, status, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?)`),
+		if _, err := dbtest.Exec(e.ctx, e.d, e.d.Rebind(`INSERT INTO tasks (site_id, idea_id, title, status, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?)`),
 			e.site.ID, ideaID, "Task "+string(rune('A'+i)), t0, t0); err != nil {
 			e.t.Fatal(err)
 		}
@@ -121,10 +121,10 @@ func TestInsufficientCreditsStopsPaidStagesOnly(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		// Leave 30 credits: one clustering call (5), ideas (3 each)…
-		if _, err := d.ExecContext(e.ctx, d.Rebind(`UPDATE accounts SET credits = 30 WHERE id = ?`), e.user.AccountID); err != nil {
+		if _, err := dbtest.Exec(e.ctx, d, d.Rebind(`UPDATE accounts SET credits = 30 WHERE id = ?`), e.user.AccountID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := d.ExecContext(e.ctx, d.Rebind(`INSERT INTO credit_transactions (account_id, kind, amount, balance_after, idempotency_key, settled, created_at) VALUES (?, 'charge', ?, 30, 'test:drain', TRUE, ?)`),
+		if _, err := dbtest.Exec(e.ctx, d, d.Rebind(`INSERT INTO credit_transactions (account_id, kind, amount, balance_after, idempotency_key, settled, created_at) VALUES (?, 'charge', ?, 30, 'test:drain', TRUE, ?)`),
 			e.user.AccountID, 30-db.SignupGrant, t0); err != nil {
 			t.Fatal(err)
 		}

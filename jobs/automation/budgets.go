@@ -6,7 +6,7 @@ import (
 )
 
 // RunBudgets computes what a run fixes about credits when it starts
-// (DESIGN.md §4): the budget base — max_credits_per_run when it is set,
+// (docs/credits.md): the budget base — max_credits_per_run when it is set,
 // else the account balance — and each AI operation's budget,
 // floor(base × share / 10000) with the site's mode and shares (global
 // defaults, custom shares, or credits.Unlimited when the mode is off).

@@ -203,11 +203,12 @@ func (r *stageRun) pick(want int) (*workItem, step) {
 // looks again after a pause undone by a quick resume, or stops the executor.
 func (r *stageRun) hold(it *workItem) (ok bool, s step) {
 	x, op := r.x, r.st.Operation
-	if r.st.Free() || x.snap.Costs[op] <= 0 {
+	cost := x.snap.CallCost(op)
+	if r.st.Free() || cost <= 0 {
 		return true, stepNext
 	}
 	h := db.Hold{AccountID: x.run.AccountID, SiteID: x.run.SiteID, RunID: x.run.ID, Owner: x.s.owner, Stage: r.st.Number,
-		ItemID: it.ids[0], Operation: op, Amount: x.snap.Costs[op], Now: x.now()}
+		ItemID: it.ids[0], Operation: op, Amount: cost, Now: x.now()}
 	_, err := x.s.db.TakeHold(x.ctx, h)
 	switch {
 	case err == nil:

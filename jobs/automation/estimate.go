@@ -12,10 +12,13 @@ type EstimateInput struct {
 	// stages run (their switch, and auto-approval where a stage needs it).
 	Limits  []int
 	Enabled []bool
-	// Costs are the credits per unit of each active operation (Costs);
-	// OpBudgets each operation's budget in the run (RunBudgets; negative =
-	// unlimited, missing = 0).
+	// Costs are the credits of one call of each active operation
+	// (Snapshot.CallCost: its price per unit times its units per call, as
+	// a hold charges it); Units those units per call (missing = 1), for
+	// display. OpBudgets are each operation's budget in the run
+	// (RunBudgets; negative = unlimited, missing = 0).
 	Costs     map[string]int64
+	Units     map[string]int64
 	OpBudgets map[string]int64
 	// CreditCap is max_credits_per_run (0 = none); Balance the account's
 	// credits now.
@@ -138,9 +141,6 @@ func (e RunEstimate) Stage(n int) StageEstimate {
 //
 // Failures, retries and other runs of the account spending its balance
 // meanwhile are not modelled.
-func Estimate(in EstimateInput) RunEstimate { return Stages.Estimate(in) }
-
-// Estimate forecasts the next run through the stages of p (see Estimate).
 func (p Pipeline) Estimate(in EstimateInput) RunEstimate {
 	out := RunEstimate{Stages: make([]StageEstimate, 0, len(p))}
 	capLeft := int64(Unlimited)

@@ -138,7 +138,7 @@ func TestEstimate(t *testing.T) {
 		}, 100},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			est := Estimate(tc.in())
+			est := Stages.Estimate(tc.in())
 			for st, w := range tc.stages {
 				se := est.Stage(st)
 				got := want{se.Items, se.Credits, se.PerRun, se.RunsNeeded, se.CutBy}
@@ -205,7 +205,7 @@ func TestEstimateMatchesRun(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				est := Estimate(e.svc.estimateInput(inputs))
+				est := Stages.Estimate(e.svc.estimateInput(inputs))
 				if est.Credits == 0 {
 					t.Fatal("the scenario spends nothing")
 				}
@@ -261,10 +261,10 @@ func (e *env) setBalance(credits int64) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if _, err := e.d.ExecContext(e.ctx, e.d.Rebind(`UPDATE accounts SET credits = ? WHERE id = ?`), credits, e.user.AccountID); err != nil {
+	if _, err := dbtest.Exec(e.ctx, e.d, e.d.Rebind(`UPDATE accounts SET credits = ? WHERE id = ?`), credits, e.user.AccountID); err != nil {
 		e.t.Fatal(err)
 	}
-	if _, err := e.d.ExecContext(e.ctx, e.d.Rebind(`INSERT INTO credit_transactions (account_id, kind, amount, balance_after, idempotency_key, settled, created_at) VALUES (?, 'charge', ?, ?, 'test:balance', TRUE, ?)`),
+	if _, err := dbtest.Exec(e.ctx, e.d, e.d.Rebind(`INSERT INTO credit_transactions (account_id, kind, amount, balance_after, idempotency_key, settled, created_at) VALUES (?, 'charge', ?, ?, 'test:balance', TRUE, ?)`),
 		e.user.AccountID, credits-acc.Credits, credits, t0); err != nil {
 		e.t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"autopress/db"
+	"autopress/jobs/ai"
 )
 
 // Why an executor stops (its context's cause).
@@ -16,22 +17,28 @@ var (
 	errCancelled = errors.New("automation: run cancelled")
 	errShutdown  = errors.New("automation: instance shutting down")
 	errLost      = errors.New("automation: lease lost")
-	errNoDB      = errors.New("automation: database unreachable, lease could not be renewed")
+	errNoDB      = errors.New("automation: database unreachable for longer than the lease")
 	errPaused    = errors.New("automation: run paused")
 )
 
 // executor works one run while it holds the run's lease.
 type executor struct {
-	s      *Service
-	run    db.Run
-	site   db.Site
-	snap   Snapshot
+	s    *Service
+	run  db.Run
+	site db.Site
+	snap Snapshot
+	// brief is who the run's AI calls work for (the site, its writing
+	// profile).
+	brief  ai.Site
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 	stopAF func() bool
 
 	pokeCh chan struct{}
 	status atomic.Value // string: the run's status as last seen
+	// out rides out an unreachable database for every statement made with
+	// ctx.
+	out *outage
 
 	// crashed makes the executor vanish without any cleanup (tests: an
 	// instance that dies mid-stage).
@@ -70,9 +77,16 @@ func (s *Service) claim(parent context.Context, runID int64) (*executor, error) 
 		s.release(parent, r.ID)
 		return nil, err
 	}
+	brief, err := s.brief(parent, site, snap)
+	if err != nil {
+		s.release(parent, r.ID)
+		return nil, err
+	}
 	s.noteClaim(parent, r, takeover, now)
 	ctx, cancel := context.WithCancelCause(context.WithoutCancel(parent))
-	x := &executor{s: s, run: r, site: site, snap: snap, ctx: ctx, cancel: cancel, pokeCh: make(chan struct{}, 1)}
+	x := &executor{s: s, run: r, site: site, snap: snap, brief: brief, cancel: cancel, pokeCh: make(chan struct{}, 1)}
+	x.out = &outage{x: x}
+	x.ctx = db.WithOutage(ctx, x.out)
 	x.stopAF = context.AfterFunc(parent, func() { cancel(errShutdown) })
 	x.status.Store(r.Status)
 	s.mu.Lock()
@@ -93,6 +107,11 @@ func (s *Service) claim(parent context.Context, runID int64) (*executor, error) 
 // noteClaim logs a claim in the run's log (and counts a takeover).
 func (s *Service) noteClaim(ctx context.Context, r db.Run, takeover bool, now time.Time) {
 	e := db.Event{RunID: r.ID, At: now, Stage: r.CurrentStage, Message: "Executor " + s.owner + " claimed the run"}
+	if start, ok := s.takeGaveUp(r.ID); ok && !takeover {
+		e.Level = "warn"
+		e.Message = fmt.Sprintf("Database unreachable for %d s; executor %s gave the run up after %d s and took it back when the database answered",
+			seconds(now.Sub(start)), s.owner, seconds(s.cfg.LeaseTTL))
+	}
 	if takeover {
 		s.m.takeover()
 		e.Level = "warn"
@@ -184,7 +203,13 @@ func (x *executor) execute() {
 		x.s.release(x.ctx, x.run.ID)
 		x.event(db.Event{Level: "warn", Message: "Executor " + x.s.owner + " stopped (instance shutting down); the run continues on the next executor"})
 		log.Info("executor stopped for shutdown")
-	case cause != nil && (errors.Is(cause, errLost) || errors.Is(cause, errNoDB)):
+	case cause != nil && errors.Is(cause, errNoDB):
+		// Release the lease if the database answers again in time; else it
+		// expires (it was last renewed before the outage began).
+		x.s.release(x.ctx, x.run.ID)
+		log.Warn("executor gave the run up: database unreachable", "cause", cause)
+		x.s.Wake()
+	case cause != nil && errors.Is(cause, errLost):
 		log.Warn("executor lost its lease", "cause", cause)
 	case cause != nil && errors.Is(cause, errCancelled):
 		log.Info("run cancelled")
@@ -207,6 +232,7 @@ func (x *executor) heartbeat() {
 			return
 		case <-t.Chan():
 		}
+		x.out.logOver()
 		now := x.now()
 		if now.Sub(lastRenew) < c.RenewEvery {
 			x.refresh()
@@ -227,7 +253,9 @@ func (x *executor) heartbeat() {
 			if x.ctx.Err() != nil {
 				return
 			}
-			if now.Sub(lastOK) >= c.LostAfter {
+			// Unreachable: the outage rode it out until it gave up (and
+			// stopped the executor). Other errors: give up after LostAfter.
+			if now.Sub(lastOK) >= c.LostAfter && !unreachable(err) {
 				x.cancel(errNoDB)
 				return
 			}

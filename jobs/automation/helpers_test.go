@@ -53,39 +53,39 @@ func (h *hookAI) setBefore(f func(ctx context.Context, fn string, n int64) error
 	h.mu.Unlock()
 }
 
-func (h *hookAI) ClusterKeywords(ctx context.Context, site string, kws []ai.Keyword) ([]ai.Cluster, error) {
+func (h *hookAI) ClusterKeywords(ctx context.Context, site ai.Site, kws []ai.Keyword) ([]ai.Cluster, error) {
 	if err := h.hook(ctx, "cluster"); err != nil {
 		return nil, err
 	}
 	return h.Provider.ClusterKeywords(ctx, site, kws)
 }
 
-func (h *hookAI) GenerateIdeas(ctx context.Context, site, cluster string, kws []string, n int) ([]ai.Idea, error) {
+func (h *hookAI) GenerateIdeas(ctx context.Context, site ai.Site, cluster string, kws []string, n int) ([]ai.Idea, error) {
 	if err := h.hook(ctx, "ideas"); err != nil {
 		return nil, err
 	}
 	return h.Provider.GenerateIdeas(ctx, site, cluster, kws, n)
 }
 
-func (h *hookAI) WriteArticle(ctx context.Context, site string, idea ai.Idea, kws []string) (ai.Article, error) {
+func (h *hookAI) WriteArticle(ctx context.Context, site ai.Site, req ai.ArticleRequest) (ai.Article, error) {
 	if err := h.hook(ctx, "article"); err != nil {
 		return ai.Article{}, err
 	}
-	return h.Provider.WriteArticle(ctx, site, idea, kws)
+	return h.Provider.WriteArticle(ctx, site, req)
 }
 
-func (h *hookAI) ExtractImagePrompts(ctx context.Context, a ai.Article, max int) ([]ai.ImagePrompt, error) {
+func (h *hookAI) ExtractImagePrompts(ctx context.Context, site ai.Site, a ai.Article, max int) ([]ai.ImagePrompt, error) {
 	if err := h.hook(ctx, "prompts"); err != nil {
 		return nil, err
 	}
-	return h.Provider.ExtractImagePrompts(ctx, a, max)
+	return h.Provider.ExtractImagePrompts(ctx, site, a, max)
 }
 
-func (h *hookAI) GenerateImage(ctx context.Context, p ai.ImagePrompt) (ai.Image, error) {
+func (h *hookAI) GenerateImage(ctx context.Context, site ai.Site, p ai.ImagePrompt) (ai.Image, error) {
 	if err := h.hook(ctx, "image"); err != nil {
 		return ai.Image{}, err
 	}
-	return h.Provider.GenerateImage(ctx, p)
+	return h.Provider.GenerateImage(ctx, site, p)
 }
 
 // env is one site with the demo keywords and a service on a fake clock.
@@ -126,7 +126,7 @@ func newEnv(t *testing.T, d *db.DB) *env {
 }
 
 func (e *env) newService() *Service {
-	return New(e.d, e.ai, e.clock, quiet, Config{DataDir: e.t.TempDir()})
+	return New(e.d, e.ai, e.clock, quiet, Config{})
 }
 
 func (e *env) config(f func(c *db.AutomationConfig)) {

@@ -39,9 +39,6 @@ const maxSlotCount = 5000
 // without auto-approval, a limit that exceeds what the stage before it can
 // feed per run (or is fed more than it takes), a stage that can pay for
 // nothing, and approvals beyond the publishing slots until the run after.
-func Hints(in HintInput) []Hint { return Stages.Hints(in) }
-
-// Hints lists the hints about the stages of p (see Hints).
 func (p Pipeline) Hints(in HintInput) []Hint {
 	cfg := in.Config
 	autoApproval := in.Publishing.AutoApprovalEnabled
@@ -62,12 +59,16 @@ func (p Pipeline) Hints(in HintInput) []Hint {
 		}
 		creditHint(add, st, in.Estimate.Stage(st.Number), cfg)
 	}
-	if last := p[len(p)-1]; last.NeedsAutoApproval && last.Runs(cfg, autoApproval) {
-		if h, ok := publishingHint(in, last); ok {
+	for _, st := range p {
+		if !st.NeedsAutoApproval || !st.Runs(cfg, autoApproval) {
+			continue
+		}
+		// The stage that approves feeds the publishing queue.
+		if h, ok := publishingHint(in, st); ok {
 			out = append(out, h)
 		}
 		if !in.Publishing.AutoPublishEnabled {
-			add(last.LimitColumn, "Auto-publish is off: approved articles wait for a person to schedule them.")
+			add(st.LimitColumn, "Auto-publish is off: approved articles wait for a person to schedule them.")
 		}
 	}
 	return out

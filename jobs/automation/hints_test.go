@@ -82,7 +82,7 @@ func TestHints(t *testing.T) {
 			if tc.est != nil {
 				tc.est(&est)
 			}
-			hints := Hints(HintInput{Config: cfg, Estimate: est, Publishing: pub, Location: berlin, Now: now, IdeasPerCluster: 3, ImagesPerArticle: 2})
+			hints := Stages.Hints(HintInput{Config: cfg, Estimate: est, Publishing: pub, Location: berlin, Now: now, IdeasPerCluster: 3, ImagesPerArticle: 2})
 			byField := map[string]string{}
 			for _, h := range hints {
 				byField[h.Field] += h.Text + "\n"

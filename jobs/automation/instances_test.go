@@ -29,7 +29,7 @@ func TestTwoInstancesShareRuns(t *testing.T) {
 				defer d2.Close()
 			}
 			a := e.svc
-			b := New(d2, e.ai, e.clock, quiet, Config{DataDir: t.TempDir()})
+			b := New(d2, e.ai, e.clock, quiet, Config{})
 			var runs []int64
 			sites := []db.Site{e.site}
 			for i := 0; i < 4; i++ {

@@ -6,7 +6,7 @@ import (
 	"autopress/db"
 )
 
-// Stopped reasons, most severe first (DESIGN.md §2).
+// Stopped reasons, most severe first.
 const (
 	ReasonCancelled           = "cancelled"
 	ReasonFailed              = "failed"
@@ -51,11 +51,6 @@ type RunOutcome struct {
 // Outcome derives a run's end from its stage results: failed when items
 // were attempted and every one failed; otherwise completed with the most
 // severe stage stop reason.
-func Outcome(results []db.StageResult, lastErr string) RunOutcome {
-	return Stages.Outcome(results, lastErr)
-}
-
-// Outcome is Outcome with the stage names of p.
 func (p Pipeline) Outcome(results []db.StageResult, lastErr string) RunOutcome {
 	processed, failed := 0, 0
 	o := RunOutcome{Status: db.RunCompleted, Reason: ReasonCompleted}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"autopress/db"
+	"autopress/jobs/credits"
 )
 
 // batchSize is how many items one work item of a batching stage takes: one
@@ -33,7 +34,13 @@ type Stage struct {
 	// NeedsAutoApproval: the stage runs only when the site's auto-approval
 	// is on as well as its own switch.
 	NeedsAutoApproval bool
+	// UnitsHelp says what sets the units one call is charged, where
+	// unitsPerCall does ("" otherwise).
+	UnitsHelp string
 
+	// unitsPerCall is how many units of its operation one call is charged
+	// under a writing profile (nil: one); a run fixes it when it starts.
+	unitsPerCall func(w db.WritingProfile) int64
 	// work processes one work item: the AI call outside any transaction,
 	// then its commit.
 	work func(x *executor, c db.ItemCommit, it workItem) error
@@ -101,6 +108,8 @@ var Stages = Pipeline{
 	{Stage: db.Stages[3], Name: "Writing", Flow: "Tasks → articles", Input: "queued tasks", Unit: "tasks",
 		Help:  "Writes a draft article for each queued task.",
 		Batch: 1, work: (*executor).article, label: itemLabel("Article for task #%d"),
+		UnitsHelp:    fmt.Sprintf("one unit per started %d words of the writing profile's maximum length", credits.WordsPerArticleUnit),
+		unitsPerCall: func(w db.WritingProfile) int64 { return credits.ArticleUnits(w.MaxWords) },
 	},
 	{Stage: db.Stages[4], Name: "Image prompts", Flow: "Articles → image prompts", Input: "drafts", Unit: "articles",
 		Help:  "Finds the images a new draft needs. Drafts stay drafts until their last image is done.",

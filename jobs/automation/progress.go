@@ -6,11 +6,6 @@ import "autopress/db"
 // stages plus the done/expected fraction of the current one, over the
 // enabled stages. A stage's expected count is fixed when it starts, so the
 // figure never goes backwards; it is 100 only when the run completed.
-func Progress(r db.Run, snap Snapshot, results []db.StageResult) int {
-	return Stages.Progress(r, snap, results)
-}
-
-// Progress is Progress over the stages of p.
 func (p Pipeline) Progress(r db.Run, snap Snapshot, results []db.StageResult) int {
 	if r.Status == db.RunCompleted {
 		return 100

@@ -41,7 +41,7 @@ func TestProgressProperty(t *testing.T) {
 				if err != nil {
 					return
 				}
-				p := Progress(cur, snap, rs)
+				p := Stages.Progress(cur, snap, rs)
 				if p == 100 && cur.Status != db.RunCompleted {
 					t.Errorf("seed %d: 100%% before completion (status %s)", seed, cur.Status)
 				}

@@ -15,7 +15,7 @@ type Report struct {
 	// Progress is the overall progress in percent (Progress).
 	Progress int
 	// Pausing: paused, but the executor still finishes the items in flight
-	// (it holds the lease).
+	// (it holds a live lease; see db.Run.Draining).
 	Pausing bool
 	// Current is the stage the run is at (ok false after the last stage).
 	Current  Stage
@@ -48,6 +48,7 @@ func (s *Service) Report(ctx context.Context, r db.Run) (Report, error) {
 		return Report{}, err
 	}
 	rep := s.stages.report(r, results, spend)
+	rep.Pausing = r.Draining(s.clock.Now())
 	if !rep.Readable {
 		s.log.WarnContext(ctx, "run snapshot unreadable", "run_id", r.ID)
 	}
@@ -55,7 +56,7 @@ func (s *Service) Report(ctx context.Context, r db.Run) (Report, error) {
 }
 
 func (p Pipeline) report(r db.Run, results []db.StageResult, spend []db.OperationSpend) Report {
-	rep := Report{Run: r, Spend: spend, Pausing: r.Status == db.RunPaused && r.LeaseOwner != ""}
+	rep := Report{Run: r, Spend: spend}
 	if rep.Spend == nil {
 		rep.Spend = []db.OperationSpend{}
 	}

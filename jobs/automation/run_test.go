@@ -57,7 +57,7 @@ func TestManualRunStartPauseResumeComplete(t *testing.T) {
 			t.Fatalf("%d article calls for %d tasks", calls, tasks)
 		}
 		snap, _ := ParseSnapshot(got)
-		if p := Progress(got, snap, e.results(r.ID)); p != 100 {
+		if p := Stages.Progress(got, snap, e.results(r.ID)); p != 100 {
 			t.Fatalf("progress of a completed run = %d", p)
 		}
 		// Dashboard counts equal direct SQL counts.

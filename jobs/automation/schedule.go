@@ -18,7 +18,7 @@ const (
 )
 
 // DefaultCatchUpWindow is how old a missed schedule may be and still run
-// once on start (DESIGN.md §2).
+// once on start (docs/automation.md).
 const DefaultCatchUpWindow = 6 * time.Hour
 
 // NextOccurrence returns the first scheduled instant strictly after `after`,
@@ -130,8 +130,8 @@ func (s *Service) handleDue(ctx context.Context, cfg db.AutomationConfig, now ti
 		out.Detail = fmt.Sprintf("Skipped the run due %s: run #%d is %s.", when, active.RunID, active.Status)
 		_, err = s.db.AdvanceSchedule(ctx, out)
 		if err == nil {
-			s.db.AddEvent(ctx, db.Event{RunID: active.RunID, At: now, Level: "warn",
-				Message: "Scheduled run due " + when + " skipped: this run is still " + active.Status})
+			e := db.Event{RunID: active.RunID, At: now, Level: "warn", Message: "Scheduled run due " + when + " skipped: this run is still " + active.Status}
+			db.BestEffort(ctx, s.log, "run event", func(ctx context.Context) error { return s.db.AddEvent(ctx, e) })
 		}
 		s.log.Info("scheduled run skipped", "site_id", cfg.SiteID, "active_run", active.RunID)
 		return err

@@ -28,16 +28,17 @@ import (
 
 // Config tunes the executor. Zero values take the defaults (docs/automation.md).
 type Config struct {
-	LeaseTTL         time.Duration // 30s
-	RenewEvery       time.Duration // 10s
-	WatchEvery       time.Duration // 2s: how often an executor re-reads its run's status
-	LostAfter        time.Duration // 20s without a successful renewal: stop
-	PollEvery        time.Duration // 5s: how often idle instances look for claimable runs
+	LeaseTTL         time.Duration // 30s; also how long an executor rides out an unreachable database
+	RenewEvery       time.Duration // LeaseTTL/3
+	WatchEvery       time.Duration // 2s (at most RenewEvery): how often an executor re-reads its run's status
+	LostAfter        time.Duration // LeaseTTL*2/3 without a successful renewal (the database answering errors): stop
+	PollEvery        time.Duration // 5s (at most LeaseTTL/2): how often idle instances look for claimable runs
 	MaxTakeovers     int           // 5
 	CatchUpWindow    time.Duration // 6h
 	IdeasPerCluster  int           // 3
 	ImagesPerArticle int           // 2
-	DataDir          string        // images are written under DataDir/images
+	// Blobs keeps the generated images' bytes (nil: the database's store).
+	Blobs db.BlobStore
 	// Registerer receives the executor's metrics (nil: none).
 	Registerer prometheus.Registerer
 	// OnStop, when set, is told the run's id each time one of this
@@ -53,10 +54,10 @@ func (c *Config) defaults() {
 		}
 	}
 	def(&c.LeaseTTL, 30*time.Second)
-	def(&c.RenewEvery, 10*time.Second)
-	def(&c.WatchEvery, 2*time.Second)
-	def(&c.LostAfter, 20*time.Second)
-	def(&c.PollEvery, 5*time.Second)
+	def(&c.RenewEvery, c.LeaseTTL/3)
+	def(&c.WatchEvery, min(2*time.Second, c.RenewEvery))
+	def(&c.LostAfter, c.LeaseTTL*2/3)
+	def(&c.PollEvery, min(5*time.Second, c.LeaseTTL/2))
 	def(&c.CatchUpWindow, DefaultCatchUpWindow)
 	if c.MaxTakeovers <= 0 {
 		c.MaxTakeovers = 5
@@ -68,9 +69,6 @@ func (c *Config) defaults() {
 		c.ImagesPerArticle = 0
 	} else if c.ImagesPerArticle == 0 {
 		c.ImagesPerArticle = 2
-	}
-	if c.DataDir == "" {
-		c.DataDir = os.TempDir()
 	}
 }
 
@@ -91,11 +89,17 @@ type Service struct {
 	running map[int64]*executor
 	wg      sync.WaitGroup
 	closed  bool
+	// gaveUp: runs this instance gave up because the database was
+	// unreachable, with when that began (outage.go).
+	gaveUp map[int64]time.Time
 }
 
 // New builds the service. owner identifies this instance in leases.
 func New(d *db.DB, provider ai.Provider, clock clockwork.Clock, log *slog.Logger, cfg Config) *Service {
 	cfg.defaults()
+	if cfg.Blobs == nil {
+		cfg.Blobs = d.Blobs()
+	}
 	b := make([]byte, 4)
 	rand.Read(b)
 	host, _ := os.Hostname()
@@ -177,9 +181,11 @@ func (s *Service) Cancel(ctx context.Context, accountID, runID int64, actor stri
 	// Holds of calls that will now never commit go back to the account,
 	// even if the request that cancelled goes away (SweepHolds would
 	// catch it later anyway).
-	if _, err := s.db.RefundUnsettled(context.WithoutCancel(ctx), runID, "run cancelled", s.clock.Now()); err != nil {
-		s.log.Error("refund after cancel", "run_id", runID, "err", err)
-	}
+	now := s.clock.Now()
+	db.BestEffort(ctx, s.log, "refund after cancel", func(ctx context.Context) error {
+		_, err := s.db.RefundUnsettled(ctx, runID, "run cancelled", now)
+		return err
+	})
 	return r, nil
 }
 
@@ -202,10 +208,17 @@ func (s *Service) SweepHolds(ctx context.Context) error {
 	return err
 }
 
-// Poll claims every claimable run and starts an executor for each. It
-// returns how many it started.
+// Poll settles the pauses whose executor stopped while draining (their
+// runs become paused), claims every claimable run and starts an executor
+// for each. It returns how many it started.
 func (s *Service) Poll(ctx context.Context) (int, error) {
-	ids, err := s.db.ClaimableRuns(ctx, s.clock.Now())
+	now := s.clock.Now()
+	if n, err := s.db.FinishAbandonedPauses(ctx, now); err != nil {
+		return 0, fmt.Errorf("automation: abandoned pauses: %w", err)
+	} else if n > 0 {
+		s.log.Warn("runs paused whose executor stopped while pausing", "count", n)
+	}
+	ids, err := s.db.ClaimableRuns(ctx, now)
 	if err != nil {
 		return 0, fmt.Errorf("automation: claimable runs: %w", err)
 	}
@@ -238,19 +251,52 @@ func (s *Service) Poll(ctx context.Context) (int, error) {
 	return started, nil
 }
 
-// Loop polls for claimable runs until ctx ends: every PollEvery and at once
-// when woken. Every instance runs it (no distributed lock): the lease decides.
+// TakeOverAfterRestart ends at once the leases a previous process left
+// behind, for a single instance whose exclusive hold on its data directory
+// proves that process is gone (SQLite): its runs continue now, not after
+// their leases expire, and runs it was pausing become paused.
+func (s *Service) TakeOverAfterRestart(ctx context.Context) error {
+	n, err := s.db.ExpireLeases(ctx, s.owner, s.clock.Now())
+	if err != nil {
+		return fmt.Errorf("automation: take over after restart: %w", err)
+	}
+	if n > 0 {
+		s.log.Info("took over the runs of the previous process at once", "runs", n)
+		s.Wake()
+	}
+	return nil
+}
+
+// pollWhileDown is how often the poller looks again while the database is
+// unreachable, so that runs given up in an outage are taken back as soon as
+// it answers.
+const pollWhileDown = time.Second
+
+// Loop polls for claimable runs until ctx ends: every PollEvery, at once
+// when woken, and every pollWhileDown while the database is unreachable.
+// Every instance runs it (no distributed lock): the lease decides.
 func (s *Service) Loop(ctx context.Context) {
-	t := s.clock.NewTicker(s.cfg.PollEvery)
-	defer t.Stop()
+	down := false
 	for {
-		if _, err := s.Poll(ctx); err != nil && ctx.Err() == nil {
+		wait := s.cfg.PollEvery
+		_, err := s.Poll(ctx)
+		switch {
+		case ctx.Err() != nil:
+		case err != nil && unreachable(err):
+			if !down {
+				s.log.Warn("database unreachable; looking for runs every second until it answers", "err", err)
+			}
+			down, wait = true, min(wait, pollWhileDown)
+		case err != nil:
 			s.log.Error("poll runs", "err", err)
+		case down:
+			down = false
+			s.log.Info("database reachable again")
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.Chan():
+		case <-s.clock.After(wait):
 		case <-s.wake:
 		}
 	}

@@ -7,11 +7,13 @@ import (
 	"time"
 
 	"autopress/db"
+	"autopress/jobs/ai"
 )
 
 // Snapshot is what a run fixes when it starts: the pending counts, the
-// limits, which stages run and the prices. Later edits of the settings apply
-// to the next run, so a run's progress can never go backwards.
+// limits, which stages run, the prices and the writing profile. Later edits
+// of the settings apply to the next run, so a run's progress can never go
+// backwards and its articles cost what its holds were priced at.
 //
 // The per-stage slices are indexed by stage number (index 0 is unused), as
 // they have been stored since the first release.
@@ -22,6 +24,27 @@ type Snapshot struct {
 	AutoApproval bool             `json:"auto_approval"`
 	Costs        map[string]int64 `json:"costs"`
 	BudgetMode   string           `json:"budget_mode"`
+	// Units is how many units of its operation one call is charged, where
+	// the writing profile sets it (content_generation: credits.ArticleUnits);
+	// missing means 1. Writing is the profile the run's AI calls follow
+	// (nil in runs started before profiles existed).
+	Units   map[string]int64 `json:"units,omitempty"`
+	Writing *ai.Profile      `json:"writing,omitempty"`
+}
+
+// CallCost is what one call of operation op is charged in the run: its
+// price per unit times its units per call.
+func (s Snapshot) CallCost(op string) int64 {
+	return s.Costs[op] * max(s.Units[op], 1)
+}
+
+// callCosts is CallCost of every priced operation.
+func (s Snapshot) callCosts() map[string]int64 {
+	out := make(map[string]int64, len(s.Costs))
+	for op := range s.Costs {
+		out[op] = s.CallCost(op)
+	}
+	return out
 }
 
 // StageEnabled reports whether the run works stage n.
@@ -73,6 +96,7 @@ type RunInputs struct {
 	Site       db.Site
 	Config     db.AutomationConfig
 	Publishing db.PublishingSettings
+	Writing    db.WritingProfile
 	// Pending is db.PendingCounts (indexed by stage number);
 	// AwaitingImages the drafts whose images are not all done yet.
 	Pending        []int
@@ -92,6 +116,9 @@ func (s *Service) loadInputs(ctx context.Context, site db.Site) (RunInputs, erro
 	}
 	if in.Publishing, err = s.db.GetPublishingSettings(ctx, site.ID); err != nil {
 		return in, fmt.Errorf("automation: publishing settings: %w", err)
+	}
+	if in.Writing, err = s.db.GetWritingProfile(ctx, site.ID); err != nil {
+		return in, fmt.Errorf("automation: writing profile: %w", err)
 	}
 	if in.Pending, err = s.db.PendingCounts(ctx, site.ID); err != nil {
 		return in, err
@@ -116,11 +143,15 @@ func (s *Service) loadInputs(ctx context.Context, site db.Site) (RunInputs, erro
 // snapshot is what a run started with in fixes.
 func (s *Service) snapshot(in RunInputs) Snapshot {
 	n := len(s.stages) + 1
+	profile := ProfileOf(in.Writing)
 	snap := Snapshot{Pending: in.Pending, Limits: make([]int, n), Enabled: make([]bool, n), Costs: Costs(in.CostList),
-		AutoApproval: in.Publishing.AutoApprovalEnabled, BudgetMode: in.Budget.Mode}
+		AutoApproval: in.Publishing.AutoApprovalEnabled, BudgetMode: in.Budget.Mode, Units: map[string]int64{}, Writing: &profile}
 	for _, st := range s.stages {
 		snap.Enabled[st.Number] = st.Runs(in.Config, snap.AutoApproval)
 		snap.Limits[st.Number] = st.Limit(in.Config)
+		if st.unitsPerCall != nil {
+			snap.Units[st.Operation] = st.unitsPerCall(in.Writing)
+		}
 	}
 	return snap
 }
@@ -148,7 +179,7 @@ func (s *Service) estimateInput(in RunInputs) EstimateInput {
 	snap := s.snapshot(in)
 	_, ops := RunBudgets(in.Config, in.Budget, in.CostList, in.Balance)
 	return EstimateInput{Pending: snap.Pending, AwaitingImages: in.AwaitingImages, Enabled: snap.Enabled, Limits: snap.Limits,
-		Costs: snap.Costs, OpBudgets: ops, CreditCap: in.Config.MaxCreditsPerRun, Balance: in.Balance,
+		Costs: snap.callCosts(), Units: snap.Units, OpBudgets: ops, CreditCap: in.Config.MaxCreditsPerRun, Balance: in.Balance,
 		IdeasPerCluster: s.cfg.IdeasPerCluster, ImagesPerArticle: s.cfg.ImagesPerArticle, BudgetMode: in.Budget.Mode}
 }
 

@@ -1,15 +1,11 @@
 package automation
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"path"
 	"regexp"
 	"strings"
-
-	"github.com/natefinch/atomic"
 
 	"autopress/db"
 	"autopress/jobs/ai"
@@ -86,7 +82,7 @@ func (x *executor) cluster(c db.ItemCommit, it workItem) error {
 		in[i] = ai.Keyword{ID: k.ID, Text: k.Keyword}
 		inBatch[k.ID] = true
 	}
-	out, err := x.s.ai.ClusterKeywords(x.ctx, x.site.Name, in)
+	out, err := x.s.ai.ClusterKeywords(x.ctx, x.brief, in)
 	if err != nil {
 		return err
 	}
@@ -133,7 +129,7 @@ func (x *executor) ideas(c db.ItemCommit, it workItem) error {
 		return err
 	}
 	n := min(x.s.cfg.IdeasPerCluster, max(1, len(kws)))
-	out, err := x.s.ai.GenerateIdeas(x.ctx, x.site.Name, cl.Name, kws, n)
+	out, err := x.s.ai.GenerateIdeas(x.ctx, x.brief, cl.Name, kws, n)
 	if err != nil {
 		return err
 	}
@@ -161,19 +157,23 @@ func (x *executor) tasks(c db.ItemCommit, it workItem) error {
 	return x.s.db.CommitTasks(x.ctx, c, ideas)
 }
 
-// article is Writing: one AI call per writing task.
+// article is Writing: one AI call per writing task, written to the run's
+// writing profile with the site's published articles as link targets.
 func (x *executor) article(c db.ItemCommit, it workItem) error {
 	taskID := it.ids[0]
 	t, idea, err := x.s.db.TaskWithIdea(x.ctx, taskID)
 	if err != nil {
 		return err
 	}
-	kws := splitLines(idea.Keywords)
-	a, err := x.s.ai.WriteArticle(x.ctx, x.site.Name, ai.Idea{Title: idea.Title, Summary: idea.Summary}, kws)
+	req, err := x.articleRequest(idea)
 	if err != nil {
 		return err
 	}
-	html := ai.Sanitize(a.HTML)
+	a, err := x.s.ai.WriteArticle(x.ctx, x.brief, req)
+	if err != nil {
+		return err
+	}
+	html := ai.SanitizeArticle(a.HTML, req.LinkPolicy(x.brief.Profile))
 	if strings.TrimSpace(html) == "" {
 		return fmt.Errorf("%w: empty article", ai.ErrMalformed)
 	}
@@ -184,7 +184,7 @@ func (x *executor) article(c db.ItemCommit, it workItem) error {
 	c.Processed, c.Now = 1, x.now()
 	c.Events = []db.Event{{Message: fmt.Sprintf("Wrote %q (%d words)", title, a.WordCount)}}
 	_, err = x.s.db.CommitArticle(x.ctx, c, taskID, db.NewArticle{Title: title, Slug: Slugify(title), HTML: html,
-		Excerpt: a.Excerpt, Keywords: idea.Keywords, WordCount: a.WordCount})
+		Excerpt: a.Excerpt, SEOTitle: a.SEOTitle, MetaDescription: a.MetaDescription, Keywords: idea.Keywords, WordCount: a.WordCount})
 	return err
 }
 
@@ -195,7 +195,7 @@ func (x *executor) prompts(c db.ItemCommit, it workItem) error {
 	if err != nil {
 		return err
 	}
-	out, err := x.s.ai.ExtractImagePrompts(x.ctx, ai.Article{Title: content.Title, HTML: content.HTML, Excerpt: content.Excerpt, WordCount: content.WordCount}, x.s.cfg.ImagesPerArticle)
+	out, err := x.s.ai.ExtractImagePrompts(x.ctx, x.brief, ai.Article{Title: content.Title, HTML: content.HTML, Excerpt: content.Excerpt, WordCount: content.WordCount}, x.s.cfg.ImagesPerArticle)
 	if err != nil {
 		return err
 	}
@@ -210,31 +210,29 @@ func (x *executor) prompts(c db.ItemCommit, it workItem) error {
 	return x.s.db.CommitImagePrompts(x.ctx, c, contentID, ps)
 }
 
-// image is Images: one AI call per prompt; the file is written before the
-// commit under a name fixed by the prompt, so a retry overwrites it.
+// image is Images: one AI call per prompt. The bytes go to the blob store
+// under a key fixed by the prompt (a retry overwrites them); the database's
+// store writes them in the item's commit.
 func (x *executor) image(c db.ItemCommit, it workItem) error {
 	promptID := it.ids[0]
 	p, err := x.s.db.ImagePromptByID(x.ctx, promptID)
 	if err != nil {
 		return err
 	}
-	img, err := x.s.ai.GenerateImage(x.ctx, ai.ImagePrompt{Prompt: p.Prompt, Alt: p.Alt})
+	img, err := x.s.ai.GenerateImage(x.ctx, x.brief, ai.ImagePrompt{Prompt: p.Prompt, Alt: p.Alt})
 	if err != nil {
 		return err
 	}
 	if len(img.Data) == 0 {
 		return fmt.Errorf("%w: empty image", ai.ErrMalformed)
 	}
-	rel := filepath.Join("images", fmt.Sprint(x.run.SiteID), fmt.Sprintf("%d-%d%s", p.ContentID, p.ID, safeExt(img.Ext)))
-	path := filepath.Join(x.s.cfg.DataDir, rel)
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return fmt.Errorf("automation: image dir: %w", err)
-	}
-	if err := atomic.WriteFile(path, bytes.NewReader(img.Data)); err != nil {
-		return fmt.Errorf("automation: image file: %w", err)
+	key := path.Join("images", fmt.Sprint(x.run.SiteID), fmt.Sprintf("%d-%d%s", p.ContentID, p.ID, safeExt(img.Ext)))
+	blob, err := x.s.cfg.Blobs.Put(x.ctx, key, img.Data)
+	if err != nil {
+		return fmt.Errorf("automation: store image: %w", err)
 	}
 	c.Processed, c.Now = 1, x.now()
-	return x.s.db.CommitImage(x.ctx, c, p, db.NewImage{Path: filepath.ToSlash(rel), MIME: img.MIME, Alt: p.Alt, Bytes: int64(len(img.Data))})
+	return x.s.db.CommitImage(x.ctx, c, p, db.NewImage{Path: key, MIME: img.MIME, Alt: p.Alt, Bytes: int64(len(img.Data)), Blob: blob})
 }
 
 // approve is Approval (free): articles in review are approved, a batch per

@@ -1,4 +1,4 @@
-// Package credits holds the budget rules of DESIGN.md §4: how a run's
+// Package credits holds the budget rules (docs/credits.md): how a run's
 // credits are split across AI functions, and how percentages are parsed.
 package credits
 

@@ -9,7 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
-	"path/filepath"
+	"path"
 	"sync"
 	"time"
 
@@ -33,9 +33,10 @@ type PublisherConfig struct {
 	ClaimTTL time.Duration
 	// AttemptTimeout bounds one attempt at one article (5m).
 	AttemptTimeout time.Duration
-	Batch          int    // 20 items per tick
-	Concurrency    int    // 4 publications at once
-	DataDir        string // where images live (DATA_DIR)
+	Batch          int // 20 items per tick
+	Concurrency    int // 4 publications at once
+	// Blobs holds the images' bytes (nil: the database's store).
+	Blobs db.BlobStore
 	// Registerer receives the publisher's metrics (nil: none).
 	Registerer prometheus.Registerer
 }
@@ -43,7 +44,7 @@ type PublisherConfig struct {
 // TargetFor builds the target of a site from its settings.
 type TargetFor func(s db.PublishingSettings) (targets.Target, error)
 
-// Publisher publishes due content.
+// Publisher publishes due content (docs/publishing.md).
 type Publisher struct {
 	db     *db.DB
 	clock  clockwork.Clock
@@ -75,6 +76,9 @@ func NewPublisher(d *db.DB, clock clockwork.Clock, log *slog.Logger, target Targ
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 4
+	}
+	if cfg.Blobs == nil {
+		cfg.Blobs = d.Blobs()
 	}
 	b := make([]byte, 4)
 	rand.Read(b)
@@ -387,11 +391,11 @@ func (p *Publisher) post(ctx context.Context, c db.Content, loc *time.Location, 
 		return post, err
 	}
 	for _, im := range imgs {
-		data, err := os.ReadFile(filepath.Join(p.cfg.DataDir, filepath.FromSlash(im.Path)))
+		data, err := p.imageData(ctx, im)
 		if err != nil {
-			return post, fmt.Errorf("image %d of the article is missing from the data directory: %w", im.ID, err)
+			return post, err
 		}
-		img := targets.Image{Filename: filepath.Base(im.Path), MIME: im.MIME, Data: data, Alt: im.Alt, Section: im.Position}
+		img := targets.Image{Filename: path.Base(im.Path), MIME: im.MIME, Data: data, Alt: im.Alt, Section: im.Position}
 		if post.FeaturedImage == nil {
 			post.FeaturedImage = &img
 			continue
@@ -399,6 +403,20 @@ func (p *Publisher) post(ctx context.Context, c db.Content, loc *time.Location, 
 		post.Images = append(post.Images, img)
 	}
 	return post, nil
+}
+
+// imageData is how the publisher and its targets get an image's bytes:
+// from the blob store, which every instance shares. A missing image is
+// named by its id, never by where it was looked for.
+func (p *Publisher) imageData(ctx context.Context, im db.Image) ([]byte, error) {
+	data, err := p.cfg.Blobs.Get(ctx, im.Path)
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		return nil, fmt.Errorf("image %d is missing from the image store", im.ID)
+	case err != nil:
+		return nil, fmt.Errorf("image %d: %w", im.ID, err)
+	}
+	return data, nil
 }
 
 // ErrNoSecret means a site's target needs APP_SECRET to decrypt its secret.

@@ -62,7 +62,7 @@ func TestClaimsAreRenewedWhileAnAttemptRuns(t *testing.T) {
 		e.settings(func(p *db.PublishingSettings) { p.SchedulingMode = "immediate" })
 		target := newBlockingTarget()
 		pub := publishing.NewPublisher(d, e.clock, quiet, func(db.PublishingSettings) (targets.Target, error) { return target, nil },
-			publishing.PublisherConfig{DataDir: e.dir, ClaimTTL: 2 * time.Minute})
+			publishing.PublisherConfig{ClaimTTL: 2 * time.Minute})
 		ids := e.approve(2)
 		e.fill()
 		e.clock.Advance(2 * time.Minute) // both slots due
@@ -92,7 +92,7 @@ func TestClaimsAreRenewedWhileAnAttemptRuns(t *testing.T) {
 		}
 
 		// Every 30 s the claims move on, for as long as the attempts run.
-		other := publishing.NewPublisher(d, e.clock, quiet, e.targets.For, publishing.PublisherConfig{DataDir: e.dir})
+		other := publishing.NewPublisher(d, e.clock, quiet, e.targets.For, publishing.PublisherConfig{})
 		for step := 1; step <= 6; step++ {
 			if err := e.clock.BlockUntilContext(e.ctx, 1); err != nil { // the renewal ticker
 				t.Fatal(err)
@@ -107,7 +107,7 @@ func TestClaimsAreRenewedWhileAnAttemptRuns(t *testing.T) {
 		}
 
 		// The claim on one article is lost (taken over): its attempt stops.
-		e.d.ExecContext(e.ctx, e.d.Rebind(`UPDATE content SET claim_owner = 'thief' WHERE id = ?`), ids[1])
+		dbtest.Exec(e.ctx, e.d, `UPDATE content SET claim_owner = 'thief' WHERE id = ?`, ids[1])
 		e.clock.BlockUntilContext(e.ctx, 1)
 		e.clock.Advance(30 * time.Second)
 		if err := <-target.stopped; !errors.Is(err, context.Canceled) {
@@ -129,7 +129,7 @@ func TestTakeBackClaimsAfterACrash(t *testing.T) {
 		e := newEnv(t, d)
 		var logs bytes.Buffer
 		log := slog.New(slog.NewTextHandler(&logs, nil))
-		pub := publishing.NewPublisher(d, e.clock, log, e.targets.For, publishing.PublisherConfig{DataDir: e.dir})
+		pub := publishing.NewPublisher(d, e.clock, log, e.targets.For, publishing.PublisherConfig{})
 
 		// Two articles a crashed server was publishing; its page for the
 		// first had been written, the second had not gone out.
@@ -138,7 +138,7 @@ func TestTakeBackClaimsAfterACrash(t *testing.T) {
 		for range 2 {
 			c := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Status: db.ContentScheduled, ApprovedAt: &slot, ScheduledAt: &slot, Now: slot})
 			until := e.clock.Now().Add(2 * time.Minute)
-			e.d.ExecContext(e.ctx, e.d.Rebind(`UPDATE content SET status = 'publishing', claim_owner = 'dead', claim_expires_at = ?, claimed_at = ?, publish_attempts = 1 WHERE id = ?`),
+			dbtest.Exec(e.ctx, e.d, `UPDATE content SET status = 'publishing', claim_owner = 'dead', claim_expires_at = ?, claimed_at = ?, publish_attempts = 1 WHERE id = ?`,
 				db.T(until), db.T(slot), c.ID)
 			ids = append(ids, c.ID)
 			slot = slot.Add(time.Microsecond)
@@ -184,7 +184,7 @@ func TestRetryAllFailed(t *testing.T) {
 		var ids []int64
 		for i := range 3 {
 			c := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Status: db.ContentFailed, ApprovedAt: &slot, ScheduledAt: &slot, LastError: "failed after 5 attempt(s): x", Now: t0})
-			d.ExecContext(e.ctx, d.Rebind(`UPDATE content SET publish_attempts = 5, scheduled_at = ? WHERE id = ?`), db.T(slot.Add(time.Duration(i)*time.Minute)), c.ID)
+			dbtest.Exec(e.ctx, d, `UPDATE content SET publish_attempts = 5, scheduled_at = ? WHERE id = ?`, db.T(slot.Add(time.Duration(i)*time.Minute)), c.ID)
 			ids = append(ids, c.ID)
 		}
 		pipeline := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Status: db.ContentFailed, LastError: "model down", Now: t0})

@@ -23,7 +23,7 @@ const (
 // QueueFullReason is the reason for content waiting behind a full queue.
 func QueueFullReason(queued, limit int) string { return fmt.Sprintf(reasonQueueFull, queued, limit) }
 
-// Filler assigns slots to approved content.
+// Filler assigns slots to approved content (docs/publishing.md).
 type Filler struct {
 	db    *db.DB
 	clock clockwork.Clock

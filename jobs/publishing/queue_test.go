@@ -7,14 +7,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/jonboulle/clockwork"
 
 	"autopress/db"
@@ -22,6 +21,7 @@ import (
 	"autopress/db/secretbox"
 	"autopress/jobs/ai"
 	"autopress/jobs/publishing"
+	"autopress/jobs/publishing/egress"
 	"autopress/jobs/publishing/targets"
 	"autopress/jobs/publishing/targets/wpfake"
 )
@@ -59,9 +59,12 @@ func newEnv(t testing.TB, d *db.DB) *env {
 	}
 	box, _ := secretbox.New("test secret")
 	e := &env{t: t, d: d, clock: clockwork.NewFakeClockAt(t0), site: site, dir: t.TempDir(), box: box, ctx: ctx}
-	e.targets = publishing.Targets{LocalDir: e.dir, BaseURL: "http://autopress.test", Box: box}
+	// The fake WordPress and webhook servers listen on loopback, which
+	// the default client refuses.
+	e.targets = publishing.Targets{LocalDir: e.dir, BaseURL: "http://autopress.test", Box: box,
+		Client: egress.NewClient(egress.Options{AllowPrivate: true})}
 	e.filler = publishing.NewFiller(d, e.clock, quiet)
-	e.pub = publishing.NewPublisher(d, e.clock, quiet, e.targets.For, publishing.PublisherConfig{DataDir: e.dir, BaseBackoff: time.Minute})
+	e.pub = publishing.NewPublisher(d, e.clock, quiet, e.targets.For, publishing.PublisherConfig{BaseBackoff: time.Minute})
 	return e
 }
 
@@ -88,7 +91,7 @@ func (e *env) approve(n int) []int64 {
 	for i := 0; i < n; i++ {
 		var id int64
 		at := db.T(now.Add(time.Duration(i) * time.Microsecond))
-		if err := e.d.GetContext(e.ctx, &id, e.d.Rebind(`INSERT INTO content (site_id, title, slug, html, status, approved_at, created_at, updated_at)
+		if err := dbtest.Get(e.ctx, e.d, &id, e.d.Rebind(`INSERT INTO content (site_id, title, slug, html, status, approved_at, created_at, updated_at)
 			VALUES (?, ?, ?, '<p>Hello</p>', 'approved', ?, ?, ?) RETURNING id`),
 			e.site.ID, fmt.Sprintf("Post %d", i), fmt.Sprintf("post-%d", slugSeq.Add(1)), at, at, at); err != nil {
 			e.t.Fatal(err)
@@ -295,7 +298,7 @@ func TestWordPressTarget(t *testing.T) {
 		// With three images: the first is the featured one, the others go
 		// in the body after the headings of the sections they illustrate.
 		ids := e.approve(1)
-		e.d.ExecContext(e.ctx, e.d.Rebind(`UPDATE content SET html = '<p>Intro</p><h2>One</h2><p>1</p><h2>Two</h2><p>2</p><h2>Three</h2><p>3</p>' WHERE id = ?`), ids[0])
+		dbtest.Exec(e.ctx, e.d, `UPDATE content SET html = '<p>Intro</p><h2>One</h2><p>1</p><h2>Two</h2><p>2</p><h2>Three</h2><p>3</p>' WHERE id = ?`, ids[0])
 		for pos, alt := range []string{"One", "Two", "Three"} {
 			writeImage(t, e, ids[0], pos, alt)
 		}
@@ -395,21 +398,25 @@ func TestWordPressTarget(t *testing.T) {
 // for the prompt at position.
 func writeImage(t *testing.T, e *env, contentID int64, position int, alt string) {
 	t.Helper()
-	var promptID int64
-	if err := e.d.GetContext(e.ctx, &promptID, e.d.Rebind(`INSERT INTO image_prompts (site_id, content_id, position, prompt, alt, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'done', ?, ?) RETURNING id`),
-		e.site.ID, contentID, position, "Illustration for: "+alt, alt, t0, t0); err != nil {
-		t.Fatal(err)
-	}
-	img, err := ai.NewLocal(0).GenerateImage(e.ctx, ai.ImagePrompt{Prompt: "Illustration for: " + alt})
+	img, err := ai.NewLocal(0).GenerateImage(e.ctx, ai.Site{}, ai.ImagePrompt{Prompt: "Illustration for: " + alt})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rel := fmt.Sprintf("images/%d.png", promptID)
-	if err := writeFile(e.dir, rel, img.Data); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.d.ExecContext(e.ctx, e.d.Rebind(`INSERT INTO images (site_id, content_id, image_prompt_id, path, mime, alt, created_at) VALUES (?, ?, ?, ?, 'image/png', ?, ?)`),
-		e.site.ID, contentID, promptID, rel, alt, t0); err != nil {
+	key := fmt.Sprintf("images/%d/%d-%d.png", e.site.ID, contentID, position)
+	err = e.d.InTx(e.ctx, func(tx *sqlx.Tx) error {
+		var promptID int64
+		if err := tx.GetContext(e.ctx, &promptID, e.d.Rebind(`INSERT INTO image_prompts (site_id, content_id, position, prompt, alt, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'done', ?, ?) RETURNING id`),
+			e.site.ID, contentID, position, "Illustration for: "+alt, alt, t0, t0); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(e.ctx, e.d.Rebind(`INSERT INTO images (site_id, content_id, image_prompt_id, path, mime, alt, bytes, created_at) VALUES (?, ?, ?, ?, 'image/png', ?, ?, ?)`),
+			e.site.ID, contentID, promptID, key, alt, len(img.Data), t0); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(e.ctx, e.d.Rebind(`INSERT INTO blobs (blob_key, data, bytes, created_at) VALUES (?, ?, ?, ?)`), key, img.Data, len(img.Data), t0)
+		return err
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 }
@@ -423,7 +430,7 @@ func TestWebhookSignedWithSiteSecret(t *testing.T) {
 			b, _ := io.ReadAll(r.Body)
 			mu.Lock()
 			bodies++
-			if targets.VerifySignature("site-secret", b, r.Header.Get(targets.HeaderSignature)) {
+			if r.Header.Get(targets.HeaderSignature) == targets.Sign("site-secret", b) {
 				verified++
 			}
 			mu.Unlock()
@@ -467,14 +474,6 @@ func TestLocalTargetPageServed(t *testing.T) {
 	})
 }
 
-func writeFile(dir, rel string, data []byte) error {
-	p := filepath.Join(dir, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(p, data, 0o644)
-}
-
 func TestRetryOfAFailedArticle(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
@@ -483,11 +482,11 @@ func TestRetryOfAFailedArticle(t *testing.T) {
 		// Failed in the pipeline (its image prompts, three times): never
 		// published, never reviewed.
 		pipeline := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Status: db.ContentFailed, LastError: "model down", Now: t0})
-		d.ExecContext(e.ctx, d.Rebind(`UPDATE content SET attempts = 3, status = 'failed' WHERE id = ?`), pipeline.ID)
+		dbtest.Exec(e.ctx, d, `UPDATE content SET attempts = 3, status = 'failed' WHERE id = ?`, pipeline.ID)
 		// Failed at publishing, after five attempts.
 		slot := t0.Add(time.Hour)
 		published := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Status: db.ContentFailed, ApprovedAt: &t0, ScheduledAt: &slot, Now: t0})
-		d.ExecContext(e.ctx, d.Rebind(`UPDATE content SET publish_attempts = 5 WHERE id = ?`), published.ID)
+		dbtest.Exec(e.ctx, d, `UPDATE content SET publish_attempts = 5 WHERE id = ?`, published.ID)
 
 		for _, id := range []int64{pipeline.ID, published.ID} {
 			if err := d.ApplyContentAction(e.ctx, acc, id, db.ActionRetry, "tester", e.clock.Now()); err != nil {

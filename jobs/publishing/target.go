@@ -3,10 +3,10 @@ package publishing
 import (
 	"fmt"
 	"net/http"
-	"time"
 
 	"autopress/db"
 	"autopress/db/secretbox"
+	"autopress/jobs/publishing/egress"
 	"autopress/jobs/publishing/targets"
 )
 
@@ -16,14 +16,17 @@ type Targets struct {
 	LocalDir string
 	BaseURL  string
 	Box      *secretbox.Box
-	Client   *http.Client
+	// Client makes the webhook and WordPress requests. Nil is
+	// egress.Default(), which refuses internal addresses; pass an
+	// egress.NewClient to allow them (PUBLISH_ALLOW_PRIVATE).
+	Client *http.Client
 }
 
 // For builds the target of a site's settings.
 func (t Targets) For(s db.PublishingSettings) (targets.Target, error) {
 	client := t.Client
 	if client == nil {
-		client = &http.Client{Timeout: 60 * time.Second}
+		client = egress.Default()
 	}
 	switch s.TargetKind {
 	case "", targets.KindLocal:

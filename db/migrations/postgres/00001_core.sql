@@ -1,4 +1,4 @@
--- The core schema of autopress (DESIGN.md §1–§5). The SQLite twin of this
+-- The core schema of autopress (docs/architecture.md). The SQLite twin of this
 -- file must stay equivalent: same tables, columns, constraints and indexes.
 
 -- +goose Up
@@ -269,7 +269,7 @@ CREATE TABLE run_stage_results (
     PRIMARY KEY (run_id, stage)
 );
 
--- Per-run, per-operation credit budget and spend (DESIGN.md §4).
+-- Per-run, per-operation credit budget and spend (docs/credits.md).
 CREATE TABLE run_operation_spend (
     run_id     BIGINT NOT NULL REFERENCES automation_runs(id) ON DELETE CASCADE,
     operation  TEXT NOT NULL,

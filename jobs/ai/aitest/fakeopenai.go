@@ -67,6 +67,42 @@ type Request struct {
 	At     time.Time
 }
 
+// SystemPrompt is the system message of a chat completion ("" for other
+// requests).
+func (r Request) SystemPrompt() string {
+	var req chatRequest
+	if json.Unmarshal(r.Body, &req) != nil {
+		return ""
+	}
+	for _, m := range req.Messages {
+		var text string
+		if m.Role == "system" && json.Unmarshal(m.Content, &text) == nil {
+			return text
+		}
+	}
+	return ""
+}
+
+// Input is the JSON task data of a chat completion (its last user
+// message), nil when there is none.
+func (r Request) Input() map[string]any {
+	var req chatRequest
+	if json.Unmarshal(r.Body, &req) != nil {
+		return nil
+	}
+	return req.input()
+}
+
+// ImagePrompt is the prompt of an image generation ("" for other
+// requests).
+func (r Request) ImagePrompt() string {
+	var req struct {
+		Prompt string `json:"prompt"`
+	}
+	_ = json.Unmarshal(r.Body, &req)
+	return req.Prompt
+}
+
 // Fake is a running fake server. Its methods are safe for concurrent use.
 type Fake struct {
 	srv *httptest.Server
@@ -76,6 +112,7 @@ type Fake struct {
 	defaults map[string]Reply   // by path or by schema name
 	latency  time.Duration
 	requests []Request
+	onReq    func(Request)
 
 	inFlight    atomic.Int64
 	maxInFlight atomic.Int64
@@ -127,6 +164,15 @@ func (f *Fake) SetLatency(d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.latency = d
+}
+
+// OnRequest makes fn see every request as it arrives, before it is
+// answered (tests act at a precise point of a run: kill the process with
+// calls in flight). fn runs on the request's goroutine; nil removes it.
+func (f *Fake) OnRequest(fn func(Request)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.onReq = fn
 }
 
 // Requests returns a copy of every request seen so far, in arrival order.
@@ -182,9 +228,13 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	schema := req.ResponseFormat.JSONSchema.Name
 
 	f.mu.Lock()
-	f.requests = append(f.requests, Request{Path: path, Schema: schema, Header: r.Header.Clone(), Body: body, At: time.Now()})
-	reply, latency := f.next(schema, path), f.latency
+	seen := Request{Path: path, Schema: schema, Header: r.Header.Clone(), Body: body, At: time.Now()}
+	f.requests = append(f.requests, seen)
+	reply, latency, onReq := f.next(schema, path), f.latency, f.onReq
 	f.mu.Unlock()
+	if onReq != nil {
+		onReq(seen)
+	}
 
 	if d := latency + reply.Delay; d > 0 {
 		t := time.NewTimer(d)
@@ -415,6 +465,8 @@ func ideas(in map[string]any) any {
 	return map[string]any{"ideas": out}
 }
 
+// article writes a short article that links to the first
+// max_internal_links of internal_links.
 func article(in map[string]any) any {
 	title, _ := in["title"].(string)
 	kws := strs(in["keywords"])
@@ -427,8 +479,17 @@ func article(in map[string]any) any {
 		kw = html.EscapeString(kw)
 		fmt.Fprintf(&b, "<h2>About %s</h2><p>Everything about %s, explained with care for the reader.</p>", kw, kw)
 	}
+	links, _ := in["internal_links"].([]any)
+	n, _ := in["max_internal_links"].(float64)
+	for _, l := range links[:min(len(links), int(n))] {
+		m, _ := l.(map[string]any)
+		u, _ := m["url"].(string)
+		t, _ := m["title"].(string)
+		fmt.Fprintf(&b, `<p>Read also: <a href="%s">%s</a>.</p>`, html.EscapeString(u), html.EscapeString(t))
+	}
 	b.WriteString("<h2>Conclusion</h2><p>That is all for now.</p>")
-	return map[string]string{"title": title, "html": b.String(), "excerpt": "An introduction to " + title + "."}
+	return map[string]string{"title": title, "html": b.String(), "excerpt": "An introduction to " + title + ".",
+		"seo_title": title, "meta_description": "An introduction to " + title + "."}
 }
 
 var h2 = regexp.MustCompile(`(?is)<h2[^>]*>(.*?)</h2>`)

@@ -3,29 +3,30 @@ package targets
 import (
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
-	"net/url"
 	"regexp"
-	"time"
+
+	"autopress/jobs/publishing/egress"
 )
 
 // maxResponse bounds how much of a remote answer is read.
 const maxResponse = 1 << 20
 
-// defaultTimeout applies when a target is given no *http.Client; a caller's
-// context deadline, when shorter, wins.
-const defaultTimeout = 60 * time.Second
-
 const userAgent = "autopress"
 
+// httpClient is c, or for a target built without one the egress guard's
+// client, which refuses internal addresses.
 func httpClient(c *http.Client) *http.Client {
 	if c != nil {
 		return c
 	}
-	return &http.Client{Timeout: defaultTimeout}
+	return defaultClient()
 }
+
+// defaultClient is egress.Default; this package's tests, whose fake
+// servers listen on loopback, replace it in TestMain.
+var defaultClient = egress.Default
 
 // readBody reads at most maxResponse bytes and closes the body.
 func readBody(resp *http.Response) ([]byte, error) {
@@ -38,22 +39,23 @@ func readBody(resp *http.Response) ([]byte, error) {
 
 func is2xx(status int) bool { return status >= 200 && status < 300 }
 
-// statusError builds a StatusError from a response, keeping only the
-// target's error code from a {"code": …} body (WordPress's shape, and many
-// APIs'): the rest of a remote body is never shown to users.
+// statusError builds the StatusError of an unexpected answer. Only the
+// status line reaches messages: the body could be anything, an internal
+// service's answer included, so its text is never repeated. Code keeps
+// the {"code": …} identifier WordPress (and many APIs) send, for decisions,
+// when it looks like one.
 func statusError(status int, body []byte) *StatusError {
 	se := &StatusError{Status: status}
 	var e struct {
 		Code string `json:"code"`
 	}
-	if json.Unmarshal(body, &e) == nil && codeRE.MatchString(e.Code) {
+	if json.Unmarshal(body, &e) == nil && errorCodeRE.MatchString(e.Code) {
 		se.Code = e.Code
 	}
 	return se
 }
 
-// codeRE is what an error code looks like; anything else is not shown.
-var codeRE = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,64}$`)
+var errorCodeRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
 
 func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
@@ -66,15 +68,11 @@ type reachError struct {
 
 func (e *reachError) Error() string { return "cannot reach " + e.url + ": " + e.cause() }
 
-// cause leaves out url.Error's method and full URL, which repeat e.url, and
-// explains TLS mismatches (netCause).
-func (e *reachError) cause() string {
-	var ue *url.Error
-	if errors.As(e.err, &ue) {
-		return netCause(e.url, ue.Err)
-	}
-	return netCause(e.url, e.err)
-}
+// cause names the kind of failure ("connection refused", "refused: the
+// address is private", "timed out"…) without the error's own text, which
+// holds resolved addresses and other details of the server's network, and
+// says what to do about an https/http mix-up (netCause).
+func (e *reachError) cause() string { return netCause(e.url, e.err) }
 
 func (e *reachError) Unwrap() error { return e.err }
 

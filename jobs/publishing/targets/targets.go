@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"regexp"
 	"time"
+
+	"autopress/jobs/publishing/egress"
 )
 
 // Kinds of target, as stored in a site's publishing settings.
@@ -141,11 +143,12 @@ type configError struct {
 func (e *configError) Error() string        { return e.msg }
 func (e *configError) Is(target error) bool { return target == ErrConfig }
 
-// StatusError is an unexpected HTTP status from a remote target.
+// StatusError is an unexpected HTTP status from a remote target. Nothing of
+// the answer's body reaches its text (see statusError).
 type StatusError struct {
 	Status int
-	// Code is the target's error code when it gave one (WordPress:
-	// "rest_cannot_create", …).
+	// Code is the target's error code when it gave one that looks like an
+	// identifier (WordPress: "rest_cannot_create", …), for decisions only.
 	Code string
 	// Reason says in plain words what happened and what to do; it is
 	// autopress's text, never the remote answer's. May be empty.
@@ -169,14 +172,16 @@ func (e *StatusError) Error() string {
 func (e *StatusError) Unwrap() error { return e.Kind }
 
 // Permanent reports whether err is not worth retrying: rejected credentials,
-// refused content, invalid posts, missing settings, and HTTP 4xx other than
-// 408 and 429. Network errors, timeouts, cancellations, 408, 429 and 5xx
-// (without a code saying otherwise) are worth retrying.
+// refused content, invalid posts, missing settings, addresses the egress
+// guard refuses, and HTTP 4xx other than 408 and 429. Network errors,
+// timeouts, cancellations, 408, 429 and 5xx (without a code saying
+// otherwise) are worth retrying.
 func Permanent(err error) bool {
 	if err == nil {
 		return false
 	}
-	if errors.Is(err, ErrAuth) || errors.Is(err, ErrInvalidPost) || errors.Is(err, ErrRefused) || errors.Is(err, ErrConfig) {
+	if errors.Is(err, ErrAuth) || errors.Is(err, ErrInvalidPost) || errors.Is(err, ErrRefused) || errors.Is(err, ErrConfig) ||
+		errors.Is(err, egress.ErrRefused) {
 		return true
 	}
 	var se *StatusError

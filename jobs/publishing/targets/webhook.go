@@ -19,7 +19,7 @@ import (
 //
 // Headers: Content-Type: application/json; X-Autopress-Signature:
 // sha256=<hex HMAC-SHA256 of the exact body, keyed with Secret> (check it with
-// VerifySignature); X-Autopress-Timestamp: Unix seconds when sent;
+// Sign); X-Autopress-Timestamp: Unix seconds when sent;
 // Idempotency-Key: content-<content id>.
 //
 // A webhook cannot be queried, so Lookup never finds anything and a post whose
@@ -101,7 +101,7 @@ func (w *Webhook) Publish(ctx context.Context, p Post) (Result, error) {
 		return Result{}, err
 	}
 	if !is2xx(status) {
-		return Result{}, webhookStatusError(status, resp)
+		return Result{}, webhookStatusError(status)
 	}
 	return parseWebhookResult(resp), nil
 }
@@ -122,7 +122,7 @@ func (w *Webhook) Test(ctx context.Context) []Check {
 }
 
 func (w *Webhook) ping(ctx context.Context) error {
-	status, resp, err := w.post(ctx, []byte(`{"event":"ping"}`), "")
+	status, _, err := w.post(ctx, []byte(`{"event":"ping"}`), "")
 	var re *reachError
 	switch {
 	case errors.As(err, &re):
@@ -131,7 +131,7 @@ func (w *Webhook) ping(ctx context.Context) error {
 		return err
 	}
 	if !is2xx(status) {
-		return webhookStatusError(status, resp)
+		return webhookStatusError(status)
 	}
 	return nil
 }
@@ -168,8 +168,9 @@ func (w *Webhook) post(ctx context.Context, body []byte, idemKey string) (int, [
 }
 
 // webhookStatusError explains a receiver's error answer.
-func webhookStatusError(status int, body []byte) error {
-	se := statusError(status, body)
+func webhookStatusError(status int) error {
+	// A receiver's own error code means nothing to the person reading it.
+	se := &StatusError{Status: status}
 	switch {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		se.Kind, se.Reason = ErrAuth, "the webhook receiver refused the signature: check that it uses this site's secret"
@@ -211,22 +212,6 @@ func Sign(secret string, body []byte) string {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write(body)
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
-}
-
-// VerifySignature reports whether header (an X-Autopress-Signature value) is
-// the signature of body with secret. The comparison is constant-time.
-func VerifySignature(secret string, body []byte, header string) bool {
-	got, ok := strings.CutPrefix(strings.TrimSpace(header), "sha256=")
-	if !ok {
-		return false
-	}
-	sig, err := hex.DecodeString(got)
-	if err != nil {
-		return false
-	}
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
-	return hmac.Equal(sig, m.Sum(nil))
 }
 
 func nonNil(s []string) []string {

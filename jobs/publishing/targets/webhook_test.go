@@ -58,13 +58,13 @@ func TestWebhookPublishSigned(t *testing.T) {
 		t.Errorf("Result = %+v", res)
 	}
 	body, h := rc.last()
-	if !VerifySignature("site-secret", body, h.Get("X-Autopress-Signature")) {
+	if h.Get("X-Autopress-Signature") != Sign("site-secret", body) {
 		t.Errorf("signature %q does not verify with the site's secret", h.Get("X-Autopress-Signature"))
 	}
-	if VerifySignature("another-secret", body, h.Get("X-Autopress-Signature")) {
+	if h.Get("X-Autopress-Signature") == Sign("another-secret", body) {
 		t.Error("signature verifies with another secret")
 	}
-	if VerifySignature("site-secret", append(body, ' '), h.Get("X-Autopress-Signature")) {
+	if h.Get("X-Autopress-Signature") == Sign("site-secret", append(body, ' ')) {
 		t.Error("signature verifies for a changed body")
 	}
 	if got := h.Get("Content-Type"); got != "application/json" {
@@ -172,8 +172,9 @@ func TestWebhookErrors(t *testing.T) {
 			if Permanent(err) != tt.permanent || errors.Is(err, ErrAuth) != tt.auth {
 				t.Errorf("err = %v: Permanent = %v, auth = %v", err, Permanent(err), errors.Is(err, ErrAuth))
 			}
-			if strings.Contains(err.Error(), "nope") || !strings.Contains(err.Error(), "HTTP "+strconv.Itoa(tt.status)) {
-				t.Errorf("err = %v: want the status line and none of the receiver's body", err)
+			// The status line only: a receiver's body is never repeated.
+			if strings.Contains(err.Error(), "nope") || !strings.HasSuffix(err.Error(), "(HTTP "+strconv.Itoa(tt.status)+")") {
+				t.Errorf("err = %v: want the status and none of the receiver's body", err)
 			}
 		})
 	}
@@ -223,7 +224,7 @@ func TestWebhookTest(t *testing.T) {
 		t.Fatalf("Test: %+v", c)
 	}
 	body, h := rc.last()
-	if string(body) != `{"event":"ping"}` || !VerifySignature("site-secret", body, h.Get("X-Autopress-Signature")) {
+	if string(body) != `{"event":"ping"}` || h.Get("X-Autopress-Signature") != Sign("site-secret", body) {
 		t.Errorf("ping = %s, signature %q", body, h.Get("X-Autopress-Signature"))
 	}
 
@@ -240,27 +241,5 @@ func TestWebhookTest(t *testing.T) {
 	}
 	if c := (&Webhook{URL: srv.URL}).Test(context.Background()); !errors.Is(c[0].Err, ErrConfig) {
 		t.Errorf("Test without a secret = %+v", c)
-	}
-}
-
-func TestVerifySignature(t *testing.T) {
-	body := []byte(`{"event":"ping"}`)
-	good := Sign("k", body)
-	for _, tt := range []struct {
-		header string
-		want   bool
-	}{
-		{good, true},
-		{" " + good + " ", true},
-		{strings.TrimPrefix(good, "sha256="), false},
-		{"sha1=" + strings.TrimPrefix(good, "sha256="), false},
-		{"sha256=zz", false},
-		{"sha256=", false},
-		{"", false},
-		{good[:len(good)-2], false},
-	} {
-		if got := VerifySignature("k", body, tt.header); got != tt.want {
-			t.Errorf("VerifySignature(%q) = %v, want %v", tt.header, got, tt.want)
-		}
 	}
 }

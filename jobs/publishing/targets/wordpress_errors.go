@@ -172,7 +172,7 @@ func plainToTLS(body []byte) bool {
 func paramNames(params map[string]json.RawMessage) string {
 	var names []string
 	for k := range params {
-		if codeRE.MatchString(k) {
+		if errorCodeRE.MatchString(k) {
 			names = append(names, k)
 		}
 	}

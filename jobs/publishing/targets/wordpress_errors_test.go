@@ -1,9 +1,13 @@
 package targets
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+
+	"autopress/jobs/publishing/egress"
 )
 
 // Bodies as WordPress 6.1 sends them (taken from the real one).
@@ -95,6 +99,9 @@ func TestPermanent(t *testing.T) {
 		{"500", &StatusError{Status: 500}, false},
 		{"503", &StatusError{Status: 503}, false},
 		{"network", &reachError{url: "http://x", err: errors.New("connection refused")}, false},
+		{"internal address", &reachError{url: "http://x", err: &egress.RefusedError{Kind: egress.KindPrivate}}, true},
+		{"deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), false},
+		{"canceled", context.Canceled, false},
 		{"other", errors.New("boom"), false},
 	}
 	for _, tt := range tests {

@@ -168,7 +168,7 @@ const oldSVG = `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="360"
 var localPNGs = sync.OnceValues(func() ([2][]byte, error) {
 	var out [2][]byte
 	for i, prompt := range []string{"Illustration for: Beans", "Illustration for: Pouring"} {
-		im, err := ai.NewLocal(0).GenerateImage(context.Background(), ai.ImagePrompt{Prompt: prompt})
+		im, err := ai.NewLocal(0).GenerateImage(context.Background(), ai.Site{}, ai.ImagePrompt{Prompt: prompt})
 		if err != nil {
 			return out, err
 		}

@@ -2,4 +2,5 @@
 
 package main
 
+// raceEnabled: the tests run without the race detector.
 const raceEnabled = false
