@@ -243,6 +243,27 @@ func TestKilledBetweenUploadAndPostCreation(t *testing.T) {
 	}
 }
 
+// removeFromWordPress deletes for good the posts with slug and their media,
+// and media named after it that no post holds.
+func removeFromWordPress(t *testing.T, wp *wpreal.Site, slug string) {
+	t.Helper()
+	var posts []wpPostInfo
+	wp.Get(t, "/posts", url.Values{"slug": {slug}, "status": {"publish,future,draft,pending,private"}}, &posts)
+	for _, p := range posts {
+		var media []wpMediaInfo
+		wp.Get(t, "/media", url.Values{"parent": {strconv.FormatInt(p.ID, 10)}, "per_page": {"100"}}, &media)
+		for _, m := range media {
+			wp.Do(t, http.MethodDelete, fmt.Sprintf("/media/%d?force=true", m.ID), nil, nil)
+		}
+		wp.Do(t, http.MethodDelete, fmt.Sprintf("/posts/%d?force=true", p.ID), nil, nil)
+	}
+	var left []wpMediaInfo
+	wp.Get(t, "/media", url.Values{"slug": {slug + "-image-1," + slug + "-image-2," + slug + "-image-3," + slug + "-image-4"}, "per_page": {"100"}}, &left)
+	for _, m := range left {
+		wp.Do(t, http.MethodDelete, fmt.Sprintf("/media/%d?force=true", m.ID), nil, nil)
+	}
+}
+
 // TestDemoRunPublishesEveryArticleToWordPress is the out-of-the-box
 // promise: the demo site, the local AI provider, a stock WordPress. Every
 // article the run approves is published with its featured image and every
@@ -288,7 +309,7 @@ func TestDemoRunPublishesEveryArticleToWordPress(t *testing.T) {
 	}
 	category := "Coffee & Tea " + wpreal.Slug("c")
 	if code := call(http.MethodPut, fmt.Sprintf("/api/v1/sites/%d/publishing", site.ID), map[string]any{
-		"scheduling_mode": "immediate", "target_kind": "wordpress", "wp_url": wp.URL,
+		"scheduling_mode": "immediate", "target_kind": "wordpress", "wp_url": wp.URL, "auto_publish_enabled": false,
 		"wp_username": wp.Editor.Username, "wp_app_password": wp.Editor.AppPassword,
 		"wp_categories": []string{category}, "wp_tags": []string{"Café", "brewing"},
 	}, nil); code != http.StatusOK {
@@ -310,6 +331,20 @@ func TestDemoRunPublishesEveryArticleToWordPress(t *testing.T) {
 		return n
 	}
 	t.Logf("the demo run took %s", time.Since(runStart).Round(time.Second))
+	// The test WordPress outlives test runs, and the demo's articles have
+	// the same slugs every time: remove what earlier runs published under
+	// them (the slug is the post's identity; they would be adopted).
+	var slugs []string
+	d.SelectContext(ctx, &slugs, d.Rebind(`SELECT slug FROM content WHERE site_id = ? AND status = 'approved'`), site.ID)
+	if len(slugs) == 0 {
+		t.Fatal("the demo run approved nothing")
+	}
+	for _, slug := range slugs {
+		removeFromWordPress(t, wp, slug)
+	}
+	if code := call(http.MethodPut, fmt.Sprintf("/api/v1/sites/%d/publishing", site.ID), map[string]any{"auto_publish_enabled": true}, nil); code != http.StatusOK {
+		t.Fatalf("auto-publish on: %d", code)
+	}
 	// Immediate mode hands out one slot a minute; rather than wait 20
 	// minutes, bring every slot the filler gave forward to now.
 	waitUntil(t, time.Minute, "the filler to schedule every approved article", func() bool { return count(`'approved'`) == 0 })
