@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -97,18 +94,4 @@ func (h *app) testConnection(ctx context.Context, p db.PublishingSettings) views
 		res.Steps = nil // one step says no more than the summary
 	}
 	return res
-}
-
-// sentence capitalises a message's first letter and ends it with a period.
-func sentence(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "The test failed."
-	}
-	r, n := utf8.DecodeRuneInString(s)
-	s = string(unicode.ToUpper(r)) + s[n:]
-	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, ")") {
-		s += "."
-	}
-	return s
 }

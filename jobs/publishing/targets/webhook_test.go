@@ -132,12 +132,11 @@ func TestWebhookNoImageAndEmptyAnswer(t *testing.T) {
 	if err != nil || res != (Result{}) {
 		t.Fatalf("Publish = %+v, %v", res, err)
 	}
-	body, _ := rc.last()
 	p.Images = nil
 	if _, err := (&Webhook{URL: srv.URL, Secret: "s"}).Publish(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
-	body, _ = rc.last()
+	body, _ := rc.last()
 	for _, s := range []string{`"featured_image":null`, `"tags":[]`, `"categories":[]`, `"images":[]`} {
 		if !strings.Contains(string(body), s) {
 			t.Errorf("body lacks %s: %s", s, body)
