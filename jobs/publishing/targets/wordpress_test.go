@@ -541,8 +541,8 @@ func TestWordPressTimeoutAfterCreateThenRetry(t *testing.T) {
 			fake.PostsCreated(), fake.PostCreateCalls(), fake.MediaCreated(), fake)
 	}
 	for _, m := range fake.Media() {
-		if m.Post != fake.Posts()[0].FeaturedMedia && m.Post == 0 {
-			t.Errorf("media %s left unattached\n%s", m.Slug, fake)
+		if m.Post != fake.Posts()[0].ID {
+			t.Errorf("media %s attached to %d, want the post\n%s", m.Slug, m.Post, fake)
 		}
 	}
 }
