@@ -19,7 +19,7 @@ RACE     ?= $(shell [ "$$($(GO) env CGO_ENABLED)" = 1 ] && echo -race)
 TEMPL    := $(GO) tool templ generate
 
 .DEFAULT_GOAL := help
-.PHONY: help run build test generate lint bench clean screenshots
+.PHONY: help run build test generate lint bench bench-go clean screenshots
 
 help: ## list the targets
 	@echo "Usage: make TARGET"
@@ -75,7 +75,10 @@ $(VULNDB):
 screenshots: ## refresh the screenshots in docs/img from the browser crawl (needs Chromium)
 	AUTOPRESS_SCREENSHOTS=$(CURDIR)/docs/img REQUIRE_BROWSER=1 $(GO) test -count=1 -run '^TestBrowserCrawl$$' ./handlers/
 
-bench: ## run the benchmarks
+bench: build ## measure the built server from outside (≈ 6 min) and write docs/benchmarks.md; PostgreSQL figures need TEST_DATABASE_URL
+	$(GO) run ./cmd/autopress-bench -bin $(BIN)
+
+bench-go: ## run the Go micro-benchmarks of the packages
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean: ## remove build output (never the data directory)

@@ -145,6 +145,14 @@ type Content struct {
 	RemoteURL          string     `db:"remote_url"`
 	CreatedAt          time.Time  `db:"created_at"`
 	UpdatedAt          time.Time  `db:"updated_at"`
+	// Version counts the changes of the article's text and of its
+	// pipeline state: the editor and a stage's commit both compare and
+	// increment it.
+	Version int64 `db:"version"`
+	// EditedAt and EditedBy say when and by whom a person last edited the
+	// text (nil: never): no stage overwrites an edited article's text.
+	EditedAt *time.Time `db:"edited_at"`
+	EditedBy string     `db:"edited_by"`
 }
 
 // ContentAction is a person's move on one article.
@@ -301,6 +309,46 @@ func (d *DB) PublishedLinks(ctx context.Context, siteID int64, limit int) ([]Pub
 		AND remote_url <> '' ORDER BY published_at DESC, id DESC LIMIT ?`), siteID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("db: published links: %w", err)
+	}
+	return out, nil
+}
+
+// Kinds of ContentActivity.
+const (
+	ActivityApproved  = "approved"
+	ActivityPublished = "published"
+)
+
+// ContentActivity counts a site's articles approved and published since a
+// time, per time bucket (ActivityApproved, ActivityPublished). An article
+// counts as approved while it keeps its approval (unscheduling it back to
+// review takes it back).
+func (d *DB) ContentActivity(ctx context.Context, siteID int64, since time.Time) ([]TimeCount, error) {
+	since = T(since)
+	var rows []bucketRow
+	err := d.SelectContext(ctx, &rows, d.q(`SELECT 'approved' AS kind, `+d.bucketOf("approved_at")+` AS bucket, COUNT(*) AS n
+		FROM content WHERE site_id = ? AND approved_at >= ? GROUP BY `+d.bucketOf("approved_at")+`
+		UNION ALL
+		SELECT 'published', `+d.bucketOf("published_at")+`, COUNT(*)
+		FROM content WHERE site_id = ? AND published_at >= ? GROUP BY `+d.bucketOf("published_at")), siteID, since, siteID, since)
+	if err != nil {
+		return nil, fmt.Errorf("db: content activity: %w", err)
+	}
+	return timeCounts(rows), nil
+}
+
+// CalendarContent lists a site's articles on a publishing calendar between
+// two times: the queue (scheduled, publishing) by slot, and the published
+// ones by when they went out; at most limit, in time order.
+func (d *DB) CalendarContent(ctx context.Context, siteID int64, from, to time.Time, limit int) ([]Content, error) {
+	from, to = T(from), T(to)
+	var out []Content
+	err := d.SelectContext(ctx, &out, d.q(`SELECT * FROM content WHERE site_id = ? AND (
+		(status IN ('scheduled','publishing') AND scheduled_at >= ? AND scheduled_at < ?)
+		OR (status = 'published' AND published_at >= ? AND published_at < ?))
+		ORDER BY COALESCE(published_at, scheduled_at), id LIMIT ?`), siteID, from, to, from, to, limit)
+	if err != nil {
+		return nil, fmt.Errorf("db: calendar content: %w", err)
 	}
 	return out, nil
 }

@@ -39,4 +39,7 @@ type Idea struct {
 	Status    string    `db:"status"`
 	CreatedAt time.Time `db:"created_at"`
 	UpdatedAt time.Time `db:"updated_at"`
+	// Version counts the changes of the item's editable fields and status:
+	// a person's edit and a stage's commit both compare and increment it.
+	Version int64 `db:"version"`
 }

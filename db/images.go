@@ -42,6 +42,9 @@ type ImagePrompt struct {
 	LastRunID *int64    `db:"last_attempt_run_id"`
 	CreatedAt time.Time `db:"created_at"`
 	UpdatedAt time.Time `db:"updated_at"`
+	// Version counts the changes of the item's editable fields and status:
+	// a person's edit and a stage's commit both compare and increment it.
+	Version int64 `db:"version"`
 }
 
 // Image is a generated image (stage 6 output); its bytes are in the blob

@@ -66,6 +66,22 @@ func (d *DB) commitItemCounted(ctx context.Context, c *ItemCommit, body func(tx 
 	})
 }
 
+// ErrChangedByPerson means a stage's commit found its item changed since the
+// stage loaded it: a person edited, skipped or deleted it meanwhile (their
+// change won; the stage's work is dropped). It wraps ErrConflict.
+var ErrChangedByPerson = fmt.Errorf("%w: changed by a person while it was being processed", ErrConflict)
+
+// casItem is cas for a stage's commit of the item it loaded: the UPDATE
+// compares the item's version, and touching no row is ErrChangedByPerson.
+func casItem(ctx context.Context, tx *sqlx.Tx, query string, args ...any) error {
+	if err := cas(ctx, tx, query, args...); errors.Is(err, ErrConflict) {
+		return ErrChangedByPerson
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
 // cas runs a compare-and-set UPDATE that must touch exactly one row.
 func cas(ctx context.Context, tx *sqlx.Tx, query string, args ...any) error {
 	res, err := tx.ExecContext(ctx, query, args...)
@@ -124,10 +140,13 @@ type NewIdea struct {
 	Keywords string
 }
 
-// CommitIdeas stores a cluster's ideas and marks it ideas_generated.
-func (d *DB) CommitIdeas(ctx context.Context, c ItemCommit, clusterID int64, ideas []NewIdea) error {
+// CommitIdeas stores a cluster's ideas and marks it ideas_generated, when
+// the cluster is still the version the stage loaded.
+func (d *DB) CommitIdeas(ctx context.Context, c ItemCommit, cl Cluster, ideas []NewIdea) error {
+	clusterID := cl.ID
 	return d.commitItem(ctx, c, func(tx *sqlx.Tx) error {
-		if err := cas(ctx, tx, d.q(`UPDATE clusters SET status = 'ideas_generated', updated_at = ? WHERE id = ? AND status = 'new'`), c.Now, clusterID); err != nil {
+		if err := casItem(ctx, tx, d.q(`UPDATE clusters SET status = 'ideas_generated', version = version + 1, updated_at = ?
+			WHERE id = ? AND status = 'new' AND version = ?`), c.Now, clusterID, cl.Version); err != nil {
 			return err
 		}
 		for i, idea := range ideas {
@@ -142,12 +161,15 @@ func (d *DB) CommitIdeas(ctx context.Context, c ItemCommit, clusterID int64, ide
 }
 
 // CommitTasks turns ideas into queued writing tasks (stage 3, free, a batch
-// per transaction). An idea that is no longer new is skipped, not an error.
+// per transaction). An idea that is no longer new, or no longer the version
+// the stage loaded (a person edited or deleted it), is skipped, not an
+// error.
 func (d *DB) CommitTasks(ctx context.Context, c ItemCommit, ideas []Idea) error {
 	return d.commitItemCounted(ctx, &c, func(tx *sqlx.Tx) error {
 		c.Processed, c.Skipped = 0, 0
 		for i, idea := range ideas {
-			err := cas(ctx, tx, d.q(`UPDATE ideas SET status = 'queued', updated_at = ? WHERE id = ? AND status = 'new'`), c.Now, idea.ID)
+			err := cas(ctx, tx, d.q(`UPDATE ideas SET status = 'queued', version = version + 1, updated_at = ?
+				WHERE id = ? AND status = 'new' AND version = ?`), c.Now, idea.ID, idea.Version)
 			if errors.Is(err, ErrConflict) {
 				c.Skipped++
 				continue
@@ -178,12 +200,15 @@ type NewArticle struct {
 	WordCount       int
 }
 
-// CommitArticle stores a task's article as a draft and marks the task done.
-// The slug gets the task id appended when the site already uses it.
-func (d *DB) CommitArticle(ctx context.Context, c ItemCommit, taskID int64, a NewArticle) (int64, error) {
+// CommitArticle stores a task's article as a draft and marks the task done,
+// when the task is still the version the stage loaded. The slug gets the
+// task id appended when the site already uses it.
+func (d *DB) CommitArticle(ctx context.Context, c ItemCommit, t Task, a NewArticle) (int64, error) {
 	var id int64
+	taskID := t.ID
 	err := d.commitItem(ctx, c, func(tx *sqlx.Tx) error {
-		if err := cas(ctx, tx, d.q(`UPDATE tasks SET status = 'done', updated_at = ? WHERE id = ? AND status = 'queued'`), c.Now, taskID); err != nil {
+		if err := casItem(ctx, tx, d.q(`UPDATE tasks SET status = 'done', version = version + 1, updated_at = ?
+			WHERE id = ? AND status = 'queued' AND version = ?`), c.Now, taskID, t.Version); err != nil {
 			return err
 		}
 		base := a.Slug
@@ -221,15 +246,18 @@ type NewPrompt struct {
 }
 
 // CommitImagePrompts stores an article's image prompts and its
-// images_pending count; with no prompt the article goes to review at once.
-func (d *DB) CommitImagePrompts(ctx context.Context, c ItemCommit, contentID int64, prompts []NewPrompt) error {
+// images_pending count, when the article is still the version the stage
+// read (its text unedited meanwhile); with no prompt the article goes to
+// review at once.
+func (d *DB) CommitImagePrompts(ctx context.Context, c ItemCommit, a Content, prompts []NewPrompt) error {
+	contentID := a.ID
 	return d.commitItem(ctx, c, func(tx *sqlx.Tx) error {
 		status := ContentDraft
 		if len(prompts) == 0 {
 			status = ContentReview
 		}
-		if err := cas(ctx, tx, d.q(`UPDATE content SET prompts_extracted_at = ?, images_pending = ?, status = ?, updated_at = ?
-			WHERE id = ? AND status = 'draft' AND prompts_extracted_at IS NULL`), c.Now, len(prompts), status, c.Now, contentID); err != nil {
+		if err := casItem(ctx, tx, d.q(`UPDATE content SET prompts_extracted_at = ?, images_pending = ?, status = ?, version = version + 1, updated_at = ?
+			WHERE id = ? AND status = 'draft' AND prompts_extracted_at IS NULL AND version = ?`), c.Now, len(prompts), status, c.Now, contentID, a.Version); err != nil {
 			return err
 		}
 		for i, p := range prompts {
@@ -284,10 +312,11 @@ type NewImage struct {
 
 // CommitImage stores an image (and its bytes, when the blob store keeps
 // them in the database), marks its prompt done and counts it on the
-// article.
+// article, when the prompt is still the version the stage loaded.
 func (d *DB) CommitImage(ctx context.Context, c ItemCommit, p ImagePrompt, img NewImage) error {
 	return d.commitItem(ctx, c, func(tx *sqlx.Tx) error {
-		if err := cas(ctx, tx, d.q(`UPDATE image_prompts SET status = 'done', updated_at = ? WHERE id = ? AND status = 'pending'`), c.Now, p.ID); err != nil {
+		if err := casItem(ctx, tx, d.q(`UPDATE image_prompts SET status = 'done', version = version + 1, updated_at = ?
+			WHERE id = ? AND status = 'pending' AND version = ?`), c.Now, p.ID, p.Version); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, d.q(`INSERT INTO images (site_id, content_id, image_prompt_id, run_id, path, mime, alt, bytes, created_at)
@@ -337,7 +366,8 @@ type ItemFailure struct {
 // CommitItemFailure records a failed attempt: the item's attempts and last
 // error, failed for good after MaxItemAttempts (an image prompt that fails
 // for good still counts as finished for its article), the stage's failed
-// counter, the refund of its hold and the log event.
+// counter, the refund of its hold and the log event. An item a person took
+// out of the stage meanwhile (a skipped task) is passed over.
 func (d *DB) CommitItemFailure(ctx context.Context, c ItemCommit, f ItemFailure) (failedForGood int, err error) {
 	st, ok := StageNumbered(f.Stage)
 	if !ok || st.Failed == "" {
@@ -351,7 +381,10 @@ func (d *DB) CommitItemFailure(ctx context.Context, c ItemCommit, f ItemFailure)
 				status = CASE WHEN attempts + 1 >= ? THEN ? ELSE status END
 				WHERE id = ? AND `+st.Pending+` RETURNING status`), f.Message, c.RunID, c.Now, MaxItemAttempts, st.Failed, id)
 			if errors.Is(err, sql.ErrNoRows) {
-				return ErrConflict
+				// The item left the stage meanwhile (a person skipped or
+				// deleted it): nothing to record on it; the refund and
+				// the counters still commit.
+				continue
 			}
 			if err != nil {
 				return fmt.Errorf("db: record failure: %w", err)

@@ -101,3 +101,42 @@ func (d *DB) ListLedger(ctx context.Context, accountID int64, limit, offset int)
 	}
 	return out, total, nil
 }
+
+// SpendActivity sums an account's net credit spend (charges less their
+// refunds) since a time, per time bucket and AI function (Kind is the
+// operation).
+func (d *DB) SpendActivity(ctx context.Context, accountID int64, since time.Time) ([]TimeCount, error) {
+	var rows []bucketRow
+	err := d.SelectContext(ctx, &rows, d.q(`SELECT operation AS kind, `+d.bucketOf("created_at")+` AS bucket, -SUM(amount) AS n
+		FROM credit_transactions WHERE account_id = ? AND kind IN ('charge','refund') AND created_at >= ?
+		GROUP BY operation, `+d.bucketOf("created_at")), accountID, T(since))
+	if err != nil {
+		return nil, fmt.Errorf("db: spend activity: %w", err)
+	}
+	return timeCounts(rows), nil
+}
+
+// RunOperationSpend is what one run spent on one AI function, net of
+// refunds.
+type RunOperationSpend struct {
+	RunID     int64  `db:"run_id"`
+	SiteID    int64  `db:"site_id"`
+	Operation string `db:"operation"`
+	Spent     int64  `db:"spent"`
+}
+
+// RecentRunSpend sums the net spend per AI function of an account's last
+// limit runs (runs without a charge are left out), newest run first.
+func (d *DB) RecentRunSpend(ctx context.Context, accountID int64, limit int) ([]RunOperationSpend, error) {
+	var out []RunOperationSpend
+	err := d.SelectContext(ctx, &out, d.q(`SELECT c.run_id, r.site_id, c.operation, -SUM(c.amount) AS spent
+		FROM credit_transactions c JOIN automation_runs r ON r.id = c.run_id
+		WHERE c.run_id IN (SELECT id FROM automation_runs WHERE account_id = ? ORDER BY created_at DESC, id DESC LIMIT ?)
+		AND c.kind IN ('charge','refund')
+		GROUP BY c.run_id, r.site_id, c.operation
+		ORDER BY c.run_id DESC, c.operation`), accountID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("db: recent run spend: %w", err)
+	}
+	return out, nil
+}

@@ -26,9 +26,9 @@ var itemTables = []struct {
 	statuses []string
 }{
 	{"keywords", []string{"new", "clustered", "unclustered", "failed"}},
-	{"clusters", []string{"new", "ideas_generated"}},
+	{"clusters", []string{"new", "ideas_generated", "failed"}},
 	{"ideas", []string{"new", "queued"}},
-	{"tasks", []string{"queued", "done", "failed"}},
+	{"tasks", []string{"queued", "done", "failed", "skipped"}},
 	{"content", []string{"draft", "review", "approved", "rejected", "scheduled", "publishing", "published", "failed"}},
 	{"image_prompts", []string{"pending", "done", "failed"}},
 }

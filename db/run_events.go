@@ -50,18 +50,49 @@ func (d *DB) ListEvents(ctx context.Context, runID, afterID int64, limit int) ([
 	return out, err
 }
 
-// LastEvents returns the last limit events of a run's log, oldest first,
-// and how many events the log holds in all.
-func (d *DB) LastEvents(ctx context.Context, runID int64, limit int) ([]Event, int, error) {
-	var total int
-	if err := d.GetContext(ctx, &total, d.q(`SELECT COUNT(*) FROM run_events WHERE run_id = ?`), runID); err != nil {
-		return nil, 0, fmt.Errorf("db: count run events: %w", err)
+// EventFilter chooses which of a run's log events LastEvents returns.
+type EventFilter struct {
+	// Levels keeps only events of these levels (empty: all).
+	Levels []string
+	// Limit is how many of the newest matching events to return.
+	Limit int
+	// NewestFirst orders them newest first (default: oldest first).
+	NewestFirst bool
+}
+
+// LastEvents returns the newest f.Limit events of a run's log that match
+// f.Levels, in the order f asks for, and how many events the whole log
+// holds of each level.
+func (d *DB) LastEvents(ctx context.Context, runID int64, f EventFilter) ([]Event, map[string]int, error) {
+	counts := []struct {
+		Level string `db:"level"`
+		N     int    `db:"n"`
+	}{}
+	if err := d.SelectContext(ctx, &counts, d.q(`SELECT level, COUNT(*) AS n FROM run_events WHERE run_id = ? GROUP BY level`), runID); err != nil {
+		return nil, nil, fmt.Errorf("db: count run events: %w", err)
+	}
+	byLevel := make(map[string]int, len(counts))
+	for _, c := range counts {
+		byLevel[c.Level] = c.N
+	}
+	where, args := "run_id = ?", []any{runID}
+	if len(f.Levels) > 0 {
+		q, largs, err := sqlx.In(" AND level IN (?)", f.Levels)
+		if err != nil {
+			return nil, nil, fmt.Errorf("db: run events: %w", err)
+		}
+		where += q
+		args = append(args, largs...)
+	}
+	order := "ASC"
+	if f.NewestFirst {
+		order = "DESC"
 	}
 	var out []Event
-	err := d.SelectContext(ctx, &out, d.q(`SELECT * FROM (SELECT * FROM run_events WHERE run_id = ? ORDER BY id DESC LIMIT ?) last ORDER BY id`),
-		runID, limit)
+	err := d.SelectContext(ctx, &out, d.q(`SELECT * FROM (SELECT * FROM run_events WHERE `+where+` ORDER BY id DESC LIMIT ?) last ORDER BY id `+order),
+		append(args, f.Limit)...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("db: last run events: %w", err)
+		return nil, nil, fmt.Errorf("db: last run events: %w", err)
 	}
-	return out, total, nil
+	return out, byLevel, nil
 }

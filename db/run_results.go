@@ -39,16 +39,44 @@ type StageResult struct {
 	StopDetail   string     `db:"stop_detail" json:"stop_detail,omitempty"`
 	StartedAt    *time.Time `db:"started_at" json:"started_at,omitempty"`
 	FinishedAt   *time.Time `db:"finished_at" json:"finished_at,omitempty"`
+	// InFlight counts the stage's AI calls under way (charges not settled
+	// yet); only StageResults fills it.
+	InFlight int `db:"in_flight" json:"in_flight"`
 }
 
 // Taken is how many items the stage has taken in this run (its quota use).
 func (s StageResult) Taken() int { return s.Processed + s.Failed + s.Skipped }
 
-// StageResults returns the seven stage rows of a run, in order.
+// StageResults returns the stage rows of a run, in order, each with its AI
+// calls in flight: one statement for the whole picture of a run.
 func (d *DB) StageResults(ctx context.Context, runID int64) ([]StageResult, error) {
 	var out []StageResult
-	err := d.SelectContext(ctx, &out, d.q(`SELECT * FROM run_stage_results WHERE run_id = ? ORDER BY stage`), runID)
+	err := d.SelectContext(ctx, &out, d.q(`SELECT r.*, COALESCE(f.n, 0) AS in_flight FROM run_stage_results r
+		LEFT JOIN (SELECT stage, COUNT(*) AS n FROM credit_transactions WHERE run_id = ? AND kind = 'charge' AND settled = FALSE GROUP BY stage) f
+		ON f.stage = r.stage
+		WHERE r.run_id = ? ORDER BY r.stage`), runID, runID)
 	return out, err
+}
+
+// StageResultsOfRuns returns the stage rows of several runs (a list page)
+// in one statement, by run id, each run's rows in stage order.
+func (d *DB) StageResultsOfRuns(ctx context.Context, runIDs []int64) (map[int64][]StageResult, error) {
+	out := make(map[int64][]StageResult, len(runIDs))
+	if len(runIDs) == 0 {
+		return out, nil
+	}
+	q, args, err := sqlx.In(`SELECT * FROM run_stage_results WHERE run_id IN (?) ORDER BY run_id, stage`, runIDs)
+	if err != nil {
+		return nil, fmt.Errorf("db: stage results of runs: %w", err)
+	}
+	var rows []StageResult
+	if err := d.SelectContext(ctx, &rows, d.q(q), args...); err != nil {
+		return nil, fmt.Errorf("db: stage results of runs: %w", err)
+	}
+	for _, r := range rows {
+		out[r.RunID] = append(out[r.RunID], r)
+	}
+	return out, nil
 }
 
 // BeginStage marks a pending stage running with its fixed expected count and

@@ -30,6 +30,11 @@ type Stage struct {
 	// its items cannot fail, only the database can). Items of stages that
 	// can fail count attempts (attempts, last_error, last_attempt_run_id).
 	Failed string
+	// Done is the SQL condition of an item the stage has finished with, and
+	// GaveUp that of an item it failed for good ("": none can fail): what
+	// the pipeline picture counts as done and failed.
+	Done   string
+	GaveUp string
 	// Operation is the credit operation its AI calls are charged as ("":
 	// the stage is free and calls no AI).
 	Operation string
@@ -49,25 +54,31 @@ type Stage struct {
 // Stages is the pipeline, in order; Stages[i].Number is i+1.
 var Stages = []Stage{
 	{Number: 1, Table: "keywords", Pending: "status = 'new'", Failed: KeywordFailed, Operation: OpClustering,
+		Done: "status IN ('clustered','unclustered')", GaveUp: "status = 'failed'",
 		ToggleColumn: "stage1_enabled", LimitColumn: "max_keywords_per_run",
 		toggle: func(c *AutomationConfig) *bool { return &c.Stage1Enabled }, limit: func(c *AutomationConfig) *int { return &c.MaxKeywordsPerRun }},
 	{Number: 2, Table: "clusters", Pending: "status = 'new'", Failed: ClusterFailed, Operation: OpIdeaGeneration,
+		Done: "status = 'ideas_generated'", GaveUp: "status = 'failed'",
 		ToggleColumn: "stage2_enabled", LimitColumn: "max_clusters_per_run",
 		toggle: func(c *AutomationConfig) *bool { return &c.Stage2Enabled }, limit: func(c *AutomationConfig) *int { return &c.MaxClustersPerRun }},
-	{Number: 3, Table: "ideas", Pending: "status = 'new'",
+	{Number: 3, Table: "ideas", Pending: "status = 'new'", Done: "status = 'queued'",
 		ToggleColumn: "stage3_enabled", LimitColumn: "max_ideas_per_run",
 		toggle: func(c *AutomationConfig) *bool { return &c.Stage3Enabled }, limit: func(c *AutomationConfig) *int { return &c.MaxIdeasPerRun }},
 	{Number: 4, Table: "tasks", Pending: "status = 'queued'", Failed: TaskFailed, Operation: OpContentGeneration,
+		Done: "status = 'done'", GaveUp: "status = 'failed'",
 		ToggleColumn: "stage4_enabled", LimitColumn: "max_tasks_per_run",
 		toggle: func(c *AutomationConfig) *bool { return &c.Stage4Enabled }, limit: func(c *AutomationConfig) *int { return &c.MaxTasksPerRun }},
 	{Number: 5, Table: "content", Pending: "status = 'draft' AND prompts_extracted_at IS NULL", Failed: ContentFailed, Operation: OpImagePromptExtraction,
+		// A failed article whose prompts were extracted failed later, at publishing.
+		Done: "prompts_extracted_at IS NOT NULL", GaveUp: "status = 'failed' AND prompts_extracted_at IS NULL",
 		ToggleColumn: "stage5_enabled", LimitColumn: "max_content_per_run",
 		toggle: func(c *AutomationConfig) *bool { return &c.Stage5Enabled }, limit: func(c *AutomationConfig) *int { return &c.MaxContentPerRun }},
 	{Number: 6, Table: "image_prompts", Pending: "status = 'pending'", Failed: PromptFailed, Operation: OpImageGeneration,
+		Done: "status = 'done'", GaveUp: "status = 'failed'",
 		ToggleColumn: "stage6_enabled", LimitColumn: "max_images_per_run",
 		toggle: func(c *AutomationConfig) *bool { return &c.Stage6Enabled }, limit: func(c *AutomationConfig) *int { return &c.MaxImagesPerRun },
 		failedForGood: promptFailedForGood},
-	{Number: 7, Table: "content", Pending: "status = 'review'",
+	{Number: 7, Table: "content", Pending: "status = 'review'", Done: "approved_at IS NOT NULL AND status <> 'rejected'",
 		ToggleColumn: "stage7_enabled", LimitColumn: "max_approvals_per_run",
 		toggle: func(c *AutomationConfig) *bool { return &c.Stage7Enabled }, limit: func(c *AutomationConfig) *int { return &c.MaxApprovalsPerRun }},
 }
@@ -129,6 +140,58 @@ func (d *DB) PendingCounts(ctx context.Context, siteID int64) ([]int, error) {
 	}
 	for _, r := range rows {
 		out[r.Stage] = r.N
+	}
+	return out, nil
+}
+
+// StageCounts is what the pipeline picture shows of one stage of a site:
+// the items waiting in front of it, the AI calls of the site's active run
+// in flight in it, and the items it finished and failed for good.
+type StageCounts struct {
+	Stage    int `db:"stage"`
+	Waiting  int `db:"waiting"`
+	InFlight int `db:"in_flight"`
+	Done     int `db:"done"`
+	Failed   int `db:"failed"`
+}
+
+// SitePipeline counts, in one statement, each stage's items of a site (see
+// StageCounts), indexed by stage number (index 0 is unused). Waiting is
+// exactly PendingCounts; in flight are the unsettled charges (AI calls
+// under way) of the site's active run.
+func (d *DB) SitePipeline(ctx context.Context, siteID int64) ([]StageCounts, error) {
+	out := make([]StageCounts, len(Stages)+1)
+	var parts []string
+	var args []any
+	sum := func(cond string) string {
+		if cond == "" {
+			return "0"
+		}
+		return "COALESCE(SUM(CASE WHEN " + cond + " THEN 1 ELSE 0 END), 0)"
+	}
+	for _, st := range Stages {
+		parts = append(parts, fmt.Sprintf("SELECT %d AS stage, %s AS waiting, 0 AS in_flight, %s AS done, %s AS failed FROM %s WHERE site_id = ?",
+			st.Number, sum(st.Pending), sum(st.Done), sum(st.GaveUp), st.Table))
+		args = append(args, siteID)
+	}
+	parts = append(parts, `SELECT stage, 0, COUNT(*), 0, 0 FROM credit_transactions
+		WHERE run_id = (SELECT id FROM automation_runs WHERE site_id = ? AND status IN ('running','paused')) AND kind = 'charge' AND settled = FALSE
+		GROUP BY stage`)
+	args = append(args, siteID)
+	rows := []StageCounts{}
+	if err := d.SelectContext(ctx, &rows, d.q(strings.Join(parts, " UNION ALL ")), args...); err != nil {
+		return out, fmt.Errorf("db: site pipeline: %w", err)
+	}
+	for _, r := range rows {
+		if r.Stage < 1 || r.Stage >= len(out) {
+			continue
+		}
+		c := &out[r.Stage]
+		c.Stage = r.Stage
+		c.Waiting += r.Waiting
+		c.InFlight += r.InFlight
+		c.Done += r.Done
+		c.Failed += r.Failed
 	}
 	return out, nil
 }

@@ -10,6 +10,8 @@ const (
 	TaskQueued = "queued"
 	TaskDone   = "done"
 	TaskFailed = "failed"
+	// TaskSkipped: a person chose not to have it written.
+	TaskSkipped = "skipped"
 )
 
 // TaskWithIdea loads a writing task and its idea.
@@ -36,4 +38,7 @@ type Task struct {
 	LastRunID *int64    `db:"last_attempt_run_id"`
 	CreatedAt time.Time `db:"created_at"`
 	UpdatedAt time.Time `db:"updated_at"`
+	// Version counts the changes of the item's editable fields and status:
+	// a person's edit and a stage's commit both compare and increment it.
+	Version int64 `db:"version"`
 }

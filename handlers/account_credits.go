@@ -12,7 +12,8 @@ import (
 // ledgerPerPage is the credits ledger's page size.
 const ledgerPerPage = 50
 
-// accountCredits shows the account's balance and its ledger, newest first,
+// accountCredits shows the account's balance, its spend of the last days
+// (a summary and charts per day and per run), and its ledger, newest first,
 // ledgerPerPage entries a page (?page=; out-of-range pages are brought back
 // into range).
 func (h *app) accountCredits(c echo.Context) error {
@@ -43,7 +44,12 @@ func (h *app) accountCredits(c echo.Context) error {
 	for _, s := range sites {
 		names[s.ID] = s.Name
 	}
-	v := views.CreditsPage{Balance: acc.Credits, Page: page, Pages: pages, Total: total}
+	pg := h.page(c, "Credits", "account")
+	summary, err := h.creditSummary(ctx, accountID, pg.Location)
+	if err != nil {
+		return err
+	}
+	v := views.CreditsPage{Balance: acc.Credits, Summary: summary, Page: page, Pages: pages, Total: total}
 	for _, r := range rows {
 		row := views.LedgerRow{At: r.CreatedAt, Kind: r.Kind, Amount: r.Amount, BalanceAfter: r.BalanceAfter,
 			Operation: r.Operation, SiteID: r.SiteID, RunID: r.RunID, Note: r.Note}
@@ -52,5 +58,5 @@ func (h *app) accountCredits(c echo.Context) error {
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	return h.render(c, http.StatusOK, views.Credits(h.page(c, "Credits", "account"), v))
+	return h.render(c, http.StatusOK, views.Credits(pg, v))
 }

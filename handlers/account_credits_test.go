@@ -102,3 +102,60 @@ func TestAccountCreditsLedger(t *testing.T) {
 		}
 	})
 }
+
+// TestCreditSummary: the credits page sums what the account spent lately
+// and charts it per day (in the user's zone) and per run, from the ledger.
+func TestCreditSummary(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		app := handlertest.New(t, d)
+		ann := app.NewUser(t, "ann@example.com", handlertest.Password, false)
+		bob := app.NewUser(t, "bob@example.com", handlertest.Password, false)
+		site := app.NewSite(t, ann, "Coffee")
+		importDemo(t, app, site)
+		c := app.Client(t)
+		c.Login(t, ann.Email, handlertest.Password)
+		if page := c.Get(t, "/account/credits"); !page.Has("spend-empty") || page.Has("credits-per-day") {
+			t.Fatalf("nothing spent yet:\n%s", page.Body)
+		}
+		run, err := app.Deps.Runs.Start(ctx, site, ann.Email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		app.ExecuteRun(t, run.ID)
+		got, _ := d.GetRun(ctx, ann.AccountID, run.ID)
+		var net int64
+		if err := d.GetContext(ctx, &net, d.Rebind(`SELECT -SUM(amount) FROM credit_transactions WHERE account_id = ? AND kind IN ('charge','refund')`), ann.AccountID); err != nil {
+			t.Fatal(err)
+		}
+		page := c.Get(t, "/account/credits")
+		want := fmt.Sprintf("%d", net)
+		if net == 0 || net != got.CreditsUsed || strings.ReplaceAll(page.TestID(t, "spent-days"), ",", "") != want {
+			t.Fatalf("spent %q, ledger %d, run %d", page.TestID(t, "spent-days"), net, got.CreditsUsed)
+		}
+		if s := page.TestID(t, "spend-sentence"); !strings.HasSuffix(s, "credits spent in the last 30 days, most of them on Content generation.") {
+			t.Errorf("sentence %q", s)
+		}
+		// Today is the chart's last day; its total column sums the functions.
+		last := fmt.Sprintf("credits-per-day-cell-29-%d", len(db.Operations))
+		if got := strings.ReplaceAll(page.TestID(t, last), ",", ""); got != want {
+			t.Errorf("today's total %q, want %s", got, want)
+		}
+		if got := strings.ReplaceAll(page.TestID(t, fmt.Sprintf("credits-per-run-cell-0-%d", len(db.Operations))), ",", ""); got != want {
+			t.Errorf("run #%d's total %q, want %s", run.ID, got, want)
+		}
+		if label, _ := page.Attr("credits-per-day-picture", "aria-label"); !strings.Contains(label, "credits in all") {
+			t.Errorf("the chart's text alternative %q", label)
+		}
+		// The ledger stays below, paged.
+		if !page.Has("ledger") || !page.Has("page-info") {
+			t.Error("the ledger and its pager are gone")
+		}
+		// Another account's spend is not in it.
+		cb := app.Client(t)
+		cb.Login(t, bob.Email, handlertest.Password)
+		if page := cb.Get(t, "/account/credits"); !page.Has("spend-empty") {
+			t.Error("another account sees spend")
+		}
+	})
+}

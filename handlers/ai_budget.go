@@ -123,7 +123,14 @@ func (h *app) aiBudgetView(ctx context.Context, s db.Site, f aiBudgetForm, errs 
 		v.Shares = append(v.Shares, views.ShareInput{Op: op, Field: credits.ShareField(op), Value: f.Shares[op],
 			Default: credits.FormatBP(defaults[op])})
 	}
-	v.Runs, err = h.recentRunSpend(ctx, s.ID)
+	var last []db.OperationSpend
+	if v.Runs, last, err = h.recentRunSpend(ctx, s.ID); err != nil {
+		return v, err
+	}
+	if len(v.Runs) > 0 {
+		title := fmt.Sprintf("Last run (#%d): each AI function's budget and spend", v.Runs[0].ID)
+		v.LastRunChart, err = budgetChart("budget-chart", title, last)
+	}
 	return v, err
 }
 
@@ -188,17 +195,21 @@ func splitSlices(shares map[string]int) []views.PieSlice {
 }
 
 // recentRunSpend lists the site's last runs with their spend and budget
-// per operation.
-func (h *app) recentRunSpend(ctx context.Context, siteID int64) ([]views.RunSpendRow, error) {
+// per operation, and the newest run's spend.
+func (h *app) recentRunSpend(ctx context.Context, siteID int64) ([]views.RunSpendRow, []db.OperationSpend, error) {
 	runs, err := h.DB.ListRuns(ctx, siteID, recentRunsShown)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]views.RunSpendRow, 0, len(runs))
-	for _, r := range runs {
+	var last []db.OperationSpend
+	for i, r := range runs {
 		spend, err := h.DB.RunSpend(ctx, r.ID)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if i == 0 {
+			last = spend
 		}
 		byOp := map[string]db.OperationSpend{}
 		for _, sp := range spend {
@@ -211,5 +222,5 @@ func (h *app) recentRunSpend(ctx context.Context, siteID int64) ([]views.RunSpen
 		}
 		out = append(out, row)
 	}
-	return out, nil
+	return out, last, nil
 }

@@ -277,6 +277,15 @@ func TestAIBudgetAppliesToRuns(t *testing.T) {
 		if cells[0] != "0 / unlimited" || cells[5] != "0 / 123" || !strings.Contains(page.Body, `href="/runs/`) {
 			t.Errorf("spend cells %v", cells)
 		}
+		// The newest run's budgets against its spend, as bars with their
+		// numbers: off mode gave it no budget of its own.
+		if !strings.HasPrefix(page.TestID(t, "budget-chart"), "Last run (#") || page.TestID(t, "budget-chart-cell-0-0") != "no budget of its own" ||
+			page.TestID(t, "budget-chart-cell-0-1") != "0" {
+			t.Errorf("budget chart: %q, clustering %q / %q", page.TestID(t, "budget-chart"), page.TestID(t, "budget-chart-cell-0-0"), page.TestID(t, "budget-chart-cell-0-1"))
+		}
+		if lbl, _ := page.Attr("budget-chart-picture", "aria-label"); !strings.Contains(lbl, "Budget 0, Spent 0 credits") {
+			t.Errorf("budget chart label %q", lbl)
+		}
 	})
 }
 

@@ -147,8 +147,8 @@ func TestBrowserRunProgress(t *testing.T) {
 
 	status, err := chromedp.Run(ctx, chromedp.Text(testid("run-status")))
 	must("status", err)
-	if status != "completed" {
-		t.Errorf("status %q at 100%%, want completed", status)
+	if status != "Completed" {
+		t.Errorf("status %q at 100%%, want Completed", status)
 	}
 	marked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.autopressMark === true`))
 	must("read the mark", err)

@@ -45,6 +45,12 @@ func (h *app) contentAction(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	u := userOf(c)
+	if action == db.ActionPublishNow && ct.ApprovedAt == nil && c.FormValue("confirm") != "yes" {
+		// Nobody approved it: publishing approves it in the person's
+		// name, so ask first.
+		return h.render(c, http.StatusOK, views.ConfirmPublishPage(h.page(c, "Publish now? · "+ct.Title, "sites"),
+			views.ConfirmPublish{Site: siteInfo(s), ID: ct.ID, Title: ct.Title, Actor: u.Email, Back: back}))
+	}
 	if action == publishing.ActionSchedule {
 		err = h.scheduleContent(c, ct, s)
 	} else {

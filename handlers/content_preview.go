@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -17,21 +16,9 @@ func (h *app) contentPreview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	imgs, err := h.DB.ImagesOf(ctx, ct.ID)
+	v, err := h.previewOf(c.Request().Context(), s, ct)
 	if err != nil {
 		return err
-	}
-	settings, err := h.DB.GetPublishingSettings(ctx, s.ID)
-	if err != nil {
-		return err
-	}
-	loc, now := s.Location(), h.Clock.Now()
-	v := views.ContentPreview{Site: siteInfo(s), Location: loc, Row: contentRow(ct, loc, now),
-		Excerpt: ct.Excerpt, Keywords: ct.Keywords, Words: ct.WordCount, HTML: ct.HTML}
-	v.Row.Publishing = publishingState(ct, loc, now, settings.TargetKind)
-	for _, im := range imgs {
-		v.Images = append(v.Images, views.PreviewImage{URL: fmt.Sprintf("/content/%d/images/%d", ct.ID, im.ID), Alt: im.Alt})
 	}
 	return h.render(c, http.StatusOK, views.ContentPreviewPage(h.page(c, ct.Title+" · "+s.Name, "sites"), v))
 }

@@ -52,6 +52,8 @@ type crawlSite struct {
 	empty   db.Site
 	runID   int64
 	article int64
+	// scheduled is an article in the queue (the calendar moves it).
+	scheduled int64
 }
 
 // seedCrawl builds the crawl's data as a person would meet it: the demo
@@ -108,8 +110,12 @@ func seedCrawl(t *testing.T) crawlSite {
 	if err := d.GetContext(ctx, &article, d.Rebind(`SELECT id FROM content WHERE site_id = ? AND status = 'published' ORDER BY id LIMIT 1`), site.ID); err != nil {
 		t.Fatal(err)
 	}
+	var scheduled int64
+	if err := d.GetContext(ctx, &scheduled, d.Rebind(`SELECT id FROM content WHERE site_id = ? AND status = 'scheduled' ORDER BY scheduled_at LIMIT 1`), site.ID); err != nil {
+		t.Fatal(err)
+	}
 	app.NewToken(t, ann)
-	return crawlSite{app: app, user: ann, site: site, empty: empty, runID: run.ID, article: article}
+	return crawlSite{app: app, user: ann, site: site, empty: empty, runID: run.ID, article: article, scheduled: scheduled}
 }
 
 func (s crawlSite) pages() []crawlPage {
@@ -122,12 +128,18 @@ func (s crawlSite) pages() []crawlPage {
 		{name: "keywords", path: site + "/keywords"},
 		{name: "runs", path: site + "/runs"},
 		{name: "run", path: fmt.Sprintf("/runs/%d", s.runID), shot: true},
+		{name: "run-log-filtered", path: fmt.Sprintf("/runs/%d?log=problems&order=newest", s.runID)},
 		{name: "automation", path: site + "/automation", shot: true},
 		{name: "writing", path: site + "/writing"},
 		{name: "content", path: site + "/content", shot: true},
 		{name: "content-published", path: site + "/content?status=published"},
 		{name: "article", path: fmt.Sprintf("/content/%d", s.article)},
 		{name: "publishing", path: site + "/publishing", shot: true},
+		{name: "calendar", path: site + "/calendar", shot: true},
+		{name: "calendar-week", path: site + "/calendar?view=week"},
+		// Next week has articles and free slots: the slots are buttons.
+		{name: "calendar-move", path: fmt.Sprintf("%s/calendar?view=week&date=%s&move=%d", site,
+			s.app.Clock.Now().AddDate(0, 0, 7).Format("2006-01-02"), s.scheduled), shot: true},
 		{name: "ai-budget", path: site + "/ai-budget", shot: true},
 		{name: "site-edit", path: site + "/edit"},
 		{name: "first-use", path: empty, shot: true},
@@ -135,10 +147,11 @@ func (s crawlSite) pages() []crawlPage {
 		{name: "empty-runs", path: empty + "/runs"},
 		{name: "empty-content", path: empty + "/content"},
 		{name: "empty-publishing", path: empty + "/publishing"},
+		{name: "empty-calendar", path: empty + "/calendar"},
 		{name: "empty-ai-budget", path: empty + "/ai-budget"},
 		{name: "empty-automation", path: empty + "/automation"},
 		{name: "account", path: "/account"},
-		{name: "credits", path: "/account/credits"},
+		{name: "credits", path: "/account/credits", shot: true},
 		{name: "admin-accounts", path: "/admin/accounts"},
 		{name: "admin-credit-costs", path: "/admin/credit-costs"},
 		{name: "not-found", path: "/sites/999999", notFound: true},

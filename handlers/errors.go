@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -50,6 +51,7 @@ func publicError(err error) *fieldError {
 	var he *echo.HTTPError
 	var active *db.ActiveRunError
 	var transition *db.TransitionError
+	var notAllowed *db.NotAllowedError
 	switch {
 	case errors.As(err, &fe):
 		return fe
@@ -59,6 +61,10 @@ func publicError(err error) *fieldError {
 		return &fieldError{Status: http.StatusConflict, Msg: active.Error()}
 	case errors.As(err, &transition):
 		return &fieldError{Status: http.StatusConflict, Msg: transition.Error()}
+	case errors.As(err, &notAllowed):
+		return &fieldError{Status: http.StatusConflict, Msg: upperFirst(notAllowed.Error()) + "."}
+	case errors.Is(err, db.ErrStale):
+		return &fieldError{Status: http.StatusConflict, Field: "version", Msg: "It changed since you loaded it: nothing was saved. Load it again."}
 	case errors.Is(err, db.ErrNotFound):
 		return errNotFound
 	case errors.Is(err, db.ErrRunActive):
@@ -142,4 +148,11 @@ func (h *app) handleError(err error, c echo.Context) {
 type apiError struct {
 	Error string `json:"error"`
 	Field string `json:"field,omitempty"`
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

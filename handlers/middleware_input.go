@@ -23,6 +23,11 @@ var multilineFields = map[string]bool{
 	"text":        true, // keywords, one per line (the page's textarea, the API's "text")
 	"brand_voice": true, // a writing profile's house rules
 	"avoid":       true, // a writing profile's words to avoid, one per line
+	"summary":     true, // an idea's summary
+	"prompt":      true, // an image prompt
+	"excerpt":     true, // an article's excerpt
+	"body":        true, // an article's body (the editor's HTML)
+	"html":        true, // an article's body in the API
 }
 
 // checkForm refuses a form (the body's fields and the query's, which

@@ -12,6 +12,7 @@ import (
 func (h *app) routes(e *echo.Echo) {
 	h.publicRoutes(e)
 	h.siteRoutes(e.Group("/sites", h.requireUser))
+	h.editorialRoutes(e.Group("/sites", h.requireUser))
 	h.runRoutes(e.Group("/runs", h.requireUser))
 	h.contentRoutes(e.Group("/content", h.requireUser))
 	h.accountRoutes(e.Group("/account", h.requireUser))
@@ -63,6 +64,27 @@ func (h *app) siteRoutes(g *echo.Group) {
 	g.POST("/:site/publishing", h.publishingSave)
 	g.POST("/:site/publishing/preview", h.publishingPreview)
 	g.POST("/:site/publishing/test", h.publishingTest)
+	g.GET("/:site/calendar", h.calendar)
+}
+
+// editorialRoutes are a site's pipeline tables, its review queue and bulk
+// review (/sites/...).
+func (h *app) editorialRoutes(g *echo.Group) {
+	for _, t := range pipelineTables {
+		g.GET("/:site/"+t.Path, h.pipelineList(t))
+	}
+	g.GET("/:site/clusters/:cluster", h.clusterEditPage)
+	g.POST("/:site/clusters/:cluster", h.clusterSave)
+	g.POST("/:site/clusters/:cluster/move", h.clusterMove)
+	g.GET("/:site/ideas/:idea", h.ideaEditPage)
+	g.POST("/:site/ideas/:idea", h.ideaSave)
+	g.POST("/:site/ideas/:idea/delete", h.ideaDelete)
+	g.POST("/:site/tasks/:task/skip", h.taskAction(true))
+	g.POST("/:site/tasks/:task/requeue", h.taskAction(false))
+	g.GET("/:site/image-prompts/:prompt", h.promptEditPage)
+	g.POST("/:site/image-prompts/:prompt", h.promptSave)
+	g.GET("/:site/review", h.reviewQueue)
+	g.POST("/:site/content/bulk", h.contentBulk)
 }
 
 // runRoutes are the pages of one run (/runs/...).
@@ -79,6 +101,10 @@ func (h *app) runRoutes(g *echo.Group) {
 // article must belong to the user's account.
 func (h *app) contentRoutes(g *echo.Group) {
 	g.GET("/:content", h.contentPreview)
+	g.GET("/:content/edit", h.contentEditPage)
+	g.POST("/:content/edit", h.contentSave)
+	g.GET("/:content/revisions", h.contentRevisions)
+	g.POST("/:content/revisions/:number/restore", h.contentRestore)
 	g.GET("/:content/images/:image", h.contentImage)
 	g.POST("/:content/:action", h.contentAction)
 }
@@ -117,6 +143,9 @@ func (h *app) apiRoutes(g *echo.Group) {
 	}
 	g.GET("/sites/:site/writing", h.apiWritingGet)
 	g.PUT("/sites/:site/writing", h.apiWritingPut)
+	g.GET("/content/:content", h.apiContentGet)
+	g.PUT("/content/:content", h.apiContentPut)
+	g.POST("/sites/:site/content/bulk", h.apiContentBulk)
 	g.GET("/sites/:site/publishing", h.apiPublishing)
 	g.PUT("/sites/:site/publishing", h.apiPublishingUpdate)
 	g.POST("/sites/:site/content/retry-failed", h.apiRetryFailed)

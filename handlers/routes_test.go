@@ -66,6 +66,7 @@ var routeTable = map[string]routeClass{
 	"POST /sites/:site/publishing":           page,
 	"POST /sites/:site/publishing/preview":   page,
 	"POST /sites/:site/publishing/test":      page,
+	"GET /sites/:site/calendar":              page,
 	"GET /content/:content":                  page,
 	"GET /content/:content/images/:image":    page,
 	"POST /content/:content/:action":         page,
@@ -106,6 +107,30 @@ var routeTable = map[string]routeClass{
 	"POST /sites/:site/writing":       page,
 	"GET /api/v1/sites/:site/writing": api,
 	"PUT /api/v1/sites/:site/writing": api,
+	// Editorial: the pipeline tables, the editor, revisions, bulk review.
+	"GET /sites/:site/clusters":                        page,
+	"GET /sites/:site/clusters/:cluster":               page,
+	"POST /sites/:site/clusters/:cluster":              page,
+	"POST /sites/:site/clusters/:cluster/move":         page,
+	"GET /sites/:site/ideas":                           page,
+	"GET /sites/:site/ideas/:idea":                     page,
+	"POST /sites/:site/ideas/:idea":                    page,
+	"POST /sites/:site/ideas/:idea/delete":             page,
+	"GET /sites/:site/tasks":                           page,
+	"POST /sites/:site/tasks/:task/skip":               page,
+	"POST /sites/:site/tasks/:task/requeue":            page,
+	"GET /sites/:site/image-prompts":                   page,
+	"GET /sites/:site/image-prompts/:prompt":           page,
+	"POST /sites/:site/image-prompts/:prompt":          page,
+	"GET /sites/:site/review":                          page,
+	"POST /sites/:site/content/bulk":                   page,
+	"GET /content/:content/edit":                       page,
+	"POST /content/:content/edit":                      page,
+	"GET /content/:content/revisions":                  page,
+	"POST /content/:content/revisions/:number/restore": page,
+	"GET /api/v1/content/:content":                     api,
+	"PUT /api/v1/content/:content":                     api,
+	"POST /api/v1/sites/:site/content/bulk":            api,
 }
 
 // publicStatus is what an anonymous visitor gets from each public route.
@@ -142,7 +167,13 @@ func routeParams(t *testing.T, app *handlertest.App, o owner) map[string]string 
 	}
 	content := dbtest.InsertContent(t, app.DB, dbtest.Content{SiteID: o.site.ID, Now: app.Clock.Now()})
 	image := dbtest.InsertImage(t, app.DB, content, "cover.svg", "image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`))
+	items := dbtest.InsertPipelineItems(t, app.DB, o.site.ID)
 	return map[string]string{
+		"cluster": fmt.Sprint(items.Cluster),
+		"idea":    fmt.Sprint(items.Idea),
+		"task":    fmt.Sprint(items.Task),
+		"prompt":  fmt.Sprint(image.ImagePromptID),
+		"number":  "1",
 		"site":    fmt.Sprint(o.site.ID),
 		"token":   fmt.Sprint(o.token.ID),
 		"run":     fmt.Sprint(run.ID),

@@ -1,8 +1,9 @@
 package handlers
 
 import (
-	"context"
+	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"autopress/db"
+	"autopress/jobs/ai"
 	"autopress/jobs/automation"
 	"autopress/views"
 )
@@ -28,7 +30,7 @@ func (h *app) runDetail(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := h.runView(c.Request().Context(), r)
+	d, err := h.runView(c, r)
 	if err != nil {
 		return err
 	}
@@ -39,8 +41,10 @@ func (h *app) runDetail(c echo.Context) error {
 	return h.renderPageLazy(c, http.StatusOK, full, views.RunProgress(d))
 }
 
-// runView gathers everything the run page shows.
-func (h *app) runView(ctx context.Context, r db.Run) (views.RunDetail, error) {
+// runView gathers everything the run page shows; the log as the request's
+// filter and order ask.
+func (h *app) runView(c echo.Context, r db.Run) (views.RunDetail, error) {
+	ctx := c.Request().Context()
 	site, err := h.DB.GetSite(ctx, r.AccountID, r.SiteID)
 	if err != nil {
 		return views.RunDetail{}, err
@@ -50,17 +54,25 @@ func (h *app) runView(ctx context.Context, r db.Run) (views.RunDetail, error) {
 	if err != nil {
 		return views.RunDetail{}, err
 	}
-	d := views.RunDetail{Site: siteInfo(site), ID: r.ID, Status: r.Status, StatusLabel: runStatusLabel(r, h.Clock.Now()), Active: r.Active(),
-		Trigger: r.TriggerType, CreatedBy: r.CreatedBy, StageNumber: r.CurrentStage, HasStage: rep.HasStage, StageName: rep.Current.Name,
-		Progress: rep.Progress, Buttons: runButtons(r),
-		ReasonCode: r.StoppedReason, Reason: automation.ReasonText(r.StoppedReason), Detail: r.StoppedDetail, Error: r.Error,
-		CreditsUsed: r.CreditsUsed, CreditCap: r.CreditCap, BudgetBase: r.BudgetBase}
+	o := rep.Outcome
+	d := views.RunDetail{Site: siteInfo(site), ID: r.ID, Outcome: runOutcome(o), Active: r.Active(),
+		Trigger: r.TriggerType, CreatedBy: r.CreatedBy, Progress: rep.Progress, ShowPercent: o.Code != automation.OutcomeNothingToDo,
+		ProgressNote: progressNote(o.Code, rep.Progress), Timing: runTiming(rep), Buttons: runButtons(r), Pipeline: runPipeline(rep),
+		Error: r.Error, CreditsUsed: r.CreditsUsed, CreditCap: r.CreditCap, BudgetBase: r.BudgetBase,
+		ProviderWait: providerWaitText(rep.ProviderWait)}
+	if rep.HasStage && r.Active() {
+		d.Stage = fmt.Sprintf("Stage %d of %d: %s", rep.Current.Number, automation.Stages.Last(), rep.Current.Name)
+	}
 	for _, s := range rep.Stages {
 		sr := s.Result
-		d.Stages = append(d.Stages, views.RunStage{Number: sr.Stage, Name: s.Stage.Name, Enabled: s.Enabled,
+		rs := views.RunStage{Number: sr.Stage, Name: s.Stage.Name, Enabled: s.Enabled,
 			State: stageStateWords(sr.State), Expected: sr.Expected, Processed: sr.Processed, Failed: sr.Failed, Skipped: sr.Skipped, Credits: sr.CreditsUsed,
 			LimitReached: sr.LimitReached, StopReason: stopReasonWords(sr.StopReason), StopDetail: sr.StopDetail,
-			Started: views.FormatSecondsPtr(sr.StartedAt, loc), Finished: views.FormatSecondsPtr(sr.FinishedAt, loc), Progress: s.Progress})
+			Started: views.FormatSecondsPtr(sr.StartedAt, loc), Progress: s.Progress}
+		if s.HasDuration {
+			rs.Duration = views.Duration(s.Duration)
+		}
+		d.Stages = append(d.Stages, rs)
 	}
 	if !r.Active() {
 		pending, err := h.DB.PendingCounts(ctx, site.ID)
@@ -76,16 +88,76 @@ func (h *app) runView(ctx context.Context, r db.Run) (views.RunDetail, error) {
 	for _, s := range rep.Spend {
 		d.Spend = append(d.Spend, views.OperationSpend{Operation: s.Operation, Budget: s.Budget, Spent: s.Spent})
 	}
-	events, total, err := h.DB.LastEvents(ctx, r.ID, runLogOnPage)
-	if err != nil {
+	if d.SpendChart, err = budgetChart("run-spend-chart", "Budget and spend per AI function", rep.Spend); err != nil {
 		return views.RunDetail{}, err
 	}
-	d.EventsTotal = total
-	for _, e := range events {
-		d.Events = append(d.Events, views.LogEvent{At: views.FormatSeconds(e.At, loc), Level: e.Level, Stage: e.Stage, Actor: e.Actor, Message: e.Message})
+	if d.Log, err = h.runLogView(c, r.ID, loc); err != nil {
+		return views.RunDetail{}, err
 	}
 	d.Times = runTimes(r, loc)
 	return d, nil
+}
+
+// logLevels are the levels each log filter keeps (nil: all).
+var logLevels = map[string][]string{"": nil, "problems": {"warn", "error"}, "errors": {"error"}}
+
+// runLogView reads the part of the log the request asks for: ?log= a
+// filter of logLevels, ?order=newest for newest first.
+func (h *app) runLogView(c echo.Context, runID int64, loc *time.Location) (views.RunLog, error) {
+	filter := c.QueryParam("log")
+	levels, ok := logLevels[filter]
+	if !ok {
+		filter, levels = "", nil
+	}
+	l := views.RunLog{RunID: runID, Filter: filter, NewestFirst: c.QueryParam("order") == "newest", Counts: map[string]int{}}
+	events, byLevel, err := h.DB.LastEvents(c.Request().Context(), runID, db.EventFilter{Levels: levels, Limit: runLogOnPage, NewestFirst: l.NewestFirst})
+	if err != nil {
+		return l, err
+	}
+	for f, lv := range logLevels {
+		for level, n := range byLevel {
+			if lv == nil || slices.Contains(lv, level) {
+				l.Counts[f] += n
+			}
+		}
+	}
+	l.Matching = l.Counts[filter]
+	for _, e := range events {
+		at := e.At.In(loc)
+		ev := views.LogEvent{Clock: at.Format("15:04:05"), At: views.FormatSeconds(e.At, loc), ISO: at.Format(time.RFC3339),
+			Level: e.Level, Actor: e.Actor, Message: e.Message}
+		if st, ok := automation.Stages.Numbered(e.Stage); ok {
+			ev.Stage = st.Name
+		}
+		l.Events = append(l.Events, ev)
+	}
+	return l, nil
+}
+
+// progressNote says what a run's percentage means when it stopped short
+// of 100 % ("" when there is nothing to add).
+func progressNote(outcome string, progress int) string {
+	switch outcome {
+	case automation.OutcomeCancelled:
+		return fmt.Sprintf("Stopped at %d%%: the run was cancelled there, and the bar stays where it stopped.", progress)
+	case automation.OutcomeFailed:
+		return fmt.Sprintf("Stopped at %d%%: the run failed there.", progress)
+	case automation.OutcomePaused:
+		return fmt.Sprintf("Paused at %d%%: it goes on from there when resumed.", progress)
+	}
+	return ""
+}
+
+// runTiming is how long a run worked and, while it runs, the time left.
+func runTiming(rep automation.Report) views.RunTiming {
+	t := views.RunTiming{Worked: views.Duration(rep.Worked)}
+	switch {
+	case rep.HasETA:
+		t.ETA = views.Duration(rep.ETA)
+	case rep.Run.Status == db.RunRunning:
+		t.Estimating = true
+	}
+	return t
 }
 
 // runTimes lists the run's timestamps that are set, in loc, to the second
@@ -104,6 +176,24 @@ func runTimes(r db.Run, loc *time.Location) []views.TimeRow {
 		}
 	}
 	return rows
+}
+
+// providerWaitText says in words that a run waits for the AI provider's
+// rate limit ("" when it does not).
+func providerWaitText(w *automation.ProviderWait) string {
+	if w == nil {
+		return ""
+	}
+	source := map[string]string{ai.SourceConfigured: "your cap", ai.SourceHeaders: "announced by the provider", ai.SourceLearned: "learned from the provider's answers"}[w.Source]
+	unit := "requests"
+	if w.Kind == ai.KindImages {
+		unit = "images"
+	}
+	s := fmt.Sprintf("Waiting for the AI provider's rate limit for %s (%s", w.For.Round(time.Second), w.Model)
+	if w.RequestsPerMinute > 0 {
+		s += fmt.Sprintf(": about %.0f %s a minute, %s", w.RequestsPerMinute, unit, source)
+	}
+	return s + ")"
 }
 
 // stopReasonWords names a stage's stop reason in a few words (the API

@@ -22,51 +22,32 @@ func (h *app) run(c echo.Context) (db.Run, error) {
 	return h.DB.GetRun(c.Request().Context(), userOf(c).AccountID, id)
 }
 
-// runStatusLabel is a run's status as the pages say it at now: a paused run
-// whose executor still finishes the items in flight (it holds a live lease)
-// is "pausing…".
-func runStatusLabel(r db.Run, now time.Time) string {
-	if r.Draining(now) {
-		return "pausing…"
-	}
-	return r.Status
-}
-
 // runButtons are the transitions the run's status allows.
 func runButtons(r db.Run) views.RunButtons {
 	return views.RunButtons{RunID: r.ID, CanPause: r.Status == db.RunRunning,
 		CanResume: r.Status == db.RunPaused, CanCancel: r.Active()}
 }
 
-// runRows turns runs into list rows, times in loc.
+// runRows turns runs into list rows, times in loc, from one query of their
+// stage results.
 func (h *app) runRows(ctx context.Context, runs []db.Run, loc *time.Location) ([]views.RunRow, error) {
+	reps, err := h.Runs.Reports(ctx, runs)
+	if err != nil {
+		return nil, err
+	}
 	rows := make([]views.RunRow, 0, len(runs))
-	for _, r := range runs {
-		p := 100
-		if r.Status != db.RunCompleted {
-			rep, err := h.Runs.Report(ctx, r)
-			if err != nil {
-				return nil, err
-			}
-			p = rep.Progress
-		}
-		row := views.RunRow{ID: r.ID, Status: r.Status, StatusLabel: runStatusLabel(r, h.Clock.Now()), Trigger: r.TriggerType, CreatedBy: r.CreatedBy,
+	for i, r := range runs {
+		rep := reps[i]
+		row := views.RunRow{ID: r.ID, Outcome: runOutcome(rep.Outcome), Trigger: r.TriggerType, CreatedBy: r.CreatedBy,
 			Created: views.FormatSeconds(r.CreatedAt, loc), CreatedAgo: views.Relative(r.CreatedAt, h.Clock.Now()),
-			Finished: views.FormatSecondsPtr(runEnd(r), loc), Progress: p, Credits: r.CreditsUsed}
+			Took: views.Duration(rep.Worked), Progress: rep.Progress, ShowPercent: rep.Outcome.Code != automation.OutcomeNothingToDo,
+			Credits: r.CreditsUsed}
 		if !r.Active() {
-			row.Reason = automation.ReasonText(r.StoppedReason)
+			row.Summary = rep.Outcome.Summary
 		}
 		rows = append(rows, row)
 	}
 	return rows, nil
-}
-
-// runEnd is when a run ended (nil while active).
-func runEnd(r db.Run) *time.Time {
-	if r.CompletedAt != nil {
-		return r.CompletedAt
-	}
-	return r.CancelledAt
 }
 
 // runLink is the path of a run's page.

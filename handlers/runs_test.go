@@ -99,8 +99,11 @@ func TestRunFromTheDashboard(t *testing.T) {
 		if got := page.TestID(t, "flash"); got != fmt.Sprintf("Run #%d started.", runID) {
 			t.Errorf("flash %q", got)
 		}
-		if page.TestID(t, "run-status") != "running" || page.TestID(t, "run-percent") != "0%" {
+		if page.TestID(t, "run-status") != "Running" || page.TestID(t, "run-percent") != "0%" {
 			t.Errorf("new run: status %q, %q", page.TestID(t, "run-status"), page.TestID(t, "run-percent"))
+		}
+		if page.TestID(t, "run-eta") != "estimating the time left…" || page.TestID(t, "run-worked") != "Working for 0 s" {
+			t.Errorf("new run's clock: %q, %q", page.TestID(t, "run-worked"), page.TestID(t, "run-eta"))
 		}
 		wantPolling(t, page, runID, true)
 		part := c.GetHTMX(t, fmt.Sprintf("/runs/%d/progress", runID))
@@ -108,6 +111,10 @@ func TestRunFromTheDashboard(t *testing.T) {
 			t.Fatalf("progress partial: %d\n%.400s", part.Status, part.Body)
 		}
 		wantPolling(t, part, runID, true)
+		// A filtered log keeps its filter through the polling.
+		if get, _ := c.Get(t, fmt.Sprintf("/runs/%d?log=problems&order=newest", runID)).Attr("run-progress", "hx-get"); get != fmt.Sprintf("/runs/%d/progress?log=problems&order=newest", runID) {
+			t.Errorf("the filtered page polls %q", get)
+		}
 
 		// The dashboard shows the active run with its buttons; Cancel asks first.
 		dash = c.Get(t, dashPath)
@@ -146,10 +153,10 @@ func TestRunFromTheDashboard(t *testing.T) {
 		// Pause and resume from the run page; a refused transition is a message.
 		runPath := fmt.Sprintf("/runs/%d", runID)
 		for _, step := range []struct{ verb, flash, status string }{
-			{"pause", fmt.Sprintf("Run #%d paused.", runID), "paused"},
-			{"pause", "Cannot pause a paused run", "paused"},
-			{"resume", fmt.Sprintf("Run #%d resumed.", runID), "running"},
-			{"resume", "Cannot resume a running run", "running"},
+			{"pause", fmt.Sprintf("Run #%d paused.", runID), "Paused"},
+			{"pause", "Cannot pause a paused run", "Paused"},
+			{"resume", fmt.Sprintf("Run #%d resumed.", runID), "Running"},
+			{"resume", "Cannot resume a running run", "Running"},
 		} {
 			res := c.PostForm(t, runPath+"/"+step.verb, nil)
 			if res.Status != http.StatusSeeOther || res.Location() != runPath {
@@ -168,7 +175,7 @@ func TestRunFromTheDashboard(t *testing.T) {
 		// Execute it: completed, 100%, the stage results, no more polling.
 		app.ExecuteRun(t, runID)
 		page = c.Get(t, runPath)
-		if page.TestID(t, "run-status") != "completed" || page.TestID(t, "run-percent") != "100%" || page.Has("pause-run") || page.Has("cancel-run") {
+		if page.TestID(t, "run-status") != "Completed" || page.TestID(t, "run-percent") != "100%" || page.Has("pause-run") || page.Has("cancel-run") {
 			t.Fatalf("completed run page:\n%s", page.Body)
 		}
 		// The dashboard's next poll returns the live part without a trigger:
@@ -176,8 +183,8 @@ func TestRunFromTheDashboard(t *testing.T) {
 		if live := c.GetHTMX(t, dashPath); !live.Has("start-run") || strings.Contains(live.Body, "hx-trigger") {
 			t.Errorf("dashboard partial after the run still polls:\n%s", live.Body)
 		}
-		if got := page.TestID(t, "run-reason"); !strings.Contains(got, "Completed") {
-			t.Errorf("reason %q", got)
+		if got := page.TestID(t, "run-outcome-summary"); !strings.Contains(got, "Every stage took all its waiting items") {
+			t.Errorf("outcome %q", got)
 		}
 		results, err := d.StageResults(ctx, runID)
 		if err != nil {
@@ -266,28 +273,28 @@ func TestRunPausingCancelAndLog(t *testing.T) {
 		if res := c.PostForm(t, runPath+"/pause", nil); res.Status != http.StatusSeeOther {
 			t.Fatalf("pause: %d", res.Status)
 		}
-		if got := c.Get(t, runPath).TestID(t, "run-status"); got != "pausing…" {
-			t.Errorf("paused run with a lease holder: %q, want pausing…", got)
+		if got := c.Get(t, runPath).TestID(t, "run-status"); got != "Pausing…" {
+			t.Errorf("paused run with a lease holder: %q, want Pausing…", got)
 		}
-		if got := c.Get(t, fmt.Sprintf("/sites/%d", site.ID)).TestID(t, "run-status"); got != "pausing…" {
-			t.Errorf("dashboard: %q, want pausing…", got)
+		if got := c.Get(t, fmt.Sprintf("/sites/%d", site.ID)).TestID(t, "run-status"); got != "Pausing…" {
+			t.Errorf("dashboard: %q, want Pausing…", got)
 		}
 		if ok, err := d.ReleaseIfPaused(ctx, runID, "executor-1", app.Clock.Now()); !ok || err != nil {
 			t.Fatalf("release: %v %v", ok, err)
 		}
 		page := c.Get(t, runPath)
-		if page.TestID(t, "run-status") != "paused" || !page.Has("resume-run") || page.Has("pause-run") {
+		if page.TestID(t, "run-status") != "Paused" || !page.Has("resume-run") || page.Has("pause-run") {
 			t.Errorf("paused run: %q, resume %v, pause %v", page.TestID(t, "run-status"), page.Has("resume-run"), page.Has("pause-run"))
 		}
 		wantPolling(t, page, runID, true)
 
 		// Cancel frees the site at once.
 		page = c.Follow(t, c.PostForm(t, runPath+"/cancel", nil))
-		if page.TestID(t, "flash") != fmt.Sprintf("Run #%d cancelled.", runID) || page.TestID(t, "run-status") != "cancelled" {
+		if page.TestID(t, "flash") != fmt.Sprintf("Run #%d cancelled.", runID) || page.TestID(t, "run-status") != "Cancelled" {
 			t.Fatalf("after cancel: %q %q", page.TestID(t, "flash"), page.TestID(t, "run-status"))
 		}
-		if got := page.TestID(t, "run-reason"); got != "The run was cancelled." {
-			t.Errorf("reason %q", got)
+		if got := page.TestID(t, "run-outcome-summary"); got != "Cancelled before any item was processed." {
+			t.Errorf("outcome %q", got)
 		}
 		if !page.Has("remaining") || page.TestID(t, "remaining-1") != fmt.Sprint(len(db.DemoKeywords)) {
 			t.Errorf("a cancelled run shows what is still pending:\n%s", page.Body)

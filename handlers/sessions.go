@@ -89,6 +89,14 @@ func (h *app) flashErrorLink(c echo.Context, msg, path, text string) {
 	h.Sessions.Put(ctx, sessFlashLinkText, text)
 }
 
+// flashLink stores a message with a link to a local path.
+func (h *app) flashLink(c echo.Context, msg, path, text string) {
+	ctx := c.Request().Context()
+	h.Sessions.Put(ctx, sessFlash, msg)
+	h.Sessions.Put(ctx, sessFlashLink, path)
+	h.Sessions.Put(ctx, sessFlashLinkText, text)
+}
+
 // popFlash takes the pending message, if any.
 func (h *app) popFlash(c echo.Context) views.Flash {
 	if !sessionLoaded(c) {

@@ -44,7 +44,7 @@ func (h *app) dashboard(ctx context.Context, s db.Site) (views.Dashboard, error)
 	if err != nil {
 		return views.Dashboard{}, err
 	}
-	pending, err := h.DB.PendingCounts(ctx, s.ID)
+	counts, err := h.DB.SitePipeline(ctx, s.ID)
 	if err != nil {
 		return views.Dashboard{}, err
 	}
@@ -56,8 +56,7 @@ func (h *app) dashboard(ctx context.Context, s db.Site) (views.Dashboard, error)
 	if err != nil {
 		return views.Dashboard{}, err
 	}
-	d := views.Dashboard{Site: siteInfo(s), Stages: pipelineStages(automation.Stages, pending, cfg, autoApprove), Images: pc.Images,
-		Schedule: scheduleInfo(cfg, s, h.Clock.Now())}
+	d := views.Dashboard{Site: siteInfo(s), Images: pc.Images, Schedule: scheduleInfo(cfg, s, h.Clock.Now()), Review: pc.Content[db.ContentReview]}
 	for _, n := range pc.Keywords {
 		d.Keywords += n
 	}
@@ -65,6 +64,7 @@ func (h *app) dashboard(ctx context.Context, s db.Site) (views.Dashboard, error)
 		d.Content = append(d.Content, views.StatusCount{Status: st, Count: pc.Content[st]})
 	}
 	active, err := h.DB.ActiveRun(ctx, s.ID)
+	runStage := 0
 	switch {
 	case errors.Is(err, db.ErrNotFound):
 	case err != nil:
@@ -74,14 +74,24 @@ func (h *app) dashboard(ctx context.Context, s db.Site) (views.Dashboard, error)
 		if err != nil {
 			return views.Dashboard{}, err
 		}
-		d.Run = &views.RunPanel{ID: active.ID, Status: active.Status, StatusLabel: runStatusLabel(active, h.Clock.Now()),
-			StageNumber: active.CurrentStage, HasStage: rep.HasStage, StageName: rep.Current.Name, Progress: rep.Progress, Buttons: runButtons(active)}
+		d.Run = &views.RunPanel{ID: active.ID, Outcome: runOutcome(rep.Outcome), Progress: rep.Progress, Timing: runTiming(rep), Buttons: runButtons(active)}
+		if rep.HasStage {
+			runStage = rep.Current.Number
+			d.Run.Stage = fmt.Sprintf("Stage %d of %d: %s", rep.Current.Number, automation.Stages.Last(), rep.Current.Name)
+		}
 	}
+	d.Pipeline = sitePipeline(automation.Stages, s.Name, counts, cfg, autoApprove, runStage)
 	runs, err := h.DB.ListRuns(ctx, s.ID, recentRuns)
 	if err != nil {
 		return views.Dashboard{}, err
 	}
 	if d.RecentRuns, err = h.runRows(ctx, runs, s.Location()); err != nil {
+		return views.Dashboard{}, err
+	}
+	if d.Run == nil && len(d.RecentRuns) > 0 {
+		d.LastRun = &d.RecentRuns[0]
+	}
+	if d.ArticlesChart, err = h.articlesChart(ctx, s); err != nil {
 		return views.Dashboard{}, err
 	}
 	if len(runs) == 0 && d.Run == nil {
@@ -145,25 +155,3 @@ func weekdayName(d int) string {
 
 // contentStatuses are the article statuses in the order they are reached.
 var contentStatuses = []string{"draft", "review", "approved", "rejected", "scheduled", "publishing", "published", "failed"}
-
-// pipelineStages lists the stages of p with the items waiting in front of
-// each (indexed by stage number), exactly as a run would count them
-// (db.PendingCounts: image prompts counts only drafts whose prompts are not
-// extracted yet), and marks the stages that are off.
-func pipelineStages(p automation.Pipeline, pending []int, cfg db.AutomationConfig, autoApprove bool) []views.StageCount {
-	out := make([]views.StageCount, 0, len(p))
-	for _, st := range p {
-		sc := views.StageCount{Number: st.Number, Name: st.Name, Input: st.Input, Help: st.Help}
-		if st.Number < len(pending) {
-			sc.Waiting = pending[st.Number]
-		}
-		switch {
-		case !st.Enabled(cfg):
-			sc.Disabled, sc.DisabledWhy = true, "switched off"
-		case !st.Runs(cfg, autoApprove):
-			sc.Disabled, sc.DisabledWhy = true, "auto-approval off"
-		}
-		out = append(out, sc)
-	}
-	return out
-}

@@ -71,4 +71,36 @@
     }
     other.value = el.value;
   });
+
+  // A checkbox with data-check-all="NAME" ticks or clears every checkbox
+  // named NAME that belongs to the same form (the content list's bulk form).
+  document.addEventListener("change", function (ev) {
+    var el = ev.target;
+    var name = el.getAttribute && el.getAttribute("data-check-all");
+    if (!name) {
+      return;
+    }
+    var boxes = document.querySelectorAll('input[type="checkbox"][name="' + name + '"]');
+    for (var i = 0; i < boxes.length; i++) {
+      boxes[i].checked = el.checked;
+    }
+  });
+
+  // Keyboard shortcuts: pressing a letter clicks the element whose
+  // data-key is that letter (the review queue's j/k/a/r/e), unless the
+  // person is typing in a field or holds a modifier.
+  document.addEventListener("keydown", function (ev) {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.defaultPrevented || !/^[a-z]$/.test(ev.key)) {
+      return;
+    }
+    var t = ev.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) {
+      return;
+    }
+    var el = document.querySelector('[data-key="' + ev.key + '"]');
+    if (el) {
+      ev.preventDefault();
+      el.click();
+    }
+  });
 })();

@@ -1,5 +1,6 @@
-// Package static embeds the browser assets: the vendored htmx and Pico CSS
-// (each with its licence) and autopress's own small stylesheet and script.
+// Package static embeds the browser assets: the vendored htmx, Pico CSS and
+// Trix (each with its licence) and autopress's own small stylesheet and
+// scripts (app.js everywhere, editor.js on the article editor).
 package static
 
 import (
@@ -12,7 +13,7 @@ import (
 
 // FS holds the files served under /static/.
 //
-//go:embed app.css app.js favicon.svg vendor
+//go:embed app.css pictures.css app.js editor.js favicon.svg vendor
 var FS embed.FS
 
 var (

@@ -374,8 +374,11 @@ var siteLinks = []struct{ Key, Path, Label string }{
 	{"automation", "/automation", "Automation"},
 	{"ai-budget", "/ai-budget", "AI budget"},
 	{"runs", "/runs", "Runs"},
+	{"pipeline", "/clusters", "Pipeline"},
 	{"content", "/content", "Articles"},
+	{"review", "/review", "Review"},
 	{"publishing", "/publishing", "Publishing"},
+	{"calendar", "/calendar", "Calendar"},
 	{"edit", "/edit", "Site settings"},
 }
 

@@ -65,3 +65,33 @@ func RelativePtr(t *time.Time, now time.Time) string {
 	}
 	return Relative(*t, now)
 }
+
+// Duration says how long something took in at most two units: "12 s",
+// "4 min 12 s", "1 h 3 min", "2 days 5 h".
+func Duration(d time.Duration) string {
+	d = d.Round(time.Second)
+	if d < 0 {
+		d = 0
+	}
+	s := int64(d / time.Second)
+	switch {
+	case s < 60:
+		return fmt.Sprintf("%d s", s)
+	case s < 3600:
+		return twoUnits(s/60, "min", s%60, "s")
+	case s < 86400:
+		return twoUnits(s/3600, "h", s%3600/60, "min")
+	}
+	days := "days"
+	if s/86400 == 1 {
+		days = "day"
+	}
+	return twoUnits(s/86400, days, s%86400/3600, "h")
+}
+
+func twoUnits(a int64, ua string, b int64, ub string) string {
+	if b == 0 {
+		return fmt.Sprintf("%d %s", a, ua)
+	}
+	return fmt.Sprintf("%d %s %d %s", a, ua, b, ub)
+}

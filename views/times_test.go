@@ -46,3 +46,24 @@ func TestFormatSeconds(t *testing.T) {
 		t.Errorf("nil = %q", got)
 	}
 }
+
+func TestDuration(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0 s"},
+		{-time.Second, "0 s"},
+		{1400 * time.Millisecond, "1 s"},
+		{59 * time.Second, "59 s"},
+		{60 * time.Second, "1 min"},
+		{252 * time.Second, "4 min 12 s"},
+		{time.Hour + 3*time.Minute + 20*time.Second, "1 h 3 min"},
+		{24 * time.Hour, "1 day"},
+		{53 * time.Hour, "2 days 5 h"},
+	} {
+		if got := Duration(tc.d); got != tc.want {
+			t.Errorf("Duration(%v) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}

@@ -26,13 +26,13 @@ type components struct {
 }
 
 // newProvider builds the configured AI provider. One provider serves the
-// whole process, so its rate limit and concurrency cap are process-wide.
+// whole process, so its rate limiters and concurrency cap are process-wide.
 func newProvider(cfg Config) (ai.Provider, error) {
 	if cfg.AIProvider == "openai" {
 		p, err := ai.NewOpenAI(ai.OpenAIConfig{
 			BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIAPIKey,
 			TextModel: cfg.AITextModel, ImageModel: cfg.AIImageModel,
-			Concurrency: cfg.AIConcurrency, RequestsPerMinute: cfg.AIRequestsPerMin,
+			Concurrency: cfg.AIConcurrency, RequestsPerMinute: cfg.AIRequestsPerMin, ImagesPerMinute: cfg.AIImagesPerMin,
 			Timeout: cfg.AITimeout, MaxAttempts: cfg.AIMaxAttempts,
 		})
 		if err != nil {

@@ -45,6 +45,7 @@ type Config struct {
 	AIImageModel     string
 	AIConcurrency    int
 	AIRequestsPerMin int
+	AIImagesPerMin   int
 	AITimeout        time.Duration
 	AIMaxAttempts    int
 
@@ -107,6 +108,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.AIConcurrency = e.int("AI_CONCURRENCY", 4)
 	c.AIRequestsPerMin = e.int("AI_REQUESTS_PER_MINUTE", 0)
+	c.AIImagesPerMin = e.int("AI_IMAGES_PER_MINUTE", 0)
 	c.AITimeout = e.duration("AI_TIMEOUT", 120*time.Second)
 	c.AIMaxAttempts = e.int("AI_MAX_ATTEMPTS", 4)
 	c.RunLeaseTTL = e.duration("RUN_LEASE_TTL", 30*time.Second)
@@ -119,7 +121,10 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		e.fail("AI_CONCURRENCY", "must be between 1 and 256")
 	}
 	if c.AIRequestsPerMin < 0 {
-		e.fail("AI_REQUESTS_PER_MINUTE", "must be 0 (unlimited) or more")
+		e.fail("AI_REQUESTS_PER_MINUTE", "must be 0 (no cap) or more")
+	}
+	if c.AIImagesPerMin < 0 {
+		e.fail("AI_IMAGES_PER_MINUTE", "must be 0 (no cap) or more")
 	}
 	if c.AIMaxAttempts < 1 || c.AIMaxAttempts > 20 {
 		e.fail("AI_MAX_ATTEMPTS", "must be between 1 and 20")

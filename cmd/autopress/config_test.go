@@ -130,17 +130,17 @@ func TestEnvReaderNumbers(t *testing.T) {
 func TestConfigAI(t *testing.T) {
 	c, err := loadConfig(env(map[string]string{
 		"AI_PROVIDER": "openai", "OPENAI_BASE_URL": "http://localhost:11434/v1/", "AI_TEXT_MODEL": "llama3.1",
-		"AI_CONCURRENCY": "2", "AI_REQUESTS_PER_MINUTE": "30", "LOCAL_AI_LATENCY": "300ms", "AI_TIMEOUT": "45s",
+		"AI_CONCURRENCY": "2", "AI_REQUESTS_PER_MINUTE": "30", "AI_IMAGES_PER_MINUTE": "5", "LOCAL_AI_LATENCY": "300ms", "AI_TIMEOUT": "45s",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.AIProvider != "openai" || c.OpenAIBaseURL != "http://localhost:11434/v1" || c.AITextModel != "llama3.1" ||
-		c.AIConcurrency != 2 || c.AIRequestsPerMin != 30 || c.LocalAILatency != 300*time.Millisecond || c.AITimeout != 45*time.Second {
+		c.AIConcurrency != 2 || c.AIRequestsPerMin != 30 || c.AIImagesPerMin != 5 || c.LocalAILatency != 300*time.Millisecond || c.AITimeout != 45*time.Second {
 		t.Fatalf("got %+v", c)
 	}
-	_, err = loadConfig(env(map[string]string{"AI_PROVIDER": "gpt", "AI_CONCURRENCY": "0", "OPENAI_BASE_URL": "nope"}))
-	for _, name := range []string{"AI_PROVIDER", "AI_CONCURRENCY"} {
+	_, err = loadConfig(env(map[string]string{"AI_PROVIDER": "gpt", "AI_CONCURRENCY": "0", "OPENAI_BASE_URL": "nope", "AI_IMAGES_PER_MINUTE": "-1"}))
+	for _, name := range []string{"AI_PROVIDER", "AI_CONCURRENCY", "AI_IMAGES_PER_MINUTE"} {
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("bad %s not reported: %v", name, err)
 		}

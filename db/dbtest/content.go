@@ -95,3 +95,77 @@ func InsertImage(t testing.TB, d *db.DB, c db.Content, name, mime string, data [
 	}
 	return im
 }
+
+// PipelineItems are the ids of one item of each pipeline table.
+type PipelineItems struct {
+	Cluster, Idea, Task int64
+	// Keywords are the cluster's (two of them).
+	Keywords []int64
+}
+
+// InsertPipelineItems stores a new cluster with two keywords, a new idea and
+// a queued task (of an idea of its own), as the pipeline would have left
+// them, for tests of the pipeline pages.
+func InsertPipelineItems(t testing.TB, d *db.DB, siteID int64) PipelineItems {
+	t.Helper()
+	ctx := context.Background()
+	now := db.T(time.Now())
+	insert := func(query string, args ...any) int64 {
+		t.Helper()
+		var id int64
+		if err := Get(ctx, d, &id, query+" RETURNING id", args...); err != nil {
+			t.Fatalf("dbtest: %s: %v", query, err)
+		}
+		return id
+	}
+	var p PipelineItems
+	p.Cluster = insert(`INSERT INTO clusters (site_id, name, status, created_at, updated_at) VALUES (?, 'Brewing', 'new', ?, ?)`, siteID, now, now)
+	for _, k := range []string{"pour over", "french press"} {
+		p.Keywords = append(p.Keywords, insert(`INSERT INTO keywords (site_id, keyword, keyword_norm, status, cluster_id, created_at, updated_at)
+			VALUES (?, ?, ?, 'clustered', ?, ?, ?)`, siteID, k, k+"-"+strconv.FormatInt(slugSeq.Add(1), 10), p.Cluster, now, now))
+	}
+	p.Idea = insert(`INSERT INTO ideas (site_id, cluster_id, title, summary, status, created_at, updated_at) VALUES (?, ?, 'Pour over for beginners', 'The basics', 'new', ?, ?)`,
+		siteID, p.Cluster, now, now)
+	queued := insert(`INSERT INTO ideas (site_id, cluster_id, title, status, created_at, updated_at) VALUES (?, ?, 'French press mistakes', 'queued', ?, ?)`,
+		siteID, p.Cluster, now, now)
+	p.Task = insert(`INSERT INTO tasks (site_id, idea_id, title, status, created_at, updated_at) VALUES (?, ?, 'French press mistakes', 'queued', ?, ?)`,
+		siteID, queued, now, now)
+	return p
+}
+
+// InsertReviewBatch stores n articles in review, illustrated as the
+// pipeline leaves them, in one transaction, and returns their ids. They
+// are created now (the real clock): after anything a fake clock that
+// starts in the past stamped.
+func InsertReviewBatch(t testing.TB, d *db.DB, siteID int64, n int) []int64 {
+	t.Helper()
+	ctx := context.Background()
+	now := db.T(time.Now())
+	var ids []int64
+	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
+		for range n {
+			slug := "review-" + strconv.FormatInt(slugSeq.Add(1), 10)
+			var id int64
+			if err := tx.GetContext(ctx, &id, d.Rebind(`INSERT INTO content (site_id, title, slug, html, status, prompts_extracted_at, created_at, updated_at)
+				VALUES (?, ?, ?, '<p>x</p>', 'review', ?, ?, ?) RETURNING id`), siteID, "Article "+slug, slug, now, now, now); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("dbtest: insert review batch: %v", err)
+	}
+	return ids
+}
+
+// Count runs a SELECT COUNT(*) query (written with ?) and returns the count.
+func Count(t testing.TB, d *db.DB, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := d.GetContext(context.Background(), &n, d.Rebind(query), args...); err != nil {
+		t.Fatalf("dbtest: %s: %v", query, err)
+	}
+	return n
+}

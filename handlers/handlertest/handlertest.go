@@ -97,6 +97,7 @@ func (a *App) ExecuteRun(t testing.TB, runID int64) {
 
 type config struct {
 	clock *clockwork.FakeClock
+	ai    ai.Provider
 	deps  []func(*handlers.Deps)
 }
 
@@ -105,6 +106,10 @@ type Option func(*config)
 
 // WithClock uses the given fake clock (default: one at Start).
 func WithClock(c *clockwork.FakeClock) Option { return func(cfg *config) { cfg.clock = c } }
+
+// WithAI runs the app's runs with the given AI provider (default: the
+// local one, with no latency), e.g. one that fails some calls.
+func WithAI(p ai.Provider) Option { return func(cfg *config) { cfg.ai = p } }
 
 // WithDeps edits the handlers.Deps before the app is built, for fields other
 // tests need (new dependencies added to Deps).
@@ -123,6 +128,9 @@ func New(t testing.TB, d *db.DB, opts ...Option) *App {
 	if cfg.clock == nil {
 		cfg.clock = clockwork.NewFakeClockAt(Start)
 	}
+	if cfg.ai == nil {
+		cfg.ai = ai.NewLocal(0)
+	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	dataDir := t.TempDir()
@@ -137,7 +145,7 @@ func New(t testing.TB, d *db.DB, opts ...Option) *App {
 		Clock:      cfg.clock,
 		Log:        log,
 		DataDir:    dataDir,
-		Runs:       automation.New(d, ai.NewLocal(0), cfg.clock, log, automation.Config{OnStop: stops.stop}),
+		Runs:       automation.New(d, cfg.ai, cfg.clock, log, automation.Config{OnStop: stops.stop}),
 		AIProvider: "local",
 		BaseURL:    "http://autopress.test",
 		Box:        box,

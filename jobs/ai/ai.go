@@ -5,7 +5,9 @@
 // Errors: an error returned by a Provider method is final for this attempt;
 // the caller retries nothing itself and decides across runs whether to try the
 // item again. The OpenAI provider has already retried transient failures
-// (429, 408, 5xx, timeouts, network errors) by then. Answers that cannot be
+// (408, 5xx, timeouts, network errors) by then, and a 429 (the provider's
+// rate limit) is never returned: the call waits until the provider lets it
+// through, pacing every call of the model to the limit it learns. Answers that cannot be
 // used wrap ErrMalformed; a cancelled or expired caller context gives an error
 // wrapping ctx.Err().
 //
@@ -128,6 +130,17 @@ type Provider interface {
 	ExtractImagePrompts(ctx context.Context, s Site, a Article, max int) ([]ImagePrompt, error)
 	// GenerateImage draws one image.
 	GenerateImage(ctx context.Context, s Site, p ImagePrompt) (Image, error)
+
+	// Ready waits until a call of operation (a credit operation:
+	// "clustering", "idea_generation", "content_generation",
+	// "image_prompt_extraction", "image_generation") would reach the
+	// provider within about a second, so the caller can take what the call
+	// costs just before rather than hold it through a wait for the
+	// provider's rate limit. It returns ctx's error if ctx ends first.
+	Ready(ctx context.Context, operation string) error
+	// Limit is the state of the rate limiter that operation's calls go
+	// through; false when the provider has none.
+	Limit(operation string) (LimitState, bool)
 }
 
 // ErrMalformed reports an answer that could not be used (invalid JSON, missing

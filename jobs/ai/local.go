@@ -27,4 +27,10 @@ func (l *Local) wait(ctx context.Context) error {
 	return sleep(ctx, l.latency)
 }
 
+// Ready implements Provider: the local provider has no rate limit.
+func (l *Local) Ready(ctx context.Context, operation string) error { return ctx.Err() }
+
+// Limit implements Provider: the local provider has no rate limiter.
+func (l *Local) Limit(operation string) (LimitState, bool) { return LimitState{}, false }
+
 var _ Provider = (*Local)(nil)

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/shared"
-	"golang.org/x/time/rate"
 )
 
 // OpenAIConfig configures the provider for an OpenAI-compatible endpoint
@@ -31,9 +31,12 @@ type OpenAIConfig struct {
 	// Concurrency caps the API requests in flight through this provider
 	// (default 4). Share one provider per process to make it process-wide.
 	Concurrency int
-	// RequestsPerMinute spaces requests evenly (60s/RPM apart, every attempt
-	// counts); 0 means unlimited.
+	// RequestsPerMinute caps the text model's requests, spaced evenly
+	// (60s/RPM apart, every attempt counts); 0: no cap. Without a cap the
+	// provider still paces to the limit it announces or that its 429s reveal.
 	RequestsPerMinute int
+	// ImagesPerMinute caps the image model's requests the same way.
+	ImagesPerMinute int
 	// Timeout bounds each attempt (default 120s).
 	Timeout time.Duration
 	// MaxAttempts bounds the attempts of one call, the first included
@@ -44,6 +47,8 @@ type OpenAIConfig struct {
 	BaseBackoff time.Duration
 	// HTTPClient replaces http.DefaultClient when set.
 	HTTPClient *http.Client
+	// Clock paces requests and times waits (default: the real clock).
+	Clock clockwork.Clock
 }
 
 // Defaults of OpenAIConfig.
@@ -57,13 +62,17 @@ const (
 
 // OpenAI is the provider for OpenAI-compatible APIs. Answers are constrained
 // by a strict json_schema per function and validated; transient failures
-// (429, 408, 5xx, timeouts, network errors) are retried with backoff. It is
-// safe for concurrent use.
+// (408, 5xx, timeouts, network errors) are retried with backoff, and 429s
+// wait for the provider's rate limit, which one limiter per model (text and
+// images apart) learns and paces to for every caller. It is safe for
+// concurrent use.
 type OpenAI struct {
-	cfg     OpenAIConfig
-	client  openai.Client
-	sem     chan struct{}
-	limiter *rate.Limiter // nil: unlimited
+	cfg    OpenAIConfig
+	client openai.Client
+	clock  clockwork.Clock
+	sem    chan struct{}
+	text   *limiter
+	images *limiter
 	// jitter returns a random duration in [0, d]; replaced in tests.
 	jitter func(d time.Duration) time.Duration
 }
@@ -75,7 +84,7 @@ func NewOpenAI(cfg OpenAIConfig) (*OpenAI, error) {
 	if strings.TrimSpace(cfg.TextModel) == "" {
 		return nil, errors.New("ai: openai: a text model is required")
 	}
-	if cfg.Concurrency < 0 || cfg.RequestsPerMinute < 0 || cfg.Timeout < 0 || cfg.MaxAttempts < 0 || cfg.BaseBackoff < 0 {
+	if cfg.Concurrency < 0 || cfg.RequestsPerMinute < 0 || cfg.ImagesPerMinute < 0 || cfg.Timeout < 0 || cfg.MaxAttempts < 0 || cfg.BaseBackoff < 0 {
 		return nil, errors.New("ai: openai: negative limits are not allowed")
 	}
 	if cfg.BaseURL == "" {
@@ -101,22 +110,54 @@ func NewOpenAI(cfg OpenAIConfig) (*OpenAI, error) {
 	if cfg.HTTPClient != nil {
 		opts = append(opts, option.WithHTTPClient(cfg.HTTPClient))
 	}
+	clock := cfg.Clock
+	if clock == nil {
+		clock = clockwork.NewRealClock()
+	}
+	cfg.Clock = nil // the config compares equal in tests; the clock lives on o
 	o := &OpenAI{
 		cfg:    cfg,
 		client: openai.NewClient(opts...),
+		clock:  clock,
 		sem:    make(chan struct{}, cfg.Concurrency),
+		text:   newLimiter(clock, cfg.TextModel, KindText, cfg.RequestsPerMinute, cfg.Concurrency),
+		images: newLimiter(clock, cfg.ImageModel, KindImages, cfg.ImagesPerMinute, cfg.Concurrency),
 		jitter: fullJitter,
-	}
-	if cfg.RequestsPerMinute > 0 {
-		// Burst 1: requests are spaced evenly rather than let through in a
-		// clump at the start of each minute.
-		o.limiter = rate.NewLimiter(rate.Every(time.Minute/time.Duration(cfg.RequestsPerMinute)), 1)
 	}
 	return o, nil
 }
 
 // Name implements Provider.
 func (o *OpenAI) Name() string { return "openai" }
+
+// limiterFor returns the limiter of the model that serves operation (a
+// credit operation name), nil for an unknown one.
+func (o *OpenAI) limiterFor(operation string) *limiter {
+	switch operation {
+	case opImage:
+		return o.images
+	case opClustering, opIdeas, opArticle, opPrompts:
+		return o.text
+	}
+	return nil
+}
+
+// Ready implements Provider: it waits until the limiter of operation's
+// model would let a request leave within a second.
+func (o *OpenAI) Ready(ctx context.Context, operation string) error {
+	if l := o.limiterFor(operation); l != nil {
+		return l.ready(ctx)
+	}
+	return ctx.Err()
+}
+
+// Limit implements Provider.
+func (o *OpenAI) Limit(operation string) (LimitState, bool) {
+	if l := o.limiterFor(operation); l != nil {
+		return l.state(), true
+	}
+	return LimitState{}, false
+}
 
 // ClusterKeywords implements Provider. Ids the model invents are dropped, a
 // keyword put in two clusters stays in the first, empty clusters vanish and
@@ -263,10 +304,10 @@ func (o *OpenAI) GenerateImage(ctx context.Context, s Site, p ImagePrompt) (Imag
 		params.ResponseFormat = openai.ImageGenerateParamsResponseFormatB64JSON
 	}
 	var res *openai.ImagesResponse
-	err := o.call(ctx, opImage, func(ctx context.Context) error {
+	err := o.call(ctx, opImage, o.images, 0, func(ctx context.Context, opts ...option.RequestOption) (usage, error) {
 		var err error
-		res, err = o.client.Images.Generate(ctx, params)
-		return err
+		res, err = o.client.Images.Generate(ctx, params, opts...)
+		return usage{}, err
 	})
 	if err != nil {
 		return Image{}, err
@@ -340,10 +381,15 @@ func (o *OpenAI) chat(ctx context.Context, op string, format responseFormat, sys
 		},
 	}
 	var res *openai.ChatCompletion
-	err = o.call(ctx, op, func(ctx context.Context) error {
+	// About four bytes of English or JSON per token.
+	prompt := float64(len(system)+len(user)) / 4
+	err = o.call(ctx, op, o.text, prompt, func(ctx context.Context, opts ...option.RequestOption) (usage, error) {
 		var err error
-		res, err = o.client.Chat.Completions.New(ctx, params)
-		return err
+		res, err = o.client.Chat.Completions.New(ctx, params, opts...)
+		if err != nil {
+			return usage{}, err
+		}
+		return usage{prompt: res.Usage.PromptTokens, completion: res.Usage.CompletionTokens}, nil
 	})
 	if err != nil {
 		return err

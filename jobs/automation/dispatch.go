@@ -1,6 +1,7 @@
 package automation
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -207,6 +208,12 @@ func (r *stageRun) hold(it *workItem) (ok bool, s step) {
 	if r.st.Free() || cost <= 0 {
 		return true, stepNext
 	}
+	if !r.ready(op) {
+		if x.ctx.Err() != nil {
+			return false, stepEnd
+		}
+		return false, stepNext // poked: look at the run again
+	}
 	h := db.Hold{AccountID: x.run.AccountID, SiteID: x.run.SiteID, RunID: x.run.ID, Owner: x.s.owner, Stage: r.st.Number,
 		ItemID: it.ids[0], Operation: op, Amount: cost, Now: x.now()}
 	_, err := x.s.db.TakeHold(x.ctx, h)
@@ -229,6 +236,31 @@ func (r *stageRun) hold(it *workItem) (ok bool, s step) {
 		x.cancel(err)
 	}
 	return false, stepEnd
+}
+
+// ready waits until the provider's rate limit would let the item's call
+// through, so its credit hold is taken just before the call rather than
+// kept through that wait. A poke (pause, cancel, the heartbeat's status
+// check) ends the wait early (false) so the run's state is looked at again.
+func (r *stageRun) ready(op string) bool {
+	x := r.x
+	ctx, cancel := context.WithCancel(x.ctx)
+	poked := make(chan bool, 1)
+	go func() {
+		select {
+		case <-x.pokeCh:
+			cancel()
+			poked <- true
+		case <-ctx.Done():
+			poked <- false
+		}
+	}()
+	err := x.s.ai.Ready(ctx, op)
+	cancel()
+	if <-poked && err == nil {
+		x.poke() // the provider was ready first: the poke is still due
+	}
+	return err == nil
 }
 
 // dispatch starts the work item's worker.

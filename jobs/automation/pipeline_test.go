@@ -76,7 +76,7 @@ func TestNinthStageFollows(t *testing.T) {
 	if got := Stages.Progress(run, Snapshot{Enabled: on[:8]}, results); got != 99 {
 		t.Errorf("the seven-stage table ignores the ninth result: %d%%, want 99%%", got)
 	}
-	rep := p.report(run, results, nil)
+	rep := p.report(run, results, nil, t0)
 	if len(rep.Stages) != 9 || !rep.HasStage || rep.Current.Name != "Syndication" {
 		t.Errorf("report of the ninth stage: %d stages, current %q", len(rep.Stages), rep.Current.Name)
 	}

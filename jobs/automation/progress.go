@@ -10,6 +10,12 @@ func (p Pipeline) Progress(r db.Run, snap Snapshot, results []db.StageResult) in
 	if r.Status == db.RunCompleted {
 		return 100
 	}
+	return min(int(p.fraction(snap, results)*100), 99)
+}
+
+// fraction is the finished part of the enabled stages' work, from 0 to 1:
+// Progress before rounding and capping.
+func (p Pipeline) fraction(snap Snapshot, results []db.StageResult) float64 {
 	enabled := snap.EnabledStages(p)
 	if enabled == 0 {
 		return 0
@@ -21,11 +27,7 @@ func (p Pipeline) Progress(r db.Run, snap Snapshot, results []db.StageResult) in
 		}
 		sum += StageFraction(sr)
 	}
-	pct := int(sum * 100 / float64(enabled))
-	if pct > 99 {
-		pct = 99
-	}
-	return pct
+	return sum / float64(enabled)
 }
 
 // StageFraction is one stage's progress from 0 to 1.

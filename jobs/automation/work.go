@@ -44,7 +44,10 @@ func (x *executor) process(st Stage, it workItem) {
 // fail records a failed attempt of an AI item.
 func (x *executor) fail(st Stage, c db.ItemCommit, it workItem, cause error) {
 	msg := cause.Error()
-	if errors.Is(cause, db.ErrConflict) {
+	switch {
+	case errors.Is(cause, db.ErrChangedByPerson):
+		msg = "changed by a person while it was being processed"
+	case errors.Is(cause, db.ErrConflict):
 		msg = "the item changed while it was being processed"
 	}
 	c.Now = x.now()
@@ -144,7 +147,7 @@ func (x *executor) ideas(c db.ItemCommit, it workItem) error {
 	}
 	c.Processed, c.Now = 1, x.now()
 	c.Events = []db.Event{{Message: fmt.Sprintf("Cluster %q: %d idea(s)", cl.Name, len(ideas))}}
-	return x.s.db.CommitIdeas(x.ctx, c, clusterID, ideas)
+	return x.s.db.CommitIdeas(x.ctx, c, cl, ideas)
 }
 
 // tasks is Tasks (free): ideas become writing tasks, a batch per commit.
@@ -183,7 +186,7 @@ func (x *executor) article(c db.ItemCommit, it workItem) error {
 	}
 	c.Processed, c.Now = 1, x.now()
 	c.Events = []db.Event{{Message: fmt.Sprintf("Wrote %q (%d words)", title, a.WordCount)}}
-	_, err = x.s.db.CommitArticle(x.ctx, c, taskID, db.NewArticle{Title: title, Slug: Slugify(title), HTML: html,
+	_, err = x.s.db.CommitArticle(x.ctx, c, t, db.NewArticle{Title: title, Slug: Slugify(title), HTML: html,
 		Excerpt: a.Excerpt, SEOTitle: a.SEOTitle, MetaDescription: a.MetaDescription, Keywords: idea.Keywords, WordCount: a.WordCount})
 	return err
 }
@@ -207,7 +210,7 @@ func (x *executor) prompts(c db.ItemCommit, it workItem) error {
 	}
 	c.Processed, c.Now = 1, x.now()
 	c.Events = []db.Event{{Message: fmt.Sprintf("Article #%d: %d image prompt(s)", contentID, len(ps))}}
-	return x.s.db.CommitImagePrompts(x.ctx, c, contentID, ps)
+	return x.s.db.CommitImagePrompts(x.ctx, c, content, ps)
 }
 
 // image is Images: one AI call per prompt. The bytes go to the blob store

@@ -6,7 +6,10 @@
 // valid structured answer chosen by the request's json_schema name, and every
 // image generation with a small PNG, so a whole pipeline can run against it.
 // Scripts replace answers one request at a time (a 429, a 500, a slow answer,
-// bad JSON), and counters report what the server saw.
+// bad JSON), Limits make it enforce rate limits the way OpenAI does (429 with
+// Retry-After and retry-after-ms, optionally x-ratelimit headers), and
+// counters report what the server saw. SetClock puts the rate limits and the
+// request times on a fake clock.
 package aitest
 
 import (
@@ -25,6 +28,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jonboulle/clockwork"
 )
 
 // Paths of the two endpoints the fake serves, relative to BaseURL.
@@ -62,9 +67,12 @@ type Reply struct {
 type Request struct {
 	Path   string // PathChat or PathImages (or the raw path for others)
 	Schema string // json_schema name of a chat completion
+	Model  string
 	Header http.Header
 	Body   []byte
 	At     time.Time
+	// Throttled is set when the request was answered 429 for Limits.
+	Throttled bool
 }
 
 // SystemPrompt is the system message of a chat completion ("" for other
@@ -113,14 +121,24 @@ type Fake struct {
 	latency  time.Duration
 	requests []Request
 	onReq    func(Request)
+	arrivals []arrival
+	clock    clockwork.Clock
+	limits   Limits
+	buckets  map[string]*Bucket
 
 	inFlight    atomic.Int64
 	maxInFlight atomic.Int64
 }
 
+// arrival is a channel closed once n requests have arrived.
+type arrival struct {
+	n  int
+	ch chan struct{}
+}
+
 // NewFakeOpenAI starts a fake server; Close it when done.
 func NewFakeOpenAI() *Fake {
-	f := &Fake{scripts: map[string][]Reply{}, defaults: map[string]Reply{}}
+	f := &Fake{scripts: map[string][]Reply{}, defaults: map[string]Reply{}, clock: clockwork.NewRealClock(), buckets: map[string]*Bucket{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	return f
 }
@@ -196,6 +214,28 @@ func (f *Fake) Count(key string) int {
 	return n
 }
 
+// SetClock makes the fake read time (Request.At, the rate-limit buckets)
+// from clock instead of the real one.
+func (f *Fake) SetClock(clock clockwork.Clock) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.clock = clock
+}
+
+// Arrived returns a channel closed once n requests in all have arrived
+// (answered or not), for tests that wait for the server to see something.
+func (f *Fake) Arrived(n int) <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ch := make(chan struct{})
+	if len(f.requests) >= n {
+		close(ch)
+		return ch
+	}
+	f.arrivals = append(f.arrivals, arrival{n: n, ch: ch})
+	return ch
+}
+
 // MaxInFlight is the largest number of requests the server handled at once.
 func (f *Fake) MaxInFlight() int { return int(f.maxInFlight.Load()) }
 
@@ -222,18 +262,34 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		path = PathImages
 	}
 	var req chatRequest
-	if path == PathChat {
-		_ = json.Unmarshal(body, &req)
+	_ = json.Unmarshal(body, &req) // chat and images requests both name their model
+	if path != PathChat {
+		req = chatRequest{Model: req.Model}
 	}
 	schema := req.ResponseFormat.JSONSchema.Name
 
 	f.mu.Lock()
-	seen := Request{Path: path, Schema: schema, Header: r.Header.Clone(), Body: body, At: time.Now()}
+	now := f.clock.Now()
+	limitHeader, admitted := f.admit(path, req.Model, float64(len(body))/4, now)
+	seen := Request{Path: path, Schema: schema, Model: req.Model, Header: r.Header.Clone(), Body: body, At: now, Throttled: !admitted}
 	f.requests = append(f.requests, seen)
-	reply, latency, onReq := f.next(schema, path), f.latency, f.onReq
+	f.notifyArrivals()
+	var reply Reply
+	if admitted {
+		reply = f.next(schema, path)
+	}
+	latency, onReq := f.latency, f.onReq
 	f.mu.Unlock()
 	if onReq != nil {
 		onReq(seen)
+	}
+
+	if !admitted {
+		writeHeader(w, limitHeader)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write(errorBody(http.StatusTooManyRequests))
+		return
 	}
 
 	if d := latency + reply.Delay; d > 0 {
@@ -246,11 +302,8 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	for k, vs := range reply.Header {
-		for _, v := range vs {
-			w.Header().Add(k, v)
-		}
-	}
+	writeHeader(w, limitHeader)
+	writeHeader(w, reply.Header)
 	w.Header().Set("Content-Type", "application/json")
 	status := reply.Status
 	if status == 0 {
@@ -262,7 +315,11 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		case status >= 400:
 			out = errorBody(status)
 		case path == PathChat:
-			out = chatBody(req, reply.Content)
+			var completion int
+			out, completion = chatBody(req, reply.Content, len(body))
+			f.mu.Lock()
+			f.charge(req.Model, float64(completion), f.clock.Now())
+			f.mu.Unlock()
 		case path == PathImages:
 			out = imageBody(reply.Content)
 		default:
@@ -291,6 +348,28 @@ func (f *Fake) next(schema, path string) Reply {
 		}
 	}
 	return Reply{}
+}
+
+// notifyArrivals closes the Arrived channels that are due. Called with f.mu
+// held.
+func (f *Fake) notifyArrivals() {
+	kept := f.arrivals[:0]
+	for _, a := range f.arrivals {
+		if len(f.requests) >= a.n {
+			close(a.ch)
+		} else {
+			kept = append(kept, a)
+		}
+	}
+	f.arrivals = kept
+}
+
+func writeHeader(w http.ResponseWriter, h http.Header) {
+	for k, vs := range h {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
 }
 
 func readAll(r *http.Request) ([]byte, error) {
@@ -348,11 +427,15 @@ func (r chatRequest) input() map[string]any {
 
 var chatSeq atomic.Int64
 
-func chatBody(req chatRequest, content string) []byte {
+// chatBody is a chat completion answering content (a happy answer when
+// empty) with usage counted as a quarter of the bytes of the request and of
+// the content; it also returns the completion tokens.
+func chatBody(req chatRequest, content string, requestBytes int) ([]byte, int) {
 	if content == "" {
 		b, _ := json.Marshal(happyAnswer(req))
 		content = string(b)
 	}
+	prompt, completion := max(1, requestBytes/4), max(1, len(content)/4)
 	b, _ := json.Marshal(map[string]any{
 		"id":      fmt.Sprintf("chatcmpl-fake-%d", chatSeq.Add(1)),
 		"object":  "chat.completion",
@@ -364,9 +447,9 @@ func chatBody(req chatRequest, content string) []byte {
 			"finish_reason": "stop",
 			"logprobs":      nil,
 		}},
-		"usage": map[string]any{"prompt_tokens": 50, "completion_tokens": 50, "total_tokens": 100},
+		"usage": map[string]any{"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion},
 	})
-	return b
+	return b, completion
 }
 
 func imageBody(b64 string) []byte {
