@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Content statuses.
@@ -135,6 +137,7 @@ type Content struct {
 	NextAttemptAt      *time.Time `db:"next_attempt_at"`
 	ClaimOwner         string     `db:"claim_owner"`
 	ClaimExpiresAt     *time.Time `db:"claim_expires_at"`
+	ClaimedAt          *time.Time `db:"claimed_at"`
 	OutcomeUnknown     bool       `db:"outcome_unknown"`
 	PublishedAt        *time.Time `db:"published_at"`
 	Late               bool       `db:"late"`
@@ -213,6 +216,49 @@ func (d *DB) ApplyContentAction(ctx context.Context, accountID, contentID int64,
 		return err
 	}
 	return &TransitionError{Status: c.Status, Want: string(action)}
+}
+
+// RetryFailed retries every failed article of one of the account's sites,
+// as ActionRetry does each: publishing failures back in the queue, due now,
+// with fresh attempts; pipeline failures back to draft. It returns how many
+// it moved.
+func (d *DB) RetryFailed(ctx context.Context, accountID, siteID int64, now time.Time) (int, error) {
+	now = T(now)
+	moved := 0
+	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
+		moved = 0
+		owned := `site_id = ? AND site_id IN (SELECT id FROM sites WHERE account_id = ?) AND status = 'failed'`
+		res, err := tx.ExecContext(ctx, d.q(`UPDATE content SET status = 'draft', attempts = 0, last_attempt_run_id = NULL, last_error = '',
+			scheduled_at = NULL, next_attempt_at = NULL, updated_at = ? WHERE `+owned+` AND publish_attempts = 0`), now, siteID, accountID)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		moved += int(n)
+		// Due now, one microsecond apart: the queue's slots are unique.
+		var ids []int64
+		if err := tx.SelectContext(ctx, &ids, d.q(`SELECT id FROM content WHERE `+owned+` ORDER BY scheduled_at, id`), siteID, accountID); err != nil {
+			return err
+		}
+		for i, id := range ids {
+			if err := cas(ctx, tx, d.q(`UPDATE content SET status = 'scheduled', scheduled_at = ?, next_attempt_at = NULL, publish_attempts = 0, updated_at = ?
+				WHERE id = ? AND status = 'failed'`), now.Add(time.Duration(i)*time.Microsecond), now, id); err != nil {
+				return err
+			}
+			moved++
+		}
+		return nil
+	})
+	if err != nil {
+		if isUnique(err) {
+			return 0, fmt.Errorf("%w: another article already has one of these slots; try again", ErrConflict)
+		}
+		return 0, fmt.Errorf("db: retry failed content: %w", err)
+	}
+	return moved, nil
 }
 
 // GetContent loads an article of the account; another account's is ErrNotFound.

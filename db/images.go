@@ -60,11 +60,14 @@ type Image struct {
 	Alt           string    `db:"alt"`
 	Bytes         int64     `db:"bytes"`
 	CreatedAt     time.Time `db:"created_at"`
+	// Position is its prompt's position (ImagesOf only): which section of
+	// the article it illustrates.
+	Position int `db:"position"`
 }
 
-// ImagesOf lists an article's images in prompt order.
+// ImagesOf lists an article's images in prompt order, with their positions.
 func (d *DB) ImagesOf(ctx context.Context, contentID int64) ([]Image, error) {
 	var out []Image
-	err := d.SelectContext(ctx, &out, d.q(`SELECT i.* FROM images i JOIN image_prompts p ON p.id = i.image_prompt_id WHERE i.content_id = ? ORDER BY p.position, i.id`), contentID)
+	err := d.SelectContext(ctx, &out, d.q(`SELECT i.*, p.position FROM images i JOIN image_prompts p ON p.id = i.image_prompt_id WHERE i.content_id = ? ORDER BY p.position, i.id`), contentID)
 	return out, err
 }

@@ -96,7 +96,8 @@ func (d *DB) FillQueue(ctx context.Context, siteID int64, now time.Time, decide 
 
 // ClaimDue claims up to limit content items whose slot (or retry time) has
 // come, and items whose earlier claim expired (outcome unknown), moving them
-// to publishing under owner's claim until claimUntil.
+// to publishing under owner's claim until claimUntil (renewed by
+// RenewClaims while the attempt runs).
 func (d *DB) ClaimDue(ctx context.Context, owner string, now, claimUntil time.Time, limit int) ([]Content, error) {
 	now = T(now)
 	skip := ""
@@ -108,18 +109,55 @@ func (d *DB) ClaimDue(ctx context.Context, owner string, now, claimUntil time.Ti
 		out = nil
 		return tx.SelectContext(ctx, &out, d.q(`UPDATE content SET
 		outcome_unknown = CASE WHEN status = 'publishing' THEN TRUE ELSE outcome_unknown END,
-		status = 'publishing', claim_owner = ?, claim_expires_at = ?, publish_attempts = publish_attempts + 1, updated_at = ?
+		status = 'publishing', claim_owner = ?, claim_expires_at = ?, claimed_at = ?, publish_attempts = publish_attempts + 1, updated_at = ?
 		WHERE id IN (SELECT id FROM content WHERE
 			(status = 'scheduled' AND scheduled_at <= ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?))
 			OR (status = 'publishing' AND claim_expires_at < ?)
 			ORDER BY scheduled_at, id LIMIT ?`+skip+`)
 		AND ((status = 'scheduled' AND scheduled_at <= ?) OR (status = 'publishing' AND claim_expires_at < ?))
-		RETURNING *`), owner, T(claimUntil), now, now, now, now, limit, now, now)
+		RETURNING *`), owner, T(claimUntil), now, now, now, now, now, limit, now, now)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("db: claim due content: %w", err)
 	}
 	return out, nil
+}
+
+// RenewClaims extends owner's claims on ids until until and returns the ids
+// it still holds; a missing id's claim was taken over (it had expired).
+func (d *DB) RenewClaims(ctx context.Context, owner string, ids []int64, until time.Time) ([]int64, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	q, args, err := sqlx.In(`UPDATE content SET claim_expires_at = ? WHERE status = 'publishing' AND claim_owner = ? AND id IN (?) RETURNING id`, T(until), owner, ids)
+	if err != nil {
+		return nil, err
+	}
+	var held []int64
+	err = d.InTx(ctx, func(tx *sqlx.Tx) error {
+		held = nil
+		return tx.SelectContext(ctx, &held, d.q(q), args...)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("db: renew claims: %w", err)
+	}
+	return held, nil
+}
+
+// ExpireClaims makes every publishing claim expire at now, so the next
+// ClaimDue takes the articles back (with their outcome unknown), and
+// returns their ids. Only for a server that knows no other holds a claim:
+// SQLite's, which holds the data directory's lock file.
+func (d *DB) ExpireClaims(ctx context.Context, now time.Time) ([]int64, error) {
+	var ids []int64
+	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
+		ids = nil
+		return tx.SelectContext(ctx, &ids, d.q(`UPDATE content SET claim_expires_at = ? WHERE status = 'publishing' RETURNING id`), T(now))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("db: expire claims: %w", err)
+	}
+	return ids, nil
 }
 
 // PublishResult is a successful publication.
@@ -135,7 +173,7 @@ type PublishResult struct {
 // MarkPublished records a publication made under owner's claim.
 func (d *DB) MarkPublished(ctx context.Context, r PublishResult) error {
 	res, err := d.exec(ctx, d.q(`UPDATE content SET status = 'published', published_at = ?, remote_id = ?, remote_url = ?, late = ?,
-		claim_owner = '', claim_expires_at = NULL, outcome_unknown = FALSE, last_error = '', updated_at = ?
+		claim_owner = '', claim_expires_at = NULL, claimed_at = NULL, outcome_unknown = FALSE, last_error = '', updated_at = ?
 		WHERE id = ? AND status = 'publishing' AND claim_owner = ?`), T(r.At), r.RemoteID, r.RemoteURL, r.Late, T(r.At), r.ContentID, r.Owner)
 	if err != nil {
 		return fmt.Errorf("db: mark published: %w", err)
@@ -154,7 +192,7 @@ func (d *DB) MarkPublishFailed(ctx context.Context, contentID int64, owner, msg 
 		status = ContentFailed
 	}
 	res, err := d.exec(ctx, d.q(`UPDATE content SET status = ?, next_attempt_at = ?, last_error = ?, claim_owner = '', claim_expires_at = NULL,
-		outcome_unknown = FALSE, updated_at = ? WHERE id = ? AND status = 'publishing' AND claim_owner = ?`), status, NT(retryAt), msg, T(now), contentID, owner)
+		claimed_at = NULL, outcome_unknown = FALSE, updated_at = ? WHERE id = ? AND status = 'publishing' AND claim_owner = ?`), status, NT(retryAt), msg, T(now), contentID, owner)
 	if err != nil {
 		return fmt.Errorf("db: mark publish failed: %w", err)
 	}

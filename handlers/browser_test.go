@@ -84,7 +84,9 @@ func TestBrowserRunProgress(t *testing.T) {
 	site := app.NewSite(t, ann, "Coffee")
 	importDemo(t, app, site)
 
-	ctx, cancel := context.WithTimeout(tab, 30*time.Second)
+	// The run draws 42 PNGs of 1536×1024 after writing: seconds under the
+	// race detector on an idle machine, much more on a busy one.
+	ctx, cancel := context.WithTimeout(tab, 2*time.Minute)
 	defer cancel()
 	must := func(what string, err error) {
 		t.Helper()
@@ -99,7 +101,7 @@ func TestBrowserRunProgress(t *testing.T) {
 		t.Helper()
 		js := `(function () { var el = document.querySelector('[data-testid="run-percent"]');
 			if (!el) return false; var p = parseInt(el.textContent, 10); return (` + test + `) ? el.textContent : false; })()`
-		pct, err := chromedp.Run(ctx, chromedp.Poll[string](js, chromedp.WithPollingTimeout(15*time.Second)))
+		pct, err := chromedp.Run(ctx, chromedp.Poll[string](js, chromedp.WithPollingTimeout(90*time.Second)))
 		must("wait for the percentage to be "+test, err)
 		return pct
 	}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 
 	"autopress/db"
 	"autopress/jobs/publishing"
+	"autopress/jobs/publishing/targets"
 	"autopress/views"
 )
 
@@ -68,11 +70,44 @@ func (h *app) contentPage(ctx context.Context, s db.Site, status string, page in
 	if err != nil {
 		return views.ContentPage{}, err
 	}
+	settings, err := h.DB.GetPublishingSettings(ctx, s.ID)
+	if err != nil {
+		return views.ContentPage{}, err
+	}
 	now := h.Clock.Now()
 	for _, r := range rows {
-		k.Rows = append(k.Rows, contentRow(r, loc, now))
+		row := contentRow(r, loc, now)
+		row.Publishing = publishingState(r, loc, now, settings.TargetKind)
+		k.Rows = append(k.Rows, row)
 	}
 	return k, nil
+}
+
+// publishingState describes an article the publisher holds: since when and
+// which attempt, or, after an interruption (a crash, a lost claim), that
+// the target is checked before the article is sent again — what that check
+// is depends on the target.
+func publishingState(c db.Content, loc *time.Location, now time.Time, targetKind string) string {
+	if c.Status != db.ContentPublishing {
+		return ""
+	}
+	check := map[string]string{
+		targets.KindWordPress: "checking whether WordPress already has it",
+		targets.KindWebhook:   "sending it again with the same Idempotency-Key, so the receiver can drop a duplicate",
+	}[targetKind]
+	if check == "" {
+		check = "checking whether its page was already written"
+	}
+	attempt := "attempt " + strconv.Itoa(c.PublishAttempts)
+	switch {
+	case c.ClaimExpiresAt != nil && !c.ClaimExpiresAt.After(now):
+		return fmt.Sprintf("Interrupted during %s (the server stopped or lost its claim); the next try starts by %s.", attempt, check)
+	case c.OutcomeUnknown:
+		return fmt.Sprintf("An earlier attempt was interrupted: %s (%s, since %s).", check, attempt, views.FormatTimePtr(c.ClaimedAt, loc))
+	case c.ClaimedAt != nil:
+		return fmt.Sprintf("Publishing since %s, %s.", views.FormatTime(*c.ClaimedAt, loc), attempt)
+	}
+	return "Publishing, " + attempt + "."
 }
 
 // contentRow is an article as the lists show it, with the actions its

@@ -104,7 +104,7 @@ func TestPublishingPageInBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`input[name="wp_username"]`), wpfake.DefaultUsername),
 		chromedp.SendKeys(chromedp.CSS(`input[name="wp_app_password"]`), wpfake.DefaultPassword),
 		chromedp.Click(chromedp.CSS(`[data-testid="test-connection"]`)),
-		chromedp.Poll[chromedp.Void](`(document.querySelector('[data-testid="test-result"]') || {}).textContent?.startsWith("Connected: WordPress accepted") && window.notReloaded === true`,
+		chromedp.Poll[chromedp.Void](`(document.querySelector('[data-testid="test-result"]') || {}).textContent?.startsWith("Connected: WordPress passed every step") && window.notReloaded === true`,
 			chromedp.WithPollingTimeout(10*time.Second)),
 	)
 	c, cancel := context.WithTimeout(ctx, 5*time.Second)

@@ -362,16 +362,34 @@ func TestPublishingTestConnection(t *testing.T) {
 		e.saveSettings(t, func(p *db.PublishingSettings) {
 			p.TargetKind, p.WPURL, p.WPUsername, p.WPAppPasswordEnc = "wordpress", wp.URL, wpfake.DefaultUsername, e.seal(t, "wrong password")
 		})
-		if got := test(); !strings.HasPrefix(got, "WordPress rejected the username or application password") {
-			t.Errorf("wrong password: %q", got)
+		steps := func() []string {
+			t.Helper()
+			res := e.c.PostHTMX(t, e.path+"/test", url.Values{})
+			var out []string
+			for _, status := range []string{"ok", "failed", "skipped"} {
+				for range strings.Count(res.Body, `data-testid="test-step-`+status+`"`) {
+					out = append(out, status)
+				}
+			}
+			return out
+		}
+		want := `Sign in failed: WordPress did not accept user "editor" with this application password`
+		if got := test(); !strings.HasPrefix(got, want) {
+			t.Errorf("wrong password: %q\nwant it to start %q", got, want)
+		}
+		if got := strings.Join(steps(), ","); got != "ok,failed,skipped,skipped" {
+			t.Errorf("wrong password: steps %s", got)
 		}
 		e.saveSettings(t, func(p *db.PublishingSettings) { p.WPAppPasswordEnc = e.seal(t, wpfake.DefaultPassword) })
-		if got := test(); !strings.HasPrefix(got, "Connected: WordPress accepted") {
+		if got := test(); got != "Connected: WordPress passed every step publishing will take." {
 			t.Errorf("right password: %q", got)
 		}
-		wp.SetCapability("publish_posts", false)
-		if got := test(); !strings.Contains(got, "cannot publish posts") {
-			t.Errorf("user without publish_posts: %q", got)
+		if got := strings.Join(steps(), ","); got != "ok,ok,ok,ok" {
+			t.Errorf("right password: steps %s", got)
+		}
+		wp.SetCapability("upload_files", false)
+		if got := test(); !strings.HasPrefix(got, `Upload images failed: WordPress user "editor" may not upload media: give them the Author role or higher`) {
+			t.Errorf("user without upload_files: %q", got)
 		}
 
 		// Webhook: the receiver checks the signature.
@@ -393,12 +411,12 @@ func TestPublishingTestConnection(t *testing.T) {
 			t.Errorf("webhook: %q", got)
 		}
 		e.saveSettings(t, func(p *db.PublishingSettings) { p.WebhookSecretEnc = e.seal(t, "another secret") })
-		if got := test(); !strings.Contains(got, "rejected the signature") {
+		if got := test(); !strings.Contains(got, "refused the signature") {
 			t.Errorf("wrong webhook secret: %q", got)
 		}
 		status.Store(http.StatusInternalServerError)
 		e.saveSettings(t, func(p *db.PublishingSettings) { p.WebhookSecretEnc = e.seal(t, "hook secret") })
-		if got := test(); !strings.Contains(got, "answered HTTP 500") {
+		if got := test(); got != "The webhook receiver failed (HTTP 500)." {
 			t.Errorf("webhook 500: %q", got)
 		}
 		// A secret sealed under another APP_SECRET cannot be used.
@@ -412,12 +430,12 @@ func TestPublishingTestConnection(t *testing.T) {
 		form := settingsForm(map[string]string{"target_kind": "wordpress", "wp_url": wp.URL, "wp_username": wpfake.DefaultUsername,
 			"wp_app_password": "wrong password"})
 		res := e.c.PostHTMX(t, e.path+"/test", form)
-		if got := res.TestID(t, "test-result"); !strings.HasPrefix(got, "WordPress rejected the username or application password") {
+		if got := res.TestID(t, "test-result"); !strings.HasPrefix(got, `Sign in failed: WordPress did not accept user "editor"`) {
 			t.Errorf("unsaved wrong password: %q", got)
 		}
-		wp.SetCapability("publish_posts", true)
+		wp.SetCapability("upload_files", true)
 		form.Set("wp_app_password", wpfake.DefaultPassword)
-		if got := e.c.PostHTMX(t, e.path+"/test", form).TestID(t, "test-result"); !strings.HasPrefix(got, "Connected: WordPress accepted") {
+		if got := e.c.PostHTMX(t, e.path+"/test", form).TestID(t, "test-result"); got != "Connected: WordPress passed every step publishing will take." {
 			t.Errorf("unsaved right password: %q", got)
 		}
 		if p := e.settings(t); p.TargetKind != "webhook" {

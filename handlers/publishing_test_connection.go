@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -72,28 +69,29 @@ func (h *app) testConnection(ctx context.Context, p db.PublishingSettings) views
 	}
 	ctx, cancel := context.WithTimeout(ctx, testConnectionTimeout)
 	defer cancel()
-	if err := t.Test(ctx); err != nil {
-		return views.TestResult{Message: sentence(err.Error())}
+	checks := t.Test(ctx)
+	res := views.TestResult{OK: targets.Passed(checks)}
+	for _, c := range checks {
+		res.Steps = append(res.Steps, views.TestStep{Name: c.Name, Status: string(c.Status), Detail: c.Detail})
+		if c.Status == targets.CheckFailed && res.Message == "" {
+			res.Message = c.Name + " failed: " + c.Detail
+			if len(checks) == 1 {
+				res.Message = c.Detail
+			}
+		}
 	}
-	switch t.Kind() {
-	case targets.KindWordPress:
-		return views.TestResult{OK: true, Message: "Connected: WordPress accepted the username and application password, and the user may publish posts and upload images."}
-	case targets.KindWebhook:
-		return views.TestResult{OK: true, Message: "Connected: the webhook accepted a signed ping."}
+	switch {
+	case !res.OK && res.Message == "":
+		res.Message = "The test found nothing to check."
+	case res.OK && t.Kind() == targets.KindWordPress:
+		res.Message = "Connected: WordPress passed every step publishing will take."
+	case res.OK && t.Kind() == targets.KindWebhook:
+		res.Message = "Connected: the webhook accepted a signed ping."
+	case res.OK:
+		res.Message = "The publishing directory is writable."
 	}
-	return views.TestResult{OK: true, Message: "The publishing directory is writable."}
-}
-
-// sentence capitalises a message's first letter and ends it with a period.
-func sentence(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "The test failed."
+	if len(res.Steps) == 1 {
+		res.Steps = nil // one step says no more than the summary
 	}
-	r, n := utf8.DecodeRuneInString(s)
-	s = string(unicode.ToUpper(r)) + s[n:]
-	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, ")") {
-		s += "."
-	}
-	return s
+	return res
 }

@@ -61,10 +61,15 @@ func (h *app) previewOf(ctx context.Context, s db.Site, ct db.Content) (views.Co
 	if err != nil {
 		return views.ContentPreview{}, err
 	}
-	loc := s.Location()
-	v := views.ContentPreview{Site: siteInfo(s), Location: loc, Row: contentRow(ct, loc, h.Clock.Now()),
+	settings, err := h.DB.GetPublishingSettings(ctx, s.ID)
+	if err != nil {
+		return views.ContentPreview{}, err
+	}
+	loc, now := s.Location(), h.Clock.Now()
+	v := views.ContentPreview{Site: siteInfo(s), Location: loc, Row: contentRow(ct, loc, now),
 		Excerpt: ct.Excerpt, Keywords: ct.Keywords, Words: ct.WordCount, HTML: ct.HTML, SEOTitle: ct.SEOTitle, MetaDescription: ct.MetaDescription,
 		EditedBy: ct.EditedBy, EditedAt: ct.EditedAt, Editable: editable(ct)}
+	v.Row.Publishing = publishingState(ct, loc, now, settings.TargetKind)
 	for _, im := range imgs {
 		v.Images = append(v.Images, views.PreviewImage{URL: imageURL(ct.ID, im), Alt: im.Alt})
 	}

@@ -59,6 +59,7 @@ func (h *app) siteRoutes(g *echo.Group) {
 	g.GET("/:site/writing", h.writingPage)
 	g.POST("/:site/writing", h.writingSave)
 	g.GET("/:site/content", h.contentList)
+	g.POST("/:site/content/retry-failed", h.contentRetryFailed)
 	g.GET("/:site/publishing", h.publishingPage)
 	g.POST("/:site/publishing", h.publishingSave)
 	g.POST("/:site/publishing/preview", h.publishingPreview)
@@ -153,4 +154,5 @@ func (h *app) apiRoutes(g *echo.Group) {
 	g.POST("/sites/:site/content/bulk", h.apiContentBulk)
 	g.GET("/sites/:site/publishing", h.apiPublishing)
 	g.PUT("/sites/:site/publishing", h.apiPublishingUpdate)
+	g.POST("/sites/:site/content/retry-failed", h.apiRetryFailed)
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"autopress/db"
 	"autopress/db/secretbox"
 	"autopress/jobs"
 	"autopress/jobs/ai"
@@ -82,6 +83,12 @@ func (a *app) buildComponents() (components, error) {
 			return err
 		}},
 	)
+	// On SQLite this server holds the data directory's lock file, so no
+	// other can hold a publishing claim: claims left by a crash are taken
+	// back at once instead of waiting for them to expire.
+	if a.db.Dialect == db.SQLite {
+		a.startWorkers = append(a.startWorkers, c.pub.TakeBackClaims)
+	}
 	// The run and regeneration pollers run on every instance, outside any
 	// lock: leases decide who executes a run or a regeneration.
 	a.startWorkers = append(a.startWorkers, func(ctx context.Context) error {

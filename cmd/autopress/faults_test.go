@@ -36,6 +36,7 @@ import (
 	"autopress/db/secretbox"
 	"autopress/handlers/auth"
 	"autopress/jobs/ai/aitest"
+	"autopress/jobs/publishing/targets/wpreal"
 )
 
 // built is the autopress binary, built once by autopressBinary.
@@ -47,7 +48,7 @@ var built struct {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := wpreal.Main(m) // stops the test WordPress if a test started it
 	if built.dir != "" {
 		os.RemoveAll(built.dir)
 	}

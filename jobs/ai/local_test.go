@@ -3,9 +3,9 @@ package ai
 import (
 	"bytes"
 	"context"
-	"encoding/xml"
 	"errors"
-	"io"
+	"image/png"
+	"net/http"
 	"reflect"
 	"slices"
 	"strings"
@@ -242,51 +242,62 @@ func TestLocalExtractImagePrompts(t *testing.T) {
 	}
 }
 
-func TestLocalGenerateImageSVG(t *testing.T) {
+func TestLocalGenerateImagePNG(t *testing.T) {
 	l := NewLocal(0)
 	prompt := `Illustration for: "Salt" & <pepper> — ünïcode ✓ ` + "\x01"
 	img, err := l.GenerateImage(t.Context(), Site{}, ImagePrompt{Prompt: prompt, Alt: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if img.MIME != "image/svg+xml" || img.Ext != ".svg" {
-		t.Errorf("MIME %q ext %q", img.MIME, img.Ext)
+	if img.MIME != "image/png" || img.Ext != ".png" || http.DetectContentType(img.Data) != "image/png" {
+		t.Errorf("MIME %q ext %q, sniffed %q", img.MIME, img.Ext, http.DetectContentType(img.Data))
 	}
-	if n := len(img.Data); n < 1000 || n > 3000 {
-		t.Errorf("SVG of %d bytes, want 1-3 KB", n)
+	if n := len(img.Data); n < 50<<10 || n > 400<<10 {
+		t.Errorf("PNG of %d bytes, want 50–400 KB", n)
 	}
-	// Valid XML with an <svg> root whose <title> carries the prompt.
-	dec := xml.NewDecoder(bytes.NewReader(img.Data))
-	var root, title string
-	inTitle := false
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("SVG is not valid XML: %v\n%s", err, img.Data)
-		}
-		switch tok := tok.(type) {
-		case xml.StartElement:
-			if root == "" {
-				root = tok.Name.Local
+	// A valid PNG the size of an image model's landscape picture.
+	pic, err := png.Decode(bytes.NewReader(img.Data))
+	if err != nil {
+		t.Fatalf("not a valid PNG: %v", err)
+	}
+	if b := pic.Bounds(); b.Dx() != LocalImageWidth || b.Dy() != LocalImageHeight || b.Dx() != 1536 || b.Dy() != 1024 {
+		t.Fatalf("size %v, want 1536×1024", b)
+	}
+	// The caption band darkens the bottom; the text is white on it.
+	lum := func(x, y int) uint32 {
+		r, g, b, _ := pic.At(x, y).RGBA()
+		return (r + g + b) / 3 >> 8
+	}
+	if lum(5, 1020) >= lum(5, 5) {
+		t.Errorf("caption band (%d) is not darker than the top (%d)", lum(5, 1020), lum(5, 5))
+	}
+	white := 0
+	for x := 40; x < 800; x++ {
+		for y := 1024 - 100; y < 1024-20; y++ {
+			if lum(x, y) > 240 {
+				white++
 			}
-			inTitle = tok.Name.Local == "title"
-		case xml.CharData:
-			if inTitle {
-				title += string(tok)
-			}
-		case xml.EndElement:
-			inTitle = false
 		}
 	}
-	if root != "svg" || !strings.Contains(title, `"Salt" & <pepper> — ünïcode ✓`) {
-		t.Errorf("root %q, title %q", root, title)
+	if white < 500 {
+		t.Errorf("%d white pixels in the caption, want the prompt drawn there", white)
+	}
+
+	again, _ := l.GenerateImage(t.Context(), Site{}, ImagePrompt{Prompt: "  " + strings.ReplaceAll(prompt, " ", "  ")})
+	if !bytes.Equal(again.Data, img.Data) {
+		t.Error("the same prompt (up to spaces) drew different bytes")
+	}
+	// Drawn again, not from the cache: the same bytes.
+	norm := strings.Join(strings.Fields(prompt), " ")
+	if redrawn, err := encodePNG(renderLocalImage(norm)); err != nil || !bytes.Equal(redrawn, img.Data) {
+		t.Errorf("drawing the same prompt twice gave different bytes (%v)", err)
 	}
 	other, _ := l.GenerateImage(t.Context(), Site{}, ImagePrompt{Prompt: "something else"})
 	if bytes.Equal(other.Data, img.Data) {
 		t.Error("different prompts drew the same image")
+	}
+	if _, err := l.GenerateImage(t.Context(), Site{}, ImagePrompt{Prompt: ""}); err != nil {
+		t.Errorf("empty prompt: %v", err)
 	}
 }
 
@@ -332,5 +343,35 @@ func TestLocalLatencyAndCancel(t *testing.T) {
 		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 500*time.Millisecond {
 			t.Errorf("%s: err %v after %s, want a prompt deadline error", name, err, time.Since(start))
 		}
+	}
+}
+
+func TestImageCacheBoundedLeastRecentlyUsedOut(t *testing.T) {
+	c := newImageCache(10)
+	c.put("a", []byte("aaaa"))
+	c.put("b", []byte("bbbb"))
+	if _, ok := c.get("a"); !ok { // a is now the most recent
+		t.Fatal("a missing")
+	}
+	c.put("c", []byte("cccc")) // over 10 bytes: b goes
+	if _, ok := c.get("b"); ok {
+		t.Error("b kept: the least recently used should go first")
+	}
+	for _, k := range []string{"a", "c"} {
+		if _, ok := c.get(k); !ok {
+			t.Errorf("%s missing", k)
+		}
+	}
+	c.put("huge", make([]byte, 11))
+	if _, ok := c.get("huge"); ok || c.size != 8 {
+		t.Errorf("an entry over the limit was kept (size %d)", c.size)
+	}
+	// What GenerateImage returns is a copy: changing it changes no later answer.
+	l := NewLocal(0)
+	first, _ := l.GenerateImage(t.Context(), Site{}, ImagePrompt{Prompt: "cache me"})
+	first.Data[100] ^= 0xff
+	again, _ := l.GenerateImage(t.Context(), Site{}, ImagePrompt{Prompt: "cache me"})
+	if again.Data[100] == first.Data[100] {
+		t.Error("the cache handed out its own bytes")
 	}
 }

@@ -13,11 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/jonboulle/clockwork"
 
 	"autopress/db"
 	"autopress/db/dbtest"
 	"autopress/db/secretbox"
+	"autopress/jobs/ai"
 	"autopress/jobs/publishing"
 	"autopress/jobs/publishing/egress"
 	"autopress/jobs/publishing/targets"
@@ -293,16 +295,33 @@ func TestWordPressTarget(t *testing.T) {
 			p.SchedulingMode, p.TargetKind = "immediate", "wordpress"
 			p.WPURL, p.WPUsername, p.WPAppPasswordEnc = wp.URL, wpfake.DefaultUsername, pw
 		})
-		// With a featured image.
+		// With three images: the first is the featured one, the others go
+		// in the body after the headings of the sections they illustrate.
 		ids := e.approve(1)
-		writeImage(t, e, ids[0])
+		dbtest.Exec(e.ctx, e.d, `UPDATE content SET html = '<p>Intro</p><h2>One</h2><p>1</p><h2>Two</h2><p>2</p><h2>Three</h2><p>3</p>' WHERE id = ?`, ids[0])
+		for pos, alt := range []string{"One", "Two", "Three"} {
+			writeImage(t, e, ids[0], pos, alt)
+		}
 		e.fill()
 		if n := e.publish(); n != 1 {
 			t.Fatalf("published %d", n)
 		}
 		posts := wp.Posts()
-		if len(posts) != 1 || posts[0].FeaturedMedia == 0 || wp.MediaCreated() != 1 {
+		if len(posts) != 1 || posts[0].FeaturedMedia == 0 || wp.MediaCreated() != 3 {
 			t.Fatalf("posts %+v, media %d", posts, wp.MediaCreated())
+		}
+		for _, m := range wp.Media() {
+			if m.Post != posts[0].ID || m.MIME != "image/png" {
+				t.Errorf("media %s: post %d, %s; want attached to %d, image/png", m.Slug, m.Post, m.MIME, posts[0].ID)
+			}
+		}
+		for _, after := range []string{"<h2>Two</h2><figure", "<h2>Three</h2><figure"} {
+			if !strings.Contains(posts[0].Content, after) {
+				t.Errorf("content lacks %s:\n%s", after, posts[0].Content)
+			}
+		}
+		if strings.Count(posts[0].Content, "<figure") != 2 {
+			t.Errorf("content:\n%s", posts[0].Content)
 		}
 		c, _ := e.d.ContentByID(e.ctx, ids[0])
 		if c.RemoteID == "" || !strings.HasPrefix(c.RemoteURL, wp.URL) {
@@ -316,8 +335,10 @@ func TestWordPressTarget(t *testing.T) {
 		e.fill()
 		e.publish()
 		c, _ = e.d.ContentByID(e.ctx, ids[0])
-		if c.Status != db.ContentScheduled || !strings.Contains(c.LastError, "attempt 1 of 5") {
-			t.Fatalf("after a 500: %s %q", c.Status, c.LastError)
+		// The retry time is in the site's zone, like every time on its pages.
+		want := "attempt 1 of 5 failed: WordPress failed to create the post (HTTP 500 internal_server_error) (next try 2026-03-02 08:02 CET)"
+		if c.Status != db.ContentScheduled || c.LastError != want {
+			t.Fatalf("after a 500: %s %q\nwant %q", c.Status, c.LastError, want)
 		}
 		e.clock.Advance(2 * time.Minute)
 		e.publish()
@@ -325,18 +346,23 @@ func TestWordPressTarget(t *testing.T) {
 			t.Fatalf("after retry: %s, %d posts", c.Status, wp.PostsCreated())
 		}
 
-		// The server creates the post but the answer never arrives: the
-		// claim expires and the retry finds the post by slug.
+		// The server creates the post but the answer never arrives (the
+		// attempt is stopped once the fake has created it): the retry finds
+		// the post by slug.
 		ids = e.approve(1)
 		e.clock.Advance(time.Minute)
 		e.fill()
-		wp.DelayPostResponse(2 * time.Second)
-		ctx, cancel := context.WithTimeout(e.ctx, 300*time.Millisecond)
+		wp.DelayPostResponse(time.Hour)
+		ctx, cancel := context.WithCancel(e.ctx)
+		wp.OnPostCreated(func(wpfake.Post) { cancel() })
 		e.pub.Tick(ctx)
 		cancel()
+		wp.OnPostCreated(nil)
 		wp.DelayPostResponse(0)
-		time.Sleep(2200 * time.Millisecond) // the fake finishes creating it
-		e.clock.Advance(11 * time.Minute)   // the claim (10 min) expires
+		if c, _ = e.d.ContentByID(e.ctx, ids[0]); c.Status != db.ContentScheduled || !strings.Contains(c.LastError, "the attempt was stopped") {
+			t.Fatalf("after a stopped attempt: %s %q", c.Status, c.LastError)
+		}
+		e.clock.Advance(2 * time.Minute)
 		e.publish()
 		c, _ = e.d.ContentByID(e.ctx, ids[0])
 		if c.Status != db.ContentPublished || wp.PostsCreated() != 3 {
@@ -351,7 +377,7 @@ func TestWordPressTarget(t *testing.T) {
 		e.fill()
 		e.publish()
 		c, _ = e.d.ContentByID(e.ctx, ids[0])
-		if c.Status != db.ContentFailed || !strings.Contains(c.LastError, "rejected the credentials") {
+		if c.Status != db.ContentFailed || !strings.HasPrefix(c.LastError, `failed after 1 attempt(s): WordPress did not accept user "editor" with this application password`) {
 			t.Fatalf("wrong credentials: %s %q", c.Status, c.LastError)
 		}
 		// A manual retry after fixing the password publishes it.
@@ -368,13 +394,31 @@ func TestWordPressTarget(t *testing.T) {
 	})
 }
 
-func writeImage(t *testing.T, e *env, contentID int64) {
+// writeImage stores a PNG from the local provider as the article's image
+// for the prompt at position.
+func writeImage(t *testing.T, e *env, contentID int64, position int, alt string) {
 	t.Helper()
-	c, err := e.d.ContentByID(e.ctx, contentID)
+	img, err := ai.NewLocal(0).GenerateImage(e.ctx, ai.Site{}, ai.ImagePrompt{Prompt: "Illustration for: " + alt})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dbtest.InsertImage(t, e.d, c, fmt.Sprintf("%d.svg", contentID), "image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`))
+	key := fmt.Sprintf("images/%d/%d-%d.png", e.site.ID, contentID, position)
+	err = e.d.InTx(e.ctx, func(tx *sqlx.Tx) error {
+		var promptID int64
+		if err := tx.GetContext(e.ctx, &promptID, e.d.Rebind(`INSERT INTO image_prompts (site_id, content_id, position, prompt, alt, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'done', ?, ?) RETURNING id`),
+			e.site.ID, contentID, position, "Illustration for: "+alt, alt, t0, t0); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(e.ctx, e.d.Rebind(`INSERT INTO images (site_id, content_id, image_prompt_id, path, mime, alt, bytes, created_at) VALUES (?, ?, ?, ?, 'image/png', ?, ?, ?)`),
+			e.site.ID, contentID, promptID, key, alt, len(img.Data), t0); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(e.ctx, e.d.Rebind(`INSERT INTO blobs (blob_key, data, bytes, created_at) VALUES (?, ?, ?, ?)`), key, img.Data, len(img.Data), t0)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestWebhookSignedWithSiteSecret(t *testing.T) {
@@ -438,11 +482,11 @@ func TestRetryOfAFailedArticle(t *testing.T) {
 		// Failed in the pipeline (its image prompts, three times): never
 		// published, never reviewed.
 		pipeline := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Status: db.ContentFailed, LastError: "model down", Now: t0})
-		dbtest.Exec(e.ctx, d, d.Rebind(`UPDATE content SET attempts = 3, status = 'failed' WHERE id = ?`), pipeline.ID)
+		dbtest.Exec(e.ctx, d, `UPDATE content SET attempts = 3, status = 'failed' WHERE id = ?`, pipeline.ID)
 		// Failed at publishing, after five attempts.
 		slot := t0.Add(time.Hour)
 		published := dbtest.InsertContent(t, d, dbtest.Content{SiteID: e.site.ID, Status: db.ContentFailed, ApprovedAt: &t0, ScheduledAt: &slot, Now: t0})
-		dbtest.Exec(e.ctx, d, d.Rebind(`UPDATE content SET publish_attempts = 5 WHERE id = ?`), published.ID)
+		dbtest.Exec(e.ctx, d, `UPDATE content SET publish_attempts = 5 WHERE id = ?`, published.ID)
 
 		for _, id := range []int64{pipeline.ID, published.ID} {
 			if err := d.ApplyContentAction(e.ctx, acc, id, db.ActionRetry, "tester", e.clock.Now()); err != nil {

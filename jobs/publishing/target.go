@@ -42,7 +42,8 @@ func (t Targets) For(s db.PublishingSettings) (targets.Target, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &targets.WordPress{BaseURL: s.WPURL, Username: s.WPUsername, AppPassword: pw, Client: client}, nil
+		return &targets.WordPress{BaseURL: s.WPURL, Username: s.WPUsername, AppPassword: pw, Client: client,
+			Categories: s.Categories(), Tags: s.Tags()}, nil
 	}
 	return nil, fmt.Errorf("publishing: unknown target %q", s.TargetKind)
 }

@@ -11,6 +11,7 @@ import (
 
 	"autopress/db"
 	"autopress/db/dbtest"
+	"autopress/jobs/ai"
 )
 
 // TestRegenerationChargesOnce: an article regenerated with a note is a new
@@ -124,8 +125,13 @@ func TestRegenerateSEOAndImage(t *testing.T) {
 			t.Fatal(err)
 		}
 		data, err := d.Blobs().Get(e.ctx, now.Path)
-		if err != nil || now.Path == im.Path || now.Alt != im.Alt || !bytes.Contains(data, []byte("warmer colours")) {
+		if err != nil || now.Path == im.Path || now.Alt != im.Alt || bytes.Equal(data, []byte("<svg/>")) || now.Bytes != int64(len(data)) {
 			t.Errorf("regenerated image %+v (%d bytes, %v)", now, len(data), err)
+		}
+		// Drawn from its prompt with the note and the job as the variation.
+		want, err := e.ai.Provider.GenerateImage(e.ctx, ai.Site{}, ai.ImagePrompt{Prompt: "a picture", Note: "warmer colours", Variation: img.ID})
+		if err != nil || !bytes.Equal(data, want.Data) || now.MIME != want.MIME {
+			t.Errorf("the new image is not the prompt's with the note and the variation (%v)", err)
 		}
 		if _, err := d.Blobs().Get(e.ctx, im.Path); !errors.Is(err, db.ErrNotFound) {
 			t.Errorf("the old bytes are still stored: %v", err)

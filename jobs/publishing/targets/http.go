@@ -45,7 +45,7 @@ func is2xx(status int) bool { return status >= 200 && status < 300 }
 // the {"code": …} identifier WordPress (and many APIs) send, for decisions,
 // when it looks like one.
 func statusError(status int, body []byte) *StatusError {
-	se := &StatusError{Status: status, Message: http.StatusText(status)}
+	se := &StatusError{Status: status}
 	var e struct {
 		Code string `json:"code"`
 	}
@@ -70,8 +70,9 @@ func (e *reachError) Error() string { return "cannot reach " + e.url + ": " + e.
 
 // cause names the kind of failure ("connection refused", "refused: the
 // address is private", "timed out"…) without the error's own text, which
-// holds resolved addresses and other details of the server's network.
-func (e *reachError) cause() string { return egress.Describe(e.err) }
+// holds resolved addresses and other details of the server's network, and
+// says what to do about an https/http mix-up (netCause).
+func (e *reachError) cause() string { return netCause(e.url, e.err) }
 
 func (e *reachError) Unwrap() error { return e.err }
 

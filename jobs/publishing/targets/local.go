@@ -65,8 +65,7 @@ func (l *Local) Publish(ctx context.Context, p Post) (Result, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Result{}, fmt.Errorf("targets: local: %w", err)
 	}
-	page := localPage{Title: p.Title, Excerpt: p.Excerpt, Body: template.HTML(p.HTML),
-		PublishedAt: p.PublishedAt, Tags: p.Tags, Categories: p.Categories}
+	page := localPage{Title: p.Title, Excerpt: p.Excerpt, PublishedAt: p.PublishedAt, Tags: p.Tags, Categories: p.Categories}
 	used := map[string]bool{"index.html": true}
 	write := func(i int, img Image) (localImage, error) {
 		if err := ctx.Err(); err != nil {
@@ -79,22 +78,21 @@ func (l *Local) Publish(ctx context.Context, p Post) (Result, error) {
 		return localImage{Src: name, Alt: img.Alt}, nil
 	}
 	if p.FeaturedImage != nil {
-		li, err := write(0, *p.FeaturedImage)
+		li, err := write(1, *p.FeaturedImage)
 		if err != nil {
 			return Result{}, err
 		}
 		page.Featured = &li
 	}
+	var figs []Figure
 	for i, img := range p.Images {
-		li, err := write(i+1, img)
+		li, err := write(i+2, img)
 		if err != nil {
 			return Result{}, err
 		}
-		// Images the article already shows are not shown twice.
-		if !strings.Contains(p.HTML, li.Src) {
-			page.Gallery = append(page.Gallery, li)
-		}
+		figs = append(figs, Figure{Section: img.Section, Alt: img.Alt, HTML: FigureHTML(li.Src, li.Alt, "")})
 	}
+	page.Body = template.HTML(PlaceImages(p.HTML, figs)) // sanitized upstream; figures escaped
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
@@ -126,9 +124,17 @@ func (l *Local) Lookup(ctx context.Context, p Post) (Result, bool, error) {
 }
 
 // Test checks that Dir exists (creating it) and is writable.
-func (l *Local) Test(ctx context.Context) error {
+func (l *Local) Test(ctx context.Context) []Check {
+	c := Check{Name: "Publishing directory", Status: CheckOK, Detail: "The publishing directory is writable."}
+	if err := l.testDir(); err != nil {
+		c.Status, c.Err, c.Detail = CheckFailed, err, sentence(err.Error())
+	}
+	return []Check{c}
+}
+
+func (l *Local) testDir() error {
 	if l.Dir == "" {
-		return errors.New("no directory configured for local publishing")
+		return &configError{"local", "no directory configured for local publishing"}
 	}
 	if err := os.MkdirAll(l.Dir, 0o755); err != nil {
 		return fmt.Errorf("cannot create the publishing directory %s: %w", l.Dir, err)

@@ -18,7 +18,6 @@ type localPage struct {
 	Tags        []string
 	Categories  []string
 	Featured    *localImage
-	Gallery     []localImage
 }
 
 var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
@@ -49,9 +48,6 @@ figure{margin:1.5rem 0}
 <figure><img src="{{.Src}}" alt="{{.Alt}}"></figure>
 {{- end}}
 {{.Body}}
-{{- range .Gallery}}
-<figure><img src="{{.Src}}" alt="{{.Alt}}"></figure>
-{{- end}}
 {{- if or .Categories .Tags}}
 <footer class="meta">
 {{- if .Categories}}<p>Categories: {{range $i, $c := .Categories}}{{if $i}}, {{end}}{{$c}}{{end}}</p>{{end}}

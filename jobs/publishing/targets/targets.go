@@ -36,7 +36,9 @@ type Post struct {
 	Categories []string
 	// FeaturedImage may be nil.
 	FeaturedImage *Image
-	// Images are the article's other images; the local target writes them all.
+	// Images are the article's other images, in the order of the sections
+	// they illustrate; targets place each in the body after its section's
+	// heading (PlaceImages).
 	Images []Image
 	// PublishedAt is the slot time, used as the post's publication date.
 	PublishedAt time.Time
@@ -48,6 +50,10 @@ type Image struct {
 	MIME     string
 	Data     []byte
 	Alt      string
+	// Section is the index of the article's h2 section the image
+	// illustrates (0 for the first); an image whose Alt is a heading's text
+	// goes to that heading instead.
+	Section int
 }
 
 // Result identifies a publication on the target.
@@ -57,29 +63,72 @@ type Result struct {
 	RemoteID string
 	// URL is the public address of the post, when the target knows it.
 	URL string
+	// Adopted is true when the post was already there (an earlier attempt
+	// whose outcome was unknown had made it) and was taken as this
+	// publication rather than created again.
+	Adopted bool
 }
 
-// Target is where a site's articles go.
+// Target is where a site's articles go. Its errors are written for the
+// person running the site (they are shown on the article's page): what went
+// wrong and what to do, with at most the remote status line and error code,
+// never a remote body.
 type Target interface {
 	// Kind is one of KindLocal, KindWebhook, KindWordPress.
 	Kind() string
 	// Publish makes one attempt to publish p.
 	Publish(ctx context.Context, p Post) (Result, error)
 	// Lookup finds an earlier publication of p, after an attempt whose
-	// outcome is unknown. found is false when there is none (or the target
-	// cannot be queried).
+	// outcome is unknown, and finishes what that attempt left undone.
+	// found is false when there is none (or the target cannot be queried).
 	Lookup(ctx context.Context, p Post) (res Result, found bool, err error)
-	// Test checks the connection and credentials; its error is a message
-	// meant for the user configuring the site.
-	Test(ctx context.Context) error
+	// Test checks, step by step, what publishing will do: reaching the
+	// target, the credentials, the permissions. A step that fails says how
+	// to fix it; the steps after it that depend on it are skipped.
+	Test(ctx context.Context) []Check
 }
 
-// ErrAuth is wrapped by errors caused by rejected credentials (HTTP 401/403).
+// Check is one step of a connection test.
+type Check struct {
+	Name   string
+	Status CheckStatus
+	// Detail is what the step found, or what failed and how to fix it.
+	Detail string
+	// Err is the failure (nil unless Status is CheckFailed).
+	Err error
+}
+
+// CheckStatus is the outcome of one Check.
+type CheckStatus string
+
+// Outcomes of a Check.
+const (
+	CheckOK      CheckStatus = "ok"
+	CheckFailed  CheckStatus = "failed"
+	CheckSkipped CheckStatus = "skipped" // an earlier step failed
+)
+
+// Passed reports whether every step of a test passed.
+func Passed(checks []Check) bool {
+	for _, c := range checks {
+		if c.Status != CheckOK {
+			return false
+		}
+	}
+	return len(checks) > 0
+}
+
+// ErrAuth is wrapped by errors caused by rejected credentials or a missing
+// permission (HTTP 401/403, WordPress's rest_forbidden* and rest_cannot_*).
 var ErrAuth = errors.New("targets: the target rejected the credentials")
 
 // ErrInvalidPost is wrapped by errors about a post that no target could
 // publish as it is (a bad slug, for instance).
 var ErrInvalidPost = errors.New("targets: invalid post")
+
+// ErrRefused is wrapped by errors about content the target refuses to take
+// as it is: an image type or size it does not accept.
+var ErrRefused = errors.New("targets: the target refused the content")
 
 // ErrConfig is wrapped by errors about a target missing its settings (no URL,
 // no secret, …); retrying does not help until someone fixes them.
@@ -91,7 +140,7 @@ type configError struct {
 	msg    string
 }
 
-func (e *configError) Error() string        { return "targets: " + e.target + ": " + e.msg }
+func (e *configError) Error() string        { return e.msg }
 func (e *configError) Is(target error) bool { return target == ErrConfig }
 
 // StatusError is an unexpected HTTP status from a remote target. Nothing of
@@ -101,27 +150,38 @@ type StatusError struct {
 	// Code is the target's error code when it gave one that looks like an
 	// identifier (WordPress: "rest_cannot_create", …), for decisions only.
 	Code string
-	// Message is the status's standard text ("Unauthorized").
-	Message string
+	// Reason says in plain words what happened and what to do; it is
+	// autopress's text, never the remote answer's. May be empty.
+	Reason string
+	// Kind is ErrAuth, ErrRefused, ErrInvalidPost or ErrConfig when the
+	// answer says retrying cannot help; nil leaves it to Status.
+	Kind error
 }
 
 func (e *StatusError) Error() string {
 	s := fmt.Sprintf("HTTP %d", e.Status)
-	if e.Message != "" {
-		s += ": " + e.Message
+	if e.Code != "" {
+		s += " " + e.Code
+	}
+	if e.Reason != "" {
+		return e.Reason + " (" + s + ")"
 	}
 	return s
 }
 
+func (e *StatusError) Unwrap() error { return e.Kind }
+
 // Permanent reports whether err is not worth retrying: rejected credentials,
-// invalid posts, missing settings, addresses the egress guard refuses, and
-// HTTP 4xx other than 408 and 429. Network errors,
-// timeouts, cancellations and 5xx are worth retrying.
+// refused content, invalid posts, missing settings, addresses the egress
+// guard refuses, and HTTP 4xx other than 408 and 429. Network errors,
+// timeouts, cancellations, 408, 429 and 5xx (without a code saying
+// otherwise) are worth retrying.
 func Permanent(err error) bool {
 	if err == nil {
 		return false
 	}
-	if errors.Is(err, ErrAuth) || errors.Is(err, ErrInvalidPost) || errors.Is(err, ErrConfig) || errors.Is(err, egress.ErrRefused) {
+	if errors.Is(err, ErrAuth) || errors.Is(err, ErrInvalidPost) || errors.Is(err, ErrRefused) || errors.Is(err, ErrConfig) ||
+		errors.Is(err, egress.ErrRefused) {
 		return true
 	}
 	var se *StatusError
@@ -138,7 +198,7 @@ var slugRE = regexp.MustCompile(`^[a-z0-9-]+$`)
 // in a WordPress slug query.
 func checkSlug(slug string) error {
 	if len(slug) > 200 || !slugRE.MatchString(slug) {
-		return fmt.Errorf("%w: slug %q must be 1–200 characters of a-z, 0-9 and -", ErrInvalidPost, slug)
+		return userErr(fmt.Sprintf("the article's slug %q must be 1–200 characters of a-z, 0-9 and -", slug), ErrInvalidPost)
 	}
 	return nil
 }

@@ -48,21 +48,26 @@ func (w *Webhook) Kind() string { return KindWebhook }
 type webhookImage struct {
 	Filename   string `json:"filename"`
 	MIME       string `json:"mime"`
+	Alt        string `json:"alt"`
 	DataBase64 string `json:"data_base64"`
+	// Section is the h2 section an image of "images" illustrates (0 for
+	// the first); absent on the featured image.
+	Section *int `json:"section,omitempty"`
 }
 
 type webhookPayload struct {
-	Event         string        `json:"event"`
-	ContentID     int64         `json:"content_id"`
-	SiteID        int64         `json:"site_id"`
-	Title         string        `json:"title"`
-	Slug          string        `json:"slug"`
-	HTML          string        `json:"html"`
-	Excerpt       string        `json:"excerpt"`
-	Tags          []string      `json:"tags"`
-	Categories    []string      `json:"categories"`
-	PublishedAt   string        `json:"published_at"`
-	FeaturedImage *webhookImage `json:"featured_image"`
+	Event         string         `json:"event"`
+	ContentID     int64          `json:"content_id"`
+	SiteID        int64          `json:"site_id"`
+	Title         string         `json:"title"`
+	Slug          string         `json:"slug"`
+	HTML          string         `json:"html"`
+	Excerpt       string         `json:"excerpt"`
+	Tags          []string       `json:"tags"`
+	Categories    []string       `json:"categories"`
+	PublishedAt   string         `json:"published_at"`
+	FeaturedImage *webhookImage  `json:"featured_image"`
+	Images        []webhookImage `json:"images"`
 }
 
 // Publish sends the "content.published" event.
@@ -80,11 +85,12 @@ func (w *Webhook) Publish(ctx context.Context, p Post) (Result, error) {
 		PublishedAt: p.PublishedAt.UTC().Format(time.RFC3339),
 	}
 	if img := p.FeaturedImage; img != nil {
-		payload.FeaturedImage = &webhookImage{
-			Filename:   img.Filename,
-			MIME:       img.MIME,
-			DataBase64: base64Std(img.Data),
-		}
+		payload.FeaturedImage = &webhookImage{Filename: img.Filename, MIME: img.MIME, Alt: img.Alt, DataBase64: base64Std(img.Data)}
+	}
+	payload.Images = []webhookImage{}
+	for _, img := range p.Images {
+		section := img.Section
+		payload.Images = append(payload.Images, webhookImage{Filename: img.Filename, MIME: img.MIME, Alt: img.Alt, DataBase64: base64Std(img.Data), Section: &section})
 	}
 	body, err := json.Marshal(payload)
 	if err != nil {
@@ -92,14 +98,10 @@ func (w *Webhook) Publish(ctx context.Context, p Post) (Result, error) {
 	}
 	status, resp, err := w.post(ctx, body, "content-"+strconv.FormatInt(p.ContentID, 10))
 	if err != nil {
-		var ce *configError
-		if errors.As(err, &ce) {
-			return Result{}, err
-		}
-		return Result{}, fmt.Errorf("targets: webhook: %w", err)
+		return Result{}, err
 	}
 	if !is2xx(status) {
-		return Result{}, webhookStatusError(status, resp)
+		return Result{}, webhookStatusError(status)
 	}
 	return parseWebhookResult(resp), nil
 }
@@ -111,38 +113,39 @@ func (w *Webhook) Lookup(ctx context.Context, p Post) (Result, bool, error) {
 }
 
 // Test sends a signed {"event":"ping"} and expects a 2xx answer.
-func (w *Webhook) Test(ctx context.Context) error {
-	status, resp, err := w.post(ctx, []byte(`{"event":"ping"}`), "")
+func (w *Webhook) Test(ctx context.Context) []Check {
+	c := Check{Name: "Signed ping", Status: CheckOK, Detail: "The webhook accepted a signed ping."}
+	if err := w.ping(ctx); err != nil {
+		c.Status, c.Err, c.Detail = CheckFailed, err, sentence(err.Error())
+	}
+	return []Check{c}
+}
+
+func (w *Webhook) ping(ctx context.Context) error {
+	status, _, err := w.post(ctx, []byte(`{"event":"ping"}`), "")
 	var re *reachError
-	var ce *configError
 	switch {
 	case errors.As(err, &re):
 		return userErr("cannot reach the webhook at "+re.url+": "+re.cause(), err)
-	case errors.As(err, &ce):
-		return userErr("webhook: "+ce.msg, err)
 	case err != nil:
 		return err
 	}
 	if !is2xx(status) {
-		se := statusError(status, resp)
-		if status == http.StatusUnauthorized || status == http.StatusForbidden {
-			return userErr(fmt.Sprintf("the webhook at %s rejected the signature (%s); check that the receiver uses this site's secret", w.URL, se), ErrAuth, se)
-		}
-		return userErr(fmt.Sprintf("the webhook at %s answered %s", w.URL, se), se)
+		return webhookStatusError(status)
 	}
 	return nil
 }
 
 func (w *Webhook) post(ctx context.Context, body []byte, idemKey string) (int, []byte, error) {
 	if w.URL == "" {
-		return 0, nil, &configError{"webhook", "no URL configured"}
+		return 0, nil, &configError{"webhook", "no webhook URL configured"}
 	}
 	if w.Secret == "" {
-		return 0, nil, &configError{"webhook", "no signing secret configured"}
+		return 0, nil, &configError{"webhook", "no webhook signing secret configured"}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
 	if err != nil {
-		return 0, nil, &configError{"webhook", fmt.Sprintf("bad URL %q: %v", w.URL, err)}
+		return 0, nil, &configError{"webhook", fmt.Sprintf("bad webhook URL %q: %v", w.URL, err)}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", userAgent)
@@ -164,12 +167,21 @@ func (w *Webhook) post(ctx context.Context, body []byte, idemKey string) (int, [
 	return resp.StatusCode, b, nil
 }
 
-func webhookStatusError(status int, body []byte) error {
-	se := statusError(status, body)
-	if status == http.StatusUnauthorized || status == http.StatusForbidden {
-		return fmt.Errorf("%w: webhook: %w", ErrAuth, se)
+// webhookStatusError explains a receiver's error answer.
+func webhookStatusError(status int) error {
+	// A receiver's own error code means nothing to the person reading it.
+	se := &StatusError{Status: status}
+	switch {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		se.Kind, se.Reason = ErrAuth, "the webhook receiver refused the signature: check that it uses this site's secret"
+	case status == http.StatusTooManyRequests:
+		se.Reason = "the webhook receiver is limiting requests"
+	case status >= 500 || status == http.StatusRequestTimeout:
+		se.Reason = "the webhook receiver failed"
+	default:
+		se.Reason = "the webhook receiver refused the article"
 	}
-	return fmt.Errorf("targets: webhook: %w", se)
+	return se
 }
 
 // parseWebhookResult takes {"id","url"} from a receiver's answer; id may be

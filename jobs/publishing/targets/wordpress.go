@@ -7,10 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"mime"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -21,17 +19,24 @@ import (
 // Passwords). BaseURL is the site's address; the API is expected at
 // BaseURL/wp-json/ (pretty permalinks on).
 //
-// Publish never creates a second post for the same slug: it always looks the
-// slug up first (one cheap GET) and returns the existing post when there is
-// one, so retrying after a timeout, a lost answer or an expired claim is
-// safe. The slug is the post's identity on the site: a post that already has
-// it, whoever wrote it, counts as the publication. A retry after a failure
-// between the media upload and the post creation may leave an unattached
-// media item behind; it is harmless and WordPress lists it under Media.
+// The slug is the post's identity on the site: Publish never creates a
+// second post for a slug that has one, so retrying after a timeout, a lost
+// answer or an expired claim is safe. Media are named after the post's slug
+// (<slug>-image-<n>), so an attempt that dies between uploading the images
+// and creating the post leaves media the next attempt finds and uses rather
+// than uploading them again; once the post exists every image is attached
+// to it.
 type WordPress struct {
 	BaseURL     string
 	Username    string
 	AppPassword string
+	// Categories and Tags are the site's settings, checked by Test (a
+	// missing term needs a user allowed to create it).
+	Categories []string
+	Tags       []string
+	// MaxImageBytes is the largest image uploaded as it is; larger ones are
+	// re-encoded and scaled down (0: DefaultMaxImageBytes).
+	MaxImageBytes int
 	// Client defaults to one with a 60 s timeout.
 	Client *http.Client
 }
@@ -47,7 +52,7 @@ func (wp *WordPress) base() string { return strings.TrimRight(wp.BaseURL, "/") }
 
 func (wp *WordPress) checkConfig() error {
 	if wp.BaseURL == "" || wp.Username == "" || wp.AppPassword == "" {
-		return &configError{"wordpress", "the site address, username and application password are all required"}
+		return &configError{"wordpress", "the WordPress address, username and application password are all required"}
 	}
 	return nil
 }
@@ -62,15 +67,29 @@ func (p wpPost) result() Result {
 	return Result{RemoteID: strconv.FormatInt(p.ID, 10), URL: p.Link}
 }
 
-// Publish looks the slug up, uploads the featured image, resolves categories
-// and tags to ids (creating missing ones), then creates the post with status
-// "publish" dated at p.PublishedAt.
+// Publish looks the slug up (and adopts a post that has it), uploads the
+// images that earlier attempts did not, resolves categories and tags to ids
+// (creating missing ones), creates the post with status "publish" dated at
+// p.PublishedAt — the featured image set, the other images in the body at
+// their sections — and attaches every image to it.
 func (wp *WordPress) Publish(ctx context.Context, p Post) (Result, error) {
 	if err := checkSlug(p.Slug); err != nil {
 		return Result{}, err
 	}
 	if res, found, err := wp.Lookup(ctx, p); err != nil || found {
 		return res, err
+	}
+	imgs := mediaPlan(p)
+	// Check and convert every image before sending anything.
+	for i := range imgs {
+		fitted, err := fitImage(imgs[i].img, wordPressTypes, wp.MaxImageBytes, imgs[i].what)
+		if err != nil {
+			return Result{}, err
+		}
+		imgs[i].img = fitted
+	}
+	if err := wp.ensureMedia(ctx, p, imgs); err != nil {
+		return Result{}, err
 	}
 	req := struct {
 		Title         string  `json:"title"`
@@ -82,19 +101,23 @@ func (wp *WordPress) Publish(ctx context.Context, p Post) (Result, error) {
 		FeaturedMedia int64   `json:"featured_media,omitempty"`
 		Categories    []int64 `json:"categories,omitempty"`
 		Tags          []int64 `json:"tags,omitempty"`
-	}{Title: p.Title, Content: p.HTML, Excerpt: p.Excerpt, Slug: p.Slug, Status: "publish"}
+	}{Title: p.Title, Excerpt: p.Excerpt, Slug: p.Slug, Status: "publish"}
 	// A date after WordPress's clock would make the post "future"
 	// (scheduled) instead of published; a slot is never in the future when
 	// the publisher runs, but clocks drift.
 	if !p.PublishedAt.IsZero() && !p.PublishedAt.After(time.Now()) {
 		req.DateGMT = p.PublishedAt.UTC().Format("2006-01-02T15:04:05")
 	}
-	var err error
-	if p.FeaturedImage != nil {
-		if req.FeaturedMedia, err = wp.uploadMedia(ctx, *p.FeaturedImage); err != nil {
-			return Result{}, err
+	var figs []Figure
+	for _, m := range imgs {
+		if m.featured {
+			req.FeaturedMedia = m.id
+			continue
 		}
+		figs = append(figs, Figure{Section: m.img.Section, Alt: m.img.Alt, HTML: FigureHTML(m.src, m.img.Alt, "wp-image-"+strconv.FormatInt(m.id, 10))})
 	}
+	req.Content = PlaceImages(p.HTML, figs)
+	var err error
 	if req.Categories, err = wp.termIDs(ctx, "categories", p.Categories); err != nil {
 		return Result{}, err
 	}
@@ -106,17 +129,21 @@ func (wp *WordPress) Publish(ctx context.Context, p Post) (Result, error) {
 		return Result{}, fmt.Errorf("targets: wordpress: %w", err)
 	}
 	var created wpPost
-	if err := wp.call(ctx, "create post", http.MethodPost, "/posts", nil, "application/json", body, nil, &created); err != nil {
+	if err := wp.call(ctx, wpOp{kind: opCreatePost, what: "create the post"}, http.MethodPost, "/posts", nil, "application/json", body, nil, &created); err != nil {
 		return Result{}, err
 	}
 	if created.ID == 0 {
-		return Result{}, errors.New("targets: wordpress create post: the answer has no post id")
+		return Result{}, errors.New("WordPress's answer to creating the post has no post id")
+	}
+	if err := wp.attach(ctx, created.ID, imgs); err != nil {
+		return Result{}, err
 	}
 	return created.result(), nil
 }
 
-// Lookup finds a post with p's slug in any status but trash. It needs an
-// authenticated user allowed to see drafts.
+// Lookup finds a post with p's slug in any status but trash and attaches to
+// it the media an earlier attempt uploaded for it and left unattached. It
+// needs an authenticated user allowed to see drafts.
 func (wp *WordPress) Lookup(ctx context.Context, p Post) (Result, bool, error) {
 	if err := checkSlug(p.Slug); err != nil {
 		return Result{}, false, err
@@ -127,95 +154,24 @@ func (wp *WordPress) Lookup(ctx context.Context, p Post) (Result, bool, error) {
 		"_fields": {"id,slug,link"},
 	}
 	var posts []wpPost
-	if err := wp.call(ctx, "look up post", http.MethodGet, "/posts", q, "", nil, nil, &posts); err != nil {
+	if err := wp.call(ctx, wpOp{kind: opRead, what: "look up the post by its slug"}, http.MethodGet, "/posts", q, "", nil, nil, &posts); err != nil {
 		return Result{}, false, err
 	}
 	for _, post := range posts {
 		if post.Slug == p.Slug && post.ID != 0 {
-			return post.result(), true, nil
+			imgs := mediaPlan(p)
+			if err := wp.findMedia(ctx, p, imgs); err != nil {
+				return Result{}, false, err
+			}
+			if err := wp.attach(ctx, post.ID, imgs); err != nil {
+				return Result{}, false, err
+			}
+			res := post.result()
+			res.Adopted = true
+			return res, true, nil
 		}
 	}
 	return Result{}, false, nil
-}
-
-// Test checks the address and credentials with GET /users/me?context=edit,
-// and that the user may publish posts and upload files.
-func (wp *WordPress) Test(ctx context.Context) error {
-	var me struct {
-		Name         string          `json:"name"`
-		Capabilities map[string]bool `json:"capabilities"`
-	}
-	status, body, err := wp.send(ctx, http.MethodGet, "/users/me", url.Values{"context": {"edit"}}, "", nil, nil)
-	var re *reachError
-	var ce *configError
-	switch {
-	case errors.As(err, &re):
-		return userErr("cannot reach WordPress at "+re.url+": "+re.cause(), err)
-	case errors.As(err, &ce):
-		return userErr(ce.msg, err)
-	case err != nil:
-		return err
-	case status == http.StatusUnauthorized:
-		se := statusError(status, body)
-		msg := withDetail("WordPress rejected the username or application password", se)
-		if se.Code == "rest_not_logged_in" {
-			// The credentials never arrived: some hosts strip the
-			// Authorization header before PHP sees it.
-			msg += " (WordPress received no credentials; the web server may be dropping the Authorization header)"
-		}
-		return userErr(msg, ErrAuth, se)
-	case status == http.StatusForbidden:
-		return userErr(withDetail(fmt.Sprintf("WordPress refused access to user %q", wp.Username), statusError(status, body)), ErrAuth, statusError(status, body))
-	case status == http.StatusNotFound:
-		return userErr(fmt.Sprintf("no WordPress REST API at %s (check the site address; the REST API needs pretty permalinks and must not be disabled by a plugin)", wp.base()), statusError(status, body))
-	case !is2xx(status):
-		return userErr(withDetail(fmt.Sprintf("WordPress at %s answered HTTP %d", wp.base(), status), statusError(status, body)), statusError(status, body))
-	}
-	if json.Unmarshal(body, &me) != nil {
-		return userErr(fmt.Sprintf("no WordPress REST API at %s (the address answers, but not as WordPress)", wp.base()))
-	}
-	for _, c := range []struct{ cap, what string }{{"publish_posts", "publish posts"}, {"upload_files", "upload images"}} {
-		if v, ok := me.Capabilities[c.cap]; ok && !v {
-			return userErr(fmt.Sprintf("WordPress user %q cannot %s; give them the Author role or higher", wp.Username, c.what), ErrAuth)
-		}
-	}
-	return nil
-}
-
-func withDetail(msg string, se *StatusError) string {
-	if se.Message != "" {
-		return msg + ": " + se.Message
-	}
-	return msg
-}
-
-// uploadMedia sends the image as the raw request body and returns its media
-// id. The alt text rides in the query string, which WordPress reads for
-// uploads like any other parameter.
-func (wp *WordPress) uploadMedia(ctx context.Context, img Image) (int64, error) {
-	name := imageFilename(img, 1, map[string]bool{})
-	ct := img.MIME
-	if ct == "" {
-		ct = mime.TypeByExtension(filepath.Ext(name))
-	}
-	if ct == "" {
-		ct = "application/octet-stream"
-	}
-	var q url.Values
-	if img.Alt != "" {
-		q = url.Values{"alt_text": {img.Alt}}
-	}
-	hdr := map[string]string{"Content-Disposition": mime.FormatMediaType("attachment", map[string]string{"filename": name})}
-	var media struct {
-		ID int64 `json:"id"`
-	}
-	if err := wp.call(ctx, "upload featured image", http.MethodPost, "/media", q, ct, img.Data, hdr, &media); err != nil {
-		return 0, err
-	}
-	if media.ID == 0 {
-		return 0, errors.New("targets: wordpress upload featured image: the answer has no media id")
-	}
-	return media.ID, nil
 }
 
 // termIDs maps category or tag names to ids, creating the missing ones.
@@ -230,7 +186,10 @@ func (wp *WordPress) termIDs(ctx context.Context, taxonomy string, names []strin
 			continue
 		}
 		seen[key] = true
-		id, err := wp.termID(ctx, taxonomy, name)
+		id, found, err := wp.findTerm(ctx, taxonomy, name)
+		if err == nil && !found {
+			id, err = wp.createTerm(ctx, taxonomy, name)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -239,25 +198,39 @@ func (wp *WordPress) termIDs(ctx context.Context, taxonomy string, names []strin
 	return ids, nil
 }
 
-func (wp *WordPress) termID(ctx context.Context, taxonomy, name string) (int64, error) {
+// termWord is how a taxonomy is named to users.
+func termWord(taxonomy string) string {
+	if taxonomy == "categories" {
+		return "category"
+	}
+	return "tag"
+}
+
+func (wp *WordPress) findTerm(ctx context.Context, taxonomy, name string) (int64, bool, error) {
 	var terms []struct {
 		ID   int64  `json:"id"`
 		Name string `json:"name"`
 	}
 	q := url.Values{"search": {name}, "per_page": {"100"}, "_fields": {"id,name"}}
-	if err := wp.call(ctx, "find "+taxonomy, http.MethodGet, "/"+taxonomy, q, "", nil, nil, &terms); err != nil {
-		return 0, err
+	op := wpOp{kind: opRead, what: fmt.Sprintf("look up the %s %q", termWord(taxonomy), name)}
+	if err := wp.call(ctx, op, http.MethodGet, "/"+taxonomy, q, "", nil, nil, &terms); err != nil {
+		return 0, false, err
 	}
 	for _, t := range terms {
 		// Names come back HTML-escaped ("Q&amp;A").
 		if strings.EqualFold(html.UnescapeString(t.Name), name) {
-			return t.ID, nil
+			return t.ID, true, nil
 		}
 	}
+	return 0, false, nil
+}
+
+func (wp *WordPress) createTerm(ctx context.Context, taxonomy, name string) (int64, error) {
+	op := wpOp{kind: opCreateTerm, what: fmt.Sprintf("create the %s %q", termWord(taxonomy), name)}
 	body, _ := json.Marshal(map[string]string{"name": name})
 	status, resp, err := wp.send(ctx, http.MethodPost, "/"+taxonomy, nil, "application/json", body, nil)
 	if err != nil {
-		return 0, fmt.Errorf("targets: wordpress create %s: %w", taxonomy, err)
+		return 0, err
 	}
 	var out struct {
 		ID   int64  `json:"id"`
@@ -274,47 +247,42 @@ func (wp *WordPress) termID(ctx context.Context, taxonomy, name string) (int64, 
 		// Created meanwhile, or a name the search did not match exactly.
 		return out.Data.TermID, nil
 	case is2xx(status):
-		return 0, fmt.Errorf("targets: wordpress create %s: the answer has no id", taxonomy)
+		return 0, fmt.Errorf("WordPress's answer to %s has no id", op.what)
 	}
-	return 0, wpStatusError("create "+taxonomy, status, resp)
+	return 0, wp.answerError(op, status, resp)
 }
 
 // call sends a request and decodes a 2xx JSON answer into out.
-func (wp *WordPress) call(ctx context.Context, op, method, path string, q url.Values, contentType string, body []byte, hdr map[string]string, out any) error {
+func (wp *WordPress) call(ctx context.Context, op wpOp, method, path string, q url.Values, contentType string, body []byte, hdr map[string]string, out any) error {
 	status, resp, err := wp.send(ctx, method, path, q, contentType, body, hdr)
 	if err != nil {
-		return fmt.Errorf("targets: wordpress %s: %w", op, err)
+		return err
 	}
 	if !is2xx(status) {
-		return wpStatusError(op, status, resp)
+		return wp.answerError(op, status, resp)
 	}
 	if err := json.Unmarshal(resp, out); err != nil {
-		return fmt.Errorf("targets: wordpress %s: the answer is not the WordPress REST API's: %w", op, err)
+		return &configError{"wordpress", fmt.Sprintf("%s answers, but not as the WordPress REST API (while trying to %s)", wp.base(), op.what)}
 	}
 	return nil
-}
-
-func wpStatusError(op string, status int, body []byte) error {
-	se := statusError(status, body)
-	if status == http.StatusUnauthorized || status == http.StatusForbidden {
-		return fmt.Errorf("%w: wordpress %s: %w", ErrAuth, op, se)
-	}
-	return fmt.Errorf("targets: wordpress %s: %w", op, se)
 }
 
 // send makes one request to BaseURL/wp-json/wp/v2<path>. Its error is a
 // *reachError when no answer came, or wraps ErrConfig.
 func (wp *WordPress) send(ctx context.Context, method, path string, q url.Values, contentType string, body []byte, hdr map[string]string) (int, []byte, error) {
+	return wp.sendURL(ctx, method, wp.base()+"/wp-json/wp/v2"+path, q, contentType, body, hdr)
+}
+
+func (wp *WordPress) sendURL(ctx context.Context, method, u string, q url.Values, contentType string, body []byte, hdr map[string]string) (int, []byte, error) {
 	if err := wp.checkConfig(); err != nil {
 		return 0, nil, err
 	}
-	u := wp.base() + "/wp-json/wp/v2" + path
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
 	if err != nil {
-		return 0, nil, &configError{"wordpress", fmt.Sprintf("bad site address %q: %v", wp.BaseURL, err)}
+		return 0, nil, &configError{"wordpress", fmt.Sprintf("bad WordPress address %q: %v", wp.BaseURL, err)}
 	}
 	req.SetBasicAuth(wp.Username, wp.AppPassword)
 	req.Header.Set("Accept", "application/json")
@@ -333,11 +301,19 @@ func (wp *WordPress) send(ctx context.Context, method, path string, q url.Values
 	// A redirect to another scheme or host turns POSTs into GETs and may
 	// drop the credentials: ask for the final address instead.
 	if final := resp.Request.URL; final.Scheme != req.URL.Scheme || final.Host != req.URL.Host {
-		site := final.Scheme + "://" + final.Host + strings.TrimSuffix(final.Path, "/wp-json/wp/v2"+path)
-		return 0, nil, &configError{"wordpress", fmt.Sprintf("%s redirects to %s; use that as the site address", wp.base(), site)}
+		site := final.Scheme + "://" + final.Host + strings.TrimSuffix(final.Path, strings.TrimPrefix(req.URL.Path, strings.TrimRight(mustPath(wp.base()), "/")))
+		return 0, nil, &configError{"wordpress", fmt.Sprintf("%s redirects to %s; use that as the WordPress address", wp.base(), strings.TrimRight(site, "/"))}
 	}
 	if err != nil {
 		return 0, nil, &reachError{url: wp.base(), err: err}
 	}
 	return resp.StatusCode, b, nil
+}
+
+func mustPath(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return p.Path
 }

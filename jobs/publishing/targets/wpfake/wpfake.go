@@ -5,11 +5,17 @@
 //	defer wp.Close()
 //	target := &targets.WordPress{BaseURL: wp.URL, Username: wpfake.DefaultUsername, AppPassword: wpfake.DefaultPassword}
 //
-// It implements GET/POST /wp-json/wp/v2/posts, POST /media, GET/POST
-// /categories and /tags, and GET /users/me, with Basic auth, WordPress's
-// error shape ({"code","message","data":{"status"}}) and its habit of
-// renaming a duplicate slug to "<slug>-2". Failures and delays are injected
-// with FailNextPosts and DelayPostResponse.
+// It implements GET /wp-json/ (the index), GET/POST /wp-json/wp/v2/posts,
+// GET/POST /media, POST/DELETE /media/{id}, GET/POST /categories and /tags,
+// and GET /users/me, answering like a stock WordPress 6.1 (checked against
+// one; see jobs/publishing/targets/wpreal): WordPress's error shape
+// ({"code","message","data":{"status"}}); wrong credentials make the
+// request anonymous (WordPress answers a bad application password as if
+// none was sent), so a lookup of drafts answers 400 rest_invalid_param with
+// rest_forbidden_status in its details; uploads other than JPEG, PNG, GIF
+// and WebP are refused with 500 rest_upload_sideload_error; a duplicate slug
+// becomes "<slug>-2". The real one proves the contract; this one injects
+// faults: FailNextPosts, DelayPostResponse, SetCapability.
 package wpfake
 
 import (
@@ -49,11 +55,15 @@ type Post struct {
 // Media is an uploaded file.
 type Media struct {
 	ID        int64
+	Slug      string
+	Title     string
 	Filename  string
 	MIME      string
 	Alt       string
 	Data      []byte
 	SourceURL string
+	// Post is the post the media is attached to (0: none).
+	Post int64
 }
 
 // Term is a category or a tag.
@@ -66,36 +76,48 @@ type Term struct {
 type Server struct {
 	*httptest.Server
 
-	mu        sync.Mutex
-	username  string
-	password  string
-	caps      map[string]bool
-	nextID    int64
-	posts     []Post
-	media     []Media
-	terms     map[string][]Term // "categories", "tags"
-	failPosts int
-	postDelay time.Duration
-	postCalls int
+	mu           sync.Mutex
+	username     string
+	password     string
+	caps         map[string]bool
+	appPasswords bool
+	nextID       int64
+	posts        []Post
+	media        []Media
+	deleted      int
+	terms        map[string][]Term // "categories", "tags"
+	failPosts    int
+	postDelay    time.Duration
+	postCalls    int
+	onPost       func(Post)
 }
 
+// acceptedTypes are what a stock WordPress takes for upload.
+var acceptedTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/gif": true, "image/webp": true}
+
 // New starts a fake WordPress accepting DefaultUsername and DefaultPassword,
-// whose user may publish posts and upload files. Close it when done.
+// whose user is an Editor (may publish posts, upload files and create
+// categories and tags). Close it when done.
 func New() *Server {
 	s := &Server{
-		username: DefaultUsername,
-		password: DefaultPassword,
-		caps:     map[string]bool{"publish_posts": true, "upload_files": true, "edit_posts": true},
-		nextID:   100,
-		terms:    map[string][]Term{"categories": {{ID: 1, Name: "Uncategorized"}}, "tags": nil},
+		username:     DefaultUsername,
+		password:     DefaultPassword,
+		caps:         map[string]bool{"publish_posts": true, "upload_files": true, "edit_posts": true, "manage_categories": true},
+		appPasswords: true,
+		nextID:       100,
+		terms:        map[string][]Term{"categories": {{ID: 1, Name: "Uncategorized"}}, "tags": nil},
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /wp-json/wp/v2/posts", s.auth(s.listPosts))
-	mux.HandleFunc("POST /wp-json/wp/v2/posts", s.auth(s.createPost))
-	mux.HandleFunc("POST /wp-json/wp/v2/media", s.auth(s.createMedia))
-	mux.HandleFunc("GET /wp-json/wp/v2/{tax}", s.auth(s.listTerms))
-	mux.HandleFunc("POST /wp-json/wp/v2/{tax}", s.auth(s.createTerm))
-	mux.HandleFunc("GET /wp-json/wp/v2/users/me", s.auth(s.me))
+	mux.HandleFunc("GET /wp-json/{$}", s.index)
+	mux.HandleFunc("GET /wp-json/wp/v2/posts", s.user(s.listPosts))
+	mux.HandleFunc("POST /wp-json/wp/v2/posts", s.user(s.createPost))
+	mux.HandleFunc("GET /wp-json/wp/v2/media", s.user(s.listMedia))
+	mux.HandleFunc("POST /wp-json/wp/v2/media", s.user(s.createMedia))
+	mux.HandleFunc("POST /wp-json/wp/v2/media/{id}", s.user(s.editMedia))
+	mux.HandleFunc("DELETE /wp-json/wp/v2/media/{id}", s.user(s.deleteMedia))
+	mux.HandleFunc("GET /wp-json/wp/v2/users/me", s.user(s.me))
+	mux.HandleFunc("GET /wp-json/wp/v2/{tax}", s.user(s.listTerms))
+	mux.HandleFunc("POST /wp-json/wp/v2/{tax}", s.user(s.createTerm))
 	mux.HandleFunc("/wp-json/", func(w http.ResponseWriter, r *http.Request) {
 		wpError(w, http.StatusNotFound, "rest_no_route", "No route was found matching the URL and request method.")
 	})
@@ -111,12 +133,21 @@ func (s *Server) RequireCredentials(username, password string) {
 	s.username, s.password = username, password
 }
 
-// SetCapability sets one of the user's capabilities, as reported by
-// /users/me?context=edit ("publish_posts", "upload_files").
+// SetCapability grants or withdraws one of the user's capabilities
+// ("publish_posts", "upload_files", "manage_categories"); the routes
+// enforce them like WordPress.
 func (s *Server) SetCapability(name string, v bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.caps[name] = v
+}
+
+// OfferApplicationPasswords sets whether the index advertises application
+// passwords (WordPress does only over HTTPS or on "local" sites).
+func (s *Server) OfferApplicationPasswords(v bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.appPasswords = v
 }
 
 // FailNextPosts makes the next n post creations answer 500 without creating
@@ -136,6 +167,14 @@ func (s *Server) DelayPostResponse(d time.Duration) {
 	s.postDelay = d
 }
 
+// OnPostCreated calls f (in the request's goroutine) with each post
+// created from a request, after storing it and before answering; nil stops.
+func (s *Server) OnPostCreated(f func(Post)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onPost = f
+}
+
 // AddPost stores a post as if created earlier and returns its id.
 func (s *Server) AddPost(p Post) int64 {
 	s.mu.Lock()
@@ -150,7 +189,7 @@ func (s *Server) Posts() []Post {
 	return append([]Post(nil), s.posts...)
 }
 
-// Media returns a copy of the uploaded media, oldest first.
+// Media returns a copy of the stored media, oldest first.
 func (s *Server) Media() []Media {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -171,11 +210,18 @@ func (s *Server) PostsCreated() int {
 	return len(s.posts)
 }
 
-// MediaCreated is the number of media uploaded.
+// MediaCreated is the number of media uploaded (deleted ones included).
 func (s *Server) MediaCreated() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.media)
+	return len(s.media) + s.deleted
+}
+
+// MediaDeleted is the number of media deleted.
+func (s *Server) MediaDeleted() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.deleted
 }
 
 // PostCreateCalls is the number of POST /posts requests received, failed
@@ -196,26 +242,44 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// auth checks Basic auth like WordPress with application passwords: a bad
-// username or password is a 401 whatever the route; no credentials at all
-// reach the handler as an anonymous user, who is refused everything here.
-func (s *Server) auth(h http.HandlerFunc) http.HandlerFunc {
+// user passes whether the request carries the right application password;
+// anything else is an anonymous visitor, as in WordPress 6.1.
+func (s *Server) user(h func(w http.ResponseWriter, r *http.Request, loggedIn bool)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		user, pass, ok := r.BasicAuth()
 		s.mu.Lock()
-		wantUser, wantPass := s.username, s.password
+		in := ok && user == s.username && pass == s.password
 		s.mu.Unlock()
-		switch {
-		case !ok:
-			wpError(w, http.StatusUnauthorized, "rest_not_logged_in", "You are not currently logged in.")
-		case user != wantUser:
-			wpError(w, http.StatusUnauthorized, "invalid_username", "<strong>Error:</strong> The username <strong>"+user+"</strong> is not registered on this site.")
-		case pass != wantPass:
-			wpError(w, http.StatusUnauthorized, "incorrect_password", "The provided password is an invalid application password.")
-		default:
-			h(w, r)
-		}
+		h(w, r, in)
 	}
+}
+
+// can reports whether a logged-in user has capability c.
+func (s *Server) can(loggedIn bool, c string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return loggedIn && s.caps[c]
+}
+
+// refuse answers like WordPress when a permission check fails: 401 for
+// visitors, 403 for users.
+func refuse(w http.ResponseWriter, loggedIn bool, code, msg string) {
+	status := http.StatusUnauthorized
+	if loggedIn {
+		status = http.StatusForbidden
+	}
+	wpError(w, status, code, msg)
+}
+
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	offered := s.appPasswords
+	s.mu.Unlock()
+	out := map[string]any{"name": "wpfake", "url": s.URL, "namespaces": []string{"oembed/1.0", "wp/v2"}, "authentication": map[string]any{}}
+	if offered {
+		out["authentication"] = map[string]any{"application-passwords": map[string]any{"endpoints": map[string]string{"authorization": s.URL + "/wp-admin/authorize-application.php"}}}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) link(slug string) string { return s.URL + "/" + slug + "/" }
@@ -230,7 +294,7 @@ func (s *Server) addPostLocked(p Post) Post {
 		p.Slug = strconv.FormatInt(p.ID, 10)
 	}
 	base := p.Slug
-	for n := 2; s.slugTakenLocked(p.Slug); n++ {
+	for n := 2; s.postSlugTakenLocked(p.Slug); n++ {
 		p.Slug = base + "-" + strconv.Itoa(n)
 	}
 	p.Link = s.link(p.Slug)
@@ -238,13 +302,23 @@ func (s *Server) addPostLocked(p Post) Post {
 	return p
 }
 
-func (s *Server) slugTakenLocked(slug string) bool {
+func (s *Server) postSlugTakenLocked(slug string) bool {
 	for _, p := range s.posts {
 		if p.Slug == slug {
 			return true
 		}
 	}
 	return false
+}
+
+// A media slug may not be any post's or media's.
+func (s *Server) mediaSlugTakenLocked(slug string) bool {
+	for _, m := range s.media {
+		if m.Slug == slug {
+			return true
+		}
+	}
+	return s.postSlugTakenLocked(slug)
 }
 
 func postJSON(p Post) map[string]any {
@@ -259,6 +333,17 @@ func postJSON(p Post) map[string]any {
 	}
 }
 
+func mediaJSON(m Media) map[string]any {
+	var post any
+	if m.Post != 0 {
+		post = m.Post
+	}
+	return map[string]any{
+		"id": m.ID, "slug": m.Slug, "title": map[string]string{"raw": m.Title, "rendered": m.Title},
+		"source_url": m.SourceURL, "mime_type": m.MIME, "alt_text": m.Alt, "media_type": "image", "post": post,
+	}
+}
+
 func nonNil(ids []int64) []int64 {
 	if ids == nil {
 		return []int64{}
@@ -266,21 +351,36 @@ func nonNil(ids []int64) []int64 {
 	return ids
 }
 
-func (s *Server) listPosts(w http.ResponseWriter, r *http.Request) {
+func list(v string) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out[s] = true
+		}
+	}
+	return out
+}
+
+func (s *Server) listPosts(w http.ResponseWriter, r *http.Request, loggedIn bool) {
 	q := r.URL.Query()
 	statuses := map[string]bool{"publish": true}
 	if st := q.Get("status"); st != "" {
-		statuses = map[string]bool{}
-		for _, v := range strings.Split(st, ",") {
-			statuses[strings.TrimSpace(v)] = true
-		}
+		statuses = list(st)
 	}
-	slug := q.Get("slug")
+	if !loggedIn && (len(statuses) > 1 || !statuses["publish"]) {
+		writeJSON(w, http.StatusBadRequest, map[string]any{
+			"code": "rest_invalid_param", "message": "Invalid parameter(s): status",
+			"data": map[string]any{"status": 400, "params": map[string]string{"status": "Status is forbidden."},
+				"details": map[string]any{"status": map[string]any{"code": "rest_forbidden_status", "message": "Status is forbidden.", "data": map[string]int{"status": 401}}}},
+		})
+		return
+	}
+	slugs := list(q.Get("slug"))
 	s.mu.Lock()
 	out := []map[string]any{}
 	for i := len(s.posts) - 1; i >= 0; i-- { // newest first, like WordPress
 		p := s.posts[i]
-		if (slug == "" || p.Slug == slug) && statuses[p.Status] {
+		if (len(slugs) == 0 || slugs[p.Slug]) && statuses[p.Status] {
 			out = append(out, postJSON(p))
 		}
 	}
@@ -288,7 +388,7 @@ func (s *Server) listPosts(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
+func (s *Server) createPost(w http.ResponseWriter, r *http.Request, loggedIn bool) {
 	var in struct {
 		Title         string  `json:"title"`
 		Content       string  `json:"content"`
@@ -300,8 +400,16 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
 		Categories    []int64 `json:"categories"`
 		Tags          []int64 `json:"tags"`
 	}
+	if !s.can(loggedIn, "edit_posts") {
+		refuse(w, loggedIn, "rest_cannot_create", "Sorry, you are not allowed to create posts as this user.")
+		return
+	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 		wpError(w, http.StatusBadRequest, "rest_invalid_json", "Invalid JSON body passed.")
+		return
+	}
+	if in.Status == "publish" && !s.can(loggedIn, "publish_posts") {
+		refuse(w, loggedIn, "rest_cannot_publish", "Sorry, you are not allowed to publish posts in this post type.")
 		return
 	}
 	s.mu.Lock()
@@ -312,7 +420,7 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
 		wpError(w, http.StatusInternalServerError, "internal_server_error", "There has been a critical error on this website.")
 		return
 	}
-	if in.FeaturedMedia != 0 && !s.hasMediaLocked(in.FeaturedMedia) {
+	if in.FeaturedMedia != 0 && s.mediaIndexLocked(in.FeaturedMedia) < 0 {
 		s.mu.Unlock()
 		wpError(w, http.StatusBadRequest, "rest_invalid_featured_media", "Invalid featured media ID.")
 		return
@@ -321,8 +429,11 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
 		Slug: in.Slug, Status: in.Status, Title: in.Title, Content: in.Content, Excerpt: in.Excerpt,
 		DateGMT: in.DateGMT, FeaturedMedia: in.FeaturedMedia, Categories: in.Categories, Tags: in.Tags,
 	})
-	delay := s.postDelay
+	delay, onPost := s.postDelay, s.onPost
 	s.mu.Unlock()
+	if onPost != nil {
+		onPost(p)
+	}
 	if delay > 0 {
 		// The server notices a client giving up only once the body is
 		// read to the end.
@@ -338,24 +449,39 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, postJSON(p))
 }
 
-func (s *Server) hasMediaLocked(id int64) bool {
-	for _, m := range s.media {
+func (s *Server) mediaIndexLocked(id int64) int {
+	for i, m := range s.media {
 		if m.ID == id {
-			return true
+			return i
 		}
 	}
-	return false
+	return -1
 }
 
-func (s *Server) createMedia(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listMedia(w http.ResponseWriter, r *http.Request, loggedIn bool) {
+	q := r.URL.Query()
+	slugs := list(q.Get("slug"))
+	parent, hasParent := q.Get("parent"), q.Has("parent")
+	s.mu.Lock()
+	out := []map[string]any{}
+	for i := len(s.media) - 1; i >= 0; i-- {
+		m := s.media[i]
+		if (len(slugs) == 0 || slugs[m.Slug]) && (!hasParent || parent == strconv.FormatInt(m.Post, 10)) {
+			out = append(out, mediaJSON(m))
+		}
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) createMedia(w http.ResponseWriter, r *http.Request, loggedIn bool) {
+	if !s.can(loggedIn, "upload_files") {
+		refuse(w, loggedIn, "rest_cannot_create", "Sorry, you are not allowed to create posts as this user.")
+		return
+	}
 	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Disposition"))
 	if err != nil || params["filename"] == "" {
 		wpError(w, http.StatusBadRequest, "rest_upload_no_content_disposition", "No Content-Disposition supplied.")
-		return
-	}
-	ct := r.Header.Get("Content-Type")
-	if !strings.HasPrefix(ct, "image/") {
-		wpError(w, http.StatusForbidden, "rest_upload_sideload_error", "Sorry, you are not allowed to upload this file type.")
 		return
 	}
 	data, err := io.ReadAll(r.Body)
@@ -363,15 +489,88 @@ func (s *Server) createMedia(w http.ResponseWriter, r *http.Request) {
 		wpError(w, http.StatusBadRequest, "rest_upload_no_data", "No data supplied.")
 		return
 	}
+	ct := r.Header.Get("Content-Type")
+	// WordPress checks the file name's extension and the bytes.
+	sniffed := http.DetectContentType(data)
+	if !acceptedTypes[ct] || sniffed != ct {
+		wpError(w, http.StatusInternalServerError, "rest_upload_sideload_error", "Sorry, you are not allowed to upload this file type.")
+		return
+	}
+	q := r.URL.Query()
 	s.mu.Lock()
 	s.nextID++
-	m := Media{ID: s.nextID, Filename: params["filename"], MIME: ct, Alt: r.URL.Query().Get("alt_text"), Data: data}
+	m := Media{ID: s.nextID, Filename: params["filename"], MIME: ct, Alt: q.Get("alt_text"), Title: q.Get("title"), Data: data}
+	m.Slug = q.Get("slug")
+	if m.Slug == "" {
+		m.Slug = strings.TrimSuffix(m.Filename, filepathExt(m.Filename))
+	}
+	base := m.Slug
+	for n := 2; s.mediaSlugTakenLocked(m.Slug); n++ {
+		m.Slug = base + "-" + strconv.Itoa(n)
+	}
+	if p, err := strconv.ParseInt(q.Get("post"), 10, 64); err == nil {
+		m.Post = p
+	}
 	m.SourceURL = s.URL + "/wp-content/uploads/" + m.Filename
 	s.media = append(s.media, m)
 	s.mu.Unlock()
-	writeJSON(w, http.StatusCreated, map[string]any{
-		"id": m.ID, "source_url": m.SourceURL, "mime_type": m.MIME, "alt_text": m.Alt, "media_type": "image",
-	})
+	writeJSON(w, http.StatusCreated, mediaJSON(m))
+}
+
+func filepathExt(name string) string {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		return name[i:]
+	}
+	return ""
+}
+
+func (s *Server) editMedia(w http.ResponseWriter, r *http.Request, loggedIn bool) {
+	if !s.can(loggedIn, "upload_files") {
+		refuse(w, loggedIn, "rest_cannot_edit", "Sorry, you are not allowed to edit this post.")
+		return
+	}
+	var in struct {
+		Post *int64 `json:"post"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		wpError(w, http.StatusBadRequest, "rest_invalid_json", "Invalid JSON body passed.")
+		return
+	}
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := s.mediaIndexLocked(id)
+	if i < 0 {
+		wpError(w, http.StatusNotFound, "rest_post_invalid_id", "Invalid post ID.")
+		return
+	}
+	if in.Post != nil {
+		s.media[i].Post = *in.Post
+	}
+	writeJSON(w, http.StatusOK, mediaJSON(s.media[i]))
+}
+
+func (s *Server) deleteMedia(w http.ResponseWriter, r *http.Request, loggedIn bool) {
+	if !s.can(loggedIn, "upload_files") {
+		refuse(w, loggedIn, "rest_cannot_delete", "Sorry, you are not allowed to delete this post.")
+		return
+	}
+	if r.URL.Query().Get("force") != "true" {
+		wpError(w, http.StatusNotImplemented, "rest_trash_not_supported", "The post does not support trashing. Set 'force=true' to delete.")
+		return
+	}
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := s.mediaIndexLocked(id)
+	if i < 0 {
+		wpError(w, http.StatusNotFound, "rest_post_invalid_id", "Invalid post ID.")
+		return
+	}
+	prev := mediaJSON(s.media[i])
+	s.media = append(s.media[:i], s.media[i+1:]...)
+	s.deleted++
+	writeJSON(w, http.StatusOK, map[string]any{"deleted": true, "previous": prev})
 }
 
 func taxonomy(w http.ResponseWriter, r *http.Request) (string, bool) {
@@ -383,7 +582,7 @@ func taxonomy(w http.ResponseWriter, r *http.Request) (string, bool) {
 	return tax, true
 }
 
-func (s *Server) listTerms(w http.ResponseWriter, r *http.Request) {
+func (s *Server) listTerms(w http.ResponseWriter, r *http.Request, loggedIn bool) {
 	tax, ok := taxonomy(w, r)
 	if !ok {
 		return
@@ -400,9 +599,13 @@ func (s *Server) listTerms(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) createTerm(w http.ResponseWriter, r *http.Request) {
+func (s *Server) createTerm(w http.ResponseWriter, r *http.Request, loggedIn bool) {
 	tax, ok := taxonomy(w, r)
 	if !ok {
+		return
+	}
+	if !s.can(loggedIn, "manage_categories") {
+		refuse(w, loggedIn, "rest_cannot_create", "Sorry, you are not allowed to create terms in this taxonomy.")
 		return
 	}
 	var in struct {
@@ -429,11 +632,18 @@ func (s *Server) createTerm(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"id": t.ID, "name": htmlEscape(t.Name)})
 }
 
-func (s *Server) me(w http.ResponseWriter, r *http.Request) {
+func (s *Server) me(w http.ResponseWriter, r *http.Request, loggedIn bool) {
+	if !loggedIn {
+		wpError(w, http.StatusUnauthorized, "rest_not_logged_in", "You are not currently logged in.")
+		return
+	}
 	s.mu.Lock()
+	// context=edit lists the capabilities granted, like WordPress.
 	caps := map[string]bool{}
 	for k, v := range s.caps {
-		caps[k] = v
+		if v {
+			caps[k] = true
+		}
 	}
 	user := s.username
 	s.mu.Unlock()
@@ -454,9 +664,12 @@ func (s *Server) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var b strings.Builder
-	fmt.Fprintf(&b, "wpfake: %d posts, %d media", len(s.posts), len(s.media))
+	fmt.Fprintf(&b, "wpfake: %d posts, %d media (%d deleted)", len(s.posts), len(s.media), s.deleted)
 	for _, p := range s.posts {
-		fmt.Fprintf(&b, "\n  post %d %q %s", p.ID, p.Slug, p.Status)
+		fmt.Fprintf(&b, "\n  post %d %q %s featured=%d", p.ID, p.Slug, p.Status, p.FeaturedMedia)
+	}
+	for _, m := range s.media {
+		fmt.Fprintf(&b, "\n  media %d %q %s post=%d", m.ID, m.Slug, m.MIME, m.Post)
 	}
 	return b.String()
 }
