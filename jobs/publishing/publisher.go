@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path"
+	"strings"
 	"sync"
 	"time"
 
@@ -385,6 +386,7 @@ func (p *Publisher) post(ctx context.Context, c db.Content, loc *time.Location, 
 		at = *c.ScheduledAt
 	}
 	post := targets.Post{ContentID: c.ID, SiteID: c.SiteID, Title: c.Title, Slug: c.Slug, HTML: c.HTML, Excerpt: c.Excerpt,
+		SEOTitle: c.SEOTitle, MetaDescription: c.MetaDescription, Keywords: keywordsOf(c),
 		Tags: s.Tags(), Categories: s.Categories(), PublishedAt: at.In(loc)}
 	imgs, err := p.db.ImagesOf(ctx, c.ID)
 	if err != nil {
@@ -403,6 +405,17 @@ func (p *Publisher) post(ctx context.Context, c db.Content, loc *time.Location, 
 		post.Images = append(post.Images, img)
 	}
 	return post, nil
+}
+
+// keywordsOf lists an article's search keywords (stored one per line).
+func keywordsOf(c db.Content) []string {
+	var out []string
+	for _, k := range strings.Split(c.Keywords, "\n") {
+		if k = strings.TrimSpace(k); k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // imageData is how the publisher and its targets get an image's bytes:

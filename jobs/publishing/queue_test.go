@@ -2,6 +2,7 @@ package publishing_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -498,6 +499,71 @@ func TestRetryOfAFailedArticle(t *testing.T) {
 		}
 		if c, _ := d.ContentByID(e.ctx, published.ID); c.Status != db.ContentScheduled || c.ScheduledAt == nil || c.PublishAttempts != 0 {
 			t.Fatalf("publishing failure retried: %s %v %d; want scheduled now", c.Status, c.ScheduledAt, c.PublishAttempts)
+		}
+	})
+}
+
+// TestPublishingSendsWhatWasApproved: an article's approved text — title,
+// slug, excerpt, body, SEO title and meta description, keywords — with its
+// featured image's alt text and the site's categories and tags reaches
+// WordPress (the SEO fields in the registered plugins' meta) and the
+// webhook's payload as the article has it.
+func TestPublishingSendsWhatWasApproved(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		wp := wpfake.New()
+		defer wp.Close()
+		wp.RegisterMeta("rank_math_title", "rank_math_description")
+		var mu sync.Mutex
+		var payload map[string]any
+		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			defer mu.Unlock()
+			_ = json.NewDecoder(r.Body).Decode(&payload)
+		}))
+		defer hook.Close()
+		pw, _ := e.box.Seal(wpfake.DefaultPassword)
+		secret, _ := e.box.Seal("site-secret")
+		for _, kind := range []string{"wordpress", "webhook"} {
+			e.settings(func(p *db.PublishingSettings) {
+				p.SchedulingMode, p.TargetKind, p.WPCategories, p.WPTags = "immediate", kind, "Brewing", "coffee, home"
+				p.WPURL, p.WPUsername, p.WPAppPasswordEnc = wp.URL, wpfake.DefaultUsername, pw
+				p.WebhookURL, p.WebhookSecretEnc = hook.URL, secret
+			})
+			ids := e.approve(1)
+			dbtest.Exec(e.ctx, e.d, `UPDATE content SET excerpt = 'Brew it slowly.', seo_title = 'Slow brewing, the SEO title',
+				meta_description = 'What search shows.', keywords = ? WHERE id = ?`, "slow brew\ncold brew", ids[0])
+			writeImage(t, e, ids[0], 0, "A slow brew")
+			e.fill()
+			if n := e.publish(); n != 1 {
+				t.Fatalf("%s: published %d", kind, n)
+			}
+			c, _ := e.d.ContentByID(e.ctx, ids[0])
+			if kind == "wordpress" {
+				posts := wp.Posts()
+				p := posts[len(posts)-1]
+				if p.Title != c.Title || p.Slug != c.Slug || p.Excerpt != "Brew it slowly." || !strings.Contains(p.Content, "<p>Hello</p>") ||
+					p.Meta["rank_math_title"] != "Slow brewing, the SEO title" || p.Meta["rank_math_description"] != "What search shows." ||
+					len(p.Categories) != 1 || len(p.Tags) != 2 || p.FeaturedMedia == 0 {
+					t.Errorf("WordPress post %+v", p)
+				}
+				for _, m := range wp.Media() {
+					if m.ID == p.FeaturedMedia && m.Alt != "A slow brew" {
+						t.Errorf("featured image alt %q", m.Alt)
+					}
+				}
+				continue
+			}
+			mu.Lock()
+			got := payload
+			mu.Unlock()
+			fi, _ := got["featured_image"].(map[string]any)
+			if got["title"] != c.Title || got["slug"] != c.Slug || got["excerpt"] != "Brew it slowly." || got["html"] != c.HTML ||
+				got["seo_title"] != "Slow brewing, the SEO title" || got["meta_description"] != "What search shows." ||
+				fmt.Sprint(got["keywords"]) != "[slow brew cold brew]" || fmt.Sprint(got["categories"]) != "[Brewing]" ||
+				fmt.Sprint(got["tags"]) != "[coffee home]" || fi["alt"] != "A slow brew" {
+				t.Errorf("webhook payload %v", got)
+			}
 		}
 	})
 }

@@ -2,6 +2,7 @@ package targets
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -65,7 +66,8 @@ func (l *Local) Publish(ctx context.Context, p Post) (Result, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Result{}, fmt.Errorf("targets: local: %w", err)
 	}
-	page := localPage{Title: p.Title, Excerpt: p.Excerpt, PublishedAt: p.PublishedAt, Tags: p.Tags, Categories: p.Categories}
+	page := localPage{Title: p.Title, Excerpt: p.Excerpt, HeadTitle: cmp.Or(p.SEOTitle, p.Title), Description: cmp.Or(p.MetaDescription, p.Excerpt),
+		PublishedAt: p.PublishedAt, Tags: p.Tags, Categories: p.Categories}
 	used := map[string]bool{"index.html": true}
 	write := func(i int, img Image) (localImage, error) {
 		if err := ctx.Err(); err != nil {

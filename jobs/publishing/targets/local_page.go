@@ -11,8 +11,12 @@ type localImage struct {
 }
 
 type localPage struct {
-	Title       string
-	Excerpt     string
+	Title   string
+	Excerpt string
+	// HeadTitle and Description are the page's <title> and meta
+	// description: the SEO fields, else the title and the excerpt.
+	HeadTitle   string
+	Description string
 	Body        template.HTML // sanitized upstream
 	PublishedAt time.Time
 	Tags        []string
@@ -25,8 +29,8 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}}</title>
-{{- with .Excerpt}}
+<title>{{.HeadTitle}}</title>
+{{- with .Description}}
 <meta name="description" content="{{.}}">
 {{- end}}
 <style>

@@ -16,15 +16,18 @@ import (
 
 func samplePost() Post {
 	return Post{
-		ContentID:   7,
-		SiteID:      3,
-		Title:       `Tips & <Tricks>`,
-		Slug:        "tips-and-tricks",
-		HTML:        `<p>First paragraph.</p><h2>Beans</h2><p>Grind.</p><h2>Water &amp; heat</h2><p>Pour.</p>`,
-		Excerpt:     `A "short" summary`,
-		Tags:        []string{"go", "howto"},
-		Categories:  []string{"News"},
-		PublishedAt: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC),
+		ContentID:       7,
+		SiteID:          3,
+		Title:           `Tips & <Tricks>`,
+		Slug:            "tips-and-tricks",
+		HTML:            `<p>First paragraph.</p><h2>Beans</h2><p>Grind.</p><h2>Water &amp; heat</h2><p>Pour.</p>`,
+		Excerpt:         `A "short" summary`,
+		SEOTitle:        "Tips for search & <results>",
+		MetaDescription: `What "search" shows`,
+		Keywords:        []string{"pour over", "grind size"},
+		Tags:            []string{"go", "howto"},
+		Categories:      []string{"News"},
+		PublishedAt:     time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC),
 		FeaturedImage: &Image{
 			Filename: "cover.png", MIME: "image/png", Data: []byte("\x89PNG cover"), Alt: `Cover "image"`,
 		},
@@ -69,9 +72,9 @@ func TestLocalPublishServedByFileServer(t *testing.T) {
 		t.Fatalf("GET page: %d %s", status, hdr.Get("Content-Type"))
 	}
 	for _, s := range []string{
-		"<title>Tips &amp; &lt;Tricks&gt;</title>",
+		"<title>Tips for search &amp; &lt;results&gt;</title>",
 		"<h1>Tips &amp; &lt;Tricks&gt;</h1>",
-		`<meta name="description" content="A &#34;short&#34; summary">`,
+		`<meta name="description" content="What &#34;search&#34; shows">`,
 		`<img src="cover.png" alt="Cover &#34;image&#34;">`,
 		// Each image after the heading of its section: by alt text first,
 		// then by section number; one past the last section at the end.

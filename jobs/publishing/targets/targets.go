@@ -26,12 +26,18 @@ const (
 
 // Post is an article ready to publish. HTML is already sanitized.
 type Post struct {
-	ContentID  int64
-	SiteID     int64
-	Title      string
-	Slug       string
-	HTML       string
-	Excerpt    string
+	ContentID int64
+	SiteID    int64
+	Title     string
+	Slug      string
+	HTML      string
+	Excerpt   string
+	// SEOTitle and MetaDescription are what search results show of the
+	// post (plain text; either may be empty).
+	SEOTitle        string
+	MetaDescription string
+	// Keywords are the search keywords the article was written for.
+	Keywords   []string
 	Tags       []string
 	Categories []string
 	// FeaturedImage may be nil.

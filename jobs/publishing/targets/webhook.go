@@ -63,6 +63,9 @@ type webhookPayload struct {
 	Slug          string         `json:"slug"`
 	HTML          string         `json:"html"`
 	Excerpt       string         `json:"excerpt"`
+	SEOTitle      string         `json:"seo_title"`
+	MetaDesc      string         `json:"meta_description"`
+	Keywords      []string       `json:"keywords"`
 	Tags          []string       `json:"tags"`
 	Categories    []string       `json:"categories"`
 	PublishedAt   string         `json:"published_at"`
@@ -80,6 +83,9 @@ func (w *Webhook) Publish(ctx context.Context, p Post) (Result, error) {
 		Slug:        p.Slug,
 		HTML:        p.HTML,
 		Excerpt:     p.Excerpt,
+		SEOTitle:    p.SEOTitle,
+		MetaDesc:    p.MetaDescription,
+		Keywords:    nonNil(p.Keywords),
 		Tags:        nonNil(p.Tags),
 		Categories:  nonNil(p.Categories),
 		PublishedAt: p.PublishedAt.UTC().Format(time.RFC3339),

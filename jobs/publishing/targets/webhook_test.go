@@ -85,6 +85,9 @@ func TestWebhookPublishSigned(t *testing.T) {
 		Slug          string    `json:"slug"`
 		HTML          string    `json:"html"`
 		Excerpt       string    `json:"excerpt"`
+		SEOTitle      string    `json:"seo_title"`
+		MetaDesc      string    `json:"meta_description"`
+		Keywords      []string  `json:"keywords"`
 		Tags          []string  `json:"tags"`
 		Categories    []string  `json:"categories"`
 		PublishedAt   time.Time `json:"published_at"`
@@ -106,7 +109,8 @@ func TestWebhookPublishSigned(t *testing.T) {
 	}
 	p := samplePost()
 	if got.Event != "content.published" || got.ContentID != 7 || got.SiteID != 3 || got.Title != p.Title ||
-		got.Slug != p.Slug || got.HTML != p.HTML || got.Excerpt != p.Excerpt ||
+		got.Slug != p.Slug || got.HTML != p.HTML || got.Excerpt != p.Excerpt || got.SEOTitle != p.SEOTitle || got.MetaDesc != p.MetaDescription ||
+		strings.Join(got.Keywords, ",") != "pour over,grind size" ||
 		strings.Join(got.Tags, ",") != "go,howto" || strings.Join(got.Categories, ",") != "News" ||
 		!got.PublishedAt.Equal(p.PublishedAt) {
 		t.Errorf("payload = %+v", got)

@@ -70,8 +70,10 @@ func (p wpPost) result() Result {
 // Publish looks the slug up (and adopts a post that has it), uploads the
 // images that earlier attempts did not, resolves categories and tags to ids
 // (creating missing ones), creates the post with status "publish" dated at
-// p.PublishedAt — the featured image set, the other images in the body at
-// their sections — and attaches every image to it.
+// p.PublishedAt — title, slug, excerpt, body, the featured image set, the
+// other images in the body at their sections, and the SEO title and meta
+// description in the meta fields of the SEO plugins the site opens to the
+// REST API (seoFields) — and attaches every image to it.
 func (wp *WordPress) Publish(ctx context.Context, p Post) (Result, error) {
 	if err := checkSlug(p.Slug); err != nil {
 		return Result{}, err
@@ -101,6 +103,8 @@ func (wp *WordPress) Publish(ctx context.Context, p Post) (Result, error) {
 		FeaturedMedia int64   `json:"featured_media,omitempty"`
 		Categories    []int64 `json:"categories,omitempty"`
 		Tags          []int64 `json:"tags,omitempty"`
+		// Meta holds the SEO fields, under registered keys only.
+		Meta map[string]string `json:"meta,omitempty"`
 	}{Title: p.Title, Excerpt: p.Excerpt, Slug: p.Slug, Status: "publish"}
 	// A date after WordPress's clock would make the post "future"
 	// (scheduled) instead of published; a slot is never in the future when
@@ -124,6 +128,11 @@ func (wp *WordPress) Publish(ctx context.Context, p Post) (Result, error) {
 	if req.Tags, err = wp.termIDs(ctx, "tags", p.Tags); err != nil {
 		return Result{}, err
 	}
+	seo, err := wp.seoFields(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	req.Meta = seo.meta(p)
 	body, err := json.Marshal(req)
 	if err != nil {
 		return Result{}, fmt.Errorf("targets: wordpress: %w", err)

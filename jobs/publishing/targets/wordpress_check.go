@@ -23,6 +23,7 @@ const (
 	CheckWPPublish = "Publish posts"
 	CheckWPUpload  = "Upload images"
 	CheckWPTerms   = "Categories and tags"
+	CheckWPSEO     = "SEO fields"
 )
 
 // testPNG is the 1×1 PNG the connection test uploads: the type autopress
@@ -38,8 +39,9 @@ var testPNG = func() []byte {
 // Test does what publishing will do, step by step: reaches the REST API
 // (and sees whether WordPress offers application passwords there), signs in,
 // checks the user may publish posts and upload media, uploads a 1×1 PNG and
-// deletes it, and checks the configured categories and tags exist or may be
-// created.
+// deletes it, checks the configured categories and tags exist or may be
+// created, and says which SEO plugin's fields receive the SEO title and
+// meta description (none is not a failure).
 func (wp *WordPress) Test(ctx context.Context) []Check {
 	var checks []Check
 	done := func(name string, err error, detail string) bool {
@@ -60,6 +62,7 @@ func (wp *WordPress) Test(ctx context.Context) []Check {
 	if len(wp.Categories)+len(wp.Tags) > 0 {
 		rest = append(rest, CheckWPTerms)
 	}
+	rest = append(rest, CheckWPSEO)
 
 	if err := wp.checkConfig(); err != nil {
 		done(CheckWPAPI, err, "")
@@ -84,6 +87,8 @@ func (wp *WordPress) Test(ctx context.Context) []Check {
 		detail, err := wp.checkTerms(ctx, me)
 		done(CheckWPTerms, err, detail)
 	}
+	detail, err = wp.checkSEO(ctx)
+	done(CheckWPSEO, err, detail)
 	return checks
 }
 

@@ -37,10 +37,16 @@ func (s wpSite) target(user [2]string) *targets.WordPress {
 }
 
 // eachWordPress runs f against the fake and the real WordPress.
+// testSEOKeys are the SEO plugins' meta keys the test WordPress opens to
+// the REST API: Yoast SEO's and Rank Math's.
+var testSEOKeys = []string{"_yoast_wpseo_title", "_yoast_wpseo_metadesc", "rank_math_title", "rank_math_description"}
+
 func eachWordPress(t *testing.T, f func(t *testing.T, s wpSite)) {
 	t.Run("fake", func(t *testing.T) {
 		fake := wpfake.New()
 		t.Cleanup(fake.Close)
+		// The keys the test WordPress registers (.ci/wordpress/router.php).
+		fake.RegisterMeta(testSEOKeys...)
 		ed := [2]string{wpfake.DefaultUsername, wpfake.DefaultPassword}
 		f(t, wpSite{url: fake.URL, editor: ed, author: ed, noupload: ed, fake: fake})
 	})
@@ -103,6 +109,10 @@ type restPost struct {
 	Content struct {
 		Raw string `json:"raw"`
 	} `json:"content"`
+	Excerpt struct {
+		Raw string `json:"raw"`
+	} `json:"excerpt"`
+	Meta map[string]any `json:"meta"`
 }
 
 type restMedia struct {
@@ -399,8 +409,8 @@ func TestWordPressWrongPassword(t *testing.T) {
 	eachWordPress(t, func(t *testing.T, s wpSite) {
 		wp := s.target([2]string{s.author[0], "wrongWrongWrongWrong1234"})
 		checks := wp.Test(t.Context())
-		if len(checks) != 4 || checks[0].Status != targets.CheckOK || checks[1].Name != targets.CheckWPSignIn || checks[1].Status != targets.CheckFailed ||
-			checks[2].Status != targets.CheckSkipped || checks[3].Status != targets.CheckSkipped {
+		if len(checks) != 5 || checks[0].Status != targets.CheckOK || checks[1].Name != targets.CheckWPSignIn || checks[1].Status != targets.CheckFailed ||
+			checks[2].Status != targets.CheckSkipped || checks[3].Status != targets.CheckSkipped || checks[4].Status != targets.CheckSkipped {
 			t.Fatalf("checks = %+v", checks)
 		}
 		if !errors.Is(checks[1].Err, targets.ErrAuth) || !strings.HasPrefix(checks[1].Detail, fmt.Sprintf("WordPress did not accept user %q with this application password", s.author[0])) {
@@ -432,7 +442,7 @@ func TestWordPressUserWithoutUploads(t *testing.T) {
 		}
 		wp := s.target(s.noupload)
 		checks := wp.Test(t.Context())
-		if len(checks) != 4 || checks[2].Status != targets.CheckOK || checks[3].Name != targets.CheckWPUpload || checks[3].Status != targets.CheckFailed {
+		if len(checks) != 5 || checks[2].Status != targets.CheckOK || checks[3].Name != targets.CheckWPUpload || checks[3].Status != targets.CheckFailed {
 			t.Fatalf("checks = %+v", checks)
 		}
 		if want := fmt.Sprintf("WordPress user %q may not upload media: give them the Author role or higher (HTTP 403 upload_files).", s.noupload[0]); checks[3].Detail != want {
@@ -457,8 +467,11 @@ func TestWordPressTestSteps(t *testing.T) {
 		for _, c := range checks {
 			names = append(names, c.Name)
 		}
-		if !targets.Passed(checks) || strings.Join(names, ",") != "WordPress REST API,Sign in,Publish posts,Upload images" {
+		if !targets.Passed(checks) || strings.Join(names, ",") != "WordPress REST API,Sign in,Publish posts,Upload images,SEO fields" {
 			t.Fatalf("checks = %+v", checks)
+		}
+		if checks[4].Detail != "The SEO title and meta description go to Yoast SEO and Rank Math." {
+			t.Errorf("SEO step: %q", checks[4].Detail)
 		}
 		if checks[3].Detail != "Uploaded a 1×1 PNG test image and deleted it." {
 			t.Errorf("upload step: %q", checks[3].Detail)
@@ -478,13 +491,13 @@ func TestWordPressTestSteps(t *testing.T) {
 		missing := wpreal.Slug("new-category")
 		wp.Categories, wp.Tags = []string{"Uncategorized", missing}, []string{}
 		checks = wp.Test(t.Context())
-		last := checks[len(checks)-1]
+		last := checks[len(checks)-2]
 		if last.Name != targets.CheckWPTerms || last.Status != targets.CheckFailed ||
 			!strings.Contains(last.Detail, fmt.Sprintf("may not create the category %q: create them in WordPress first, or give the user the Editor role", missing)) {
 			t.Errorf("terms step = %+v", last)
 		}
 		wp.Categories = []string{"Uncategorized"}
-		if checks := wp.Test(t.Context()); !targets.Passed(checks) || checks[len(checks)-1].Detail != "All 1 exist." {
+		if checks := wp.Test(t.Context()); !targets.Passed(checks) || checks[len(checks)-2].Detail != "All 1 exist." {
 			t.Errorf("checks with an existing category = %+v", checks)
 		}
 	})
@@ -648,5 +661,72 @@ func TestWordPressFutureSlotIsNotScheduled(t *testing.T) {
 	}
 	if got := fake.Posts()[0].DateGMT; got != "" {
 		t.Errorf("date_gmt = %q, want none (WordPress would schedule the post)", got)
+	}
+}
+
+// TestWordPressSendsWhatWasApproved: the post gets the article's title,
+// slug, excerpt and body, and its SEO title and meta description in the
+// fields of every SEO plugin the site opens to the REST API.
+func TestWordPressSendsWhatWasApproved(t *testing.T) {
+	eachWordPress(t, func(t *testing.T, s wpSite) {
+		slug := wpreal.Slug("seo")
+		p := article(t, slug)
+		p.Excerpt = "All you need to pour over at home."
+		p.SEOTitle, p.MetaDescription = "Pour-over coffee at home: the method", "Beans, water, heat and pouring: pour-over explained step by step."
+		if _, err := s.target(s.editor).Publish(t.Context(), p); err != nil {
+			t.Fatalf("Publish: %v", err)
+		}
+		posts := s.posts(t, slug)
+		if len(posts) != 1 {
+			t.Fatalf("%d posts", len(posts))
+		}
+		post := posts[0]
+		if post.Title.Raw != p.Title || post.Slug != slug || post.Excerpt.Raw != p.Excerpt || !strings.Contains(post.Content.Raw, "<p>Grind them.</p>") {
+			t.Errorf("post %+v", post)
+		}
+		for key, want := range map[string]string{"_yoast_wpseo_title": p.SEOTitle, "_yoast_wpseo_metadesc": p.MetaDescription,
+			"rank_math_title": p.SEOTitle, "rank_math_description": p.MetaDescription} {
+			if got := post.Meta[key]; got != want {
+				t.Errorf("meta %s = %v, want %q", key, got, want)
+			}
+		}
+	})
+}
+
+// TestWordPressWithoutSEOFields: a site that opens no SEO plugin's fields
+// (or refuses to describe its posts endpoint) gets the post without them,
+// and the connection test says so.
+func TestWordPressWithoutSEOFields(t *testing.T) {
+	for _, refuseOptions := range []bool{false, true} {
+		fake := wpfake.New()
+		t.Cleanup(fake.Close)
+		fake.RegisterMeta("unrelated_key")
+		addr := fake.URL
+		if refuseOptions {
+			proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodOptions {
+					http.Error(w, "forbidden", http.StatusForbidden)
+					return
+				}
+				u, _ := url.Parse(fake.URL)
+				httputil.NewSingleHostReverseProxy(u).ServeHTTP(w, r)
+			}))
+			t.Cleanup(proxy.Close)
+			addr = proxy.URL
+		}
+		wp := &targets.WordPress{BaseURL: addr, Username: wpfake.DefaultUsername, AppPassword: wpfake.DefaultPassword}
+		p := article(t, "no-seo")
+		p.SEOTitle, p.MetaDescription = "SEO title", "Meta description."
+		if _, err := wp.Publish(t.Context(), p); err != nil {
+			t.Fatalf("refuse OPTIONS %v: Publish: %v", refuseOptions, err)
+		}
+		if posts := fake.Posts(); len(posts) != 1 || len(posts[0].Meta) != 1 || posts[0].Meta["unrelated_key"] != "" {
+			t.Errorf("refuse OPTIONS %v: posts %+v", refuseOptions, posts)
+		}
+		checks := wp.Test(t.Context())
+		last := checks[len(checks)-1]
+		if !targets.Passed(checks) || last.Name != targets.CheckWPSEO || !strings.HasPrefix(last.Detail, "No SEO plugin's fields are open to the REST API") {
+			t.Errorf("refuse OPTIONS %v: SEO step %+v", refuseOptions, last)
+		}
 	}
 }

@@ -5,7 +5,9 @@
 //	defer wp.Close()
 //	target := &targets.WordPress{BaseURL: wp.URL, Username: wpfake.DefaultUsername, AppPassword: wpfake.DefaultPassword}
 //
-// It implements GET /wp-json/ (the index), GET/POST /wp-json/wp/v2/posts,
+// It implements GET /wp-json/ (the index), GET/POST/OPTIONS /wp-json/wp/v2/posts
+// (the schema's meta lists the keys RegisterMeta registered; a post keeps
+// the meta of registered keys only, as WordPress does),
 // GET/POST /media, POST/DELETE /media/{id}, GET/POST /categories and /tags,
 // and GET /users/me, answering like a stock WordPress 6.1 (checked against
 // one; see jobs/publishing/targets/wpreal): WordPress's error shape
@@ -50,6 +52,8 @@ type Post struct {
 	Categories    []int64
 	Tags          []int64
 	Link          string
+	// Meta is the post's meta of registered keys (RegisterMeta).
+	Meta map[string]string
 }
 
 // Media is an uploaded file.
@@ -90,6 +94,7 @@ type Server struct {
 	postDelay    time.Duration
 	postCalls    int
 	onPost       func(Post)
+	meta         []string // registered meta keys, in order
 }
 
 // acceptedTypes are what a stock WordPress takes for upload.
@@ -111,6 +116,7 @@ func New() *Server {
 	mux.HandleFunc("GET /wp-json/{$}", s.index)
 	mux.HandleFunc("GET /wp-json/wp/v2/posts", s.user(s.listPosts))
 	mux.HandleFunc("POST /wp-json/wp/v2/posts", s.user(s.createPost))
+	mux.HandleFunc("OPTIONS /wp-json/wp/v2/posts", s.postsSchema)
 	mux.HandleFunc("GET /wp-json/wp/v2/media", s.user(s.listMedia))
 	mux.HandleFunc("POST /wp-json/wp/v2/media", s.user(s.createMedia))
 	mux.HandleFunc("POST /wp-json/wp/v2/media/{id}", s.user(s.editMedia))
@@ -123,6 +129,29 @@ func New() *Server {
 	})
 	s.Server = httptest.NewServer(mux)
 	return s
+}
+
+// RegisterMeta registers post meta keys for the REST API, as
+// register_post_meta with show_in_rest does: the posts schema lists them
+// and created posts keep their values (other keys are ignored).
+func (s *Server) RegisterMeta(keys ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.meta = append(s.meta, keys...)
+}
+
+// postsSchema answers OPTIONS /posts with the part of the schema autopress
+// reads: the registered meta keys.
+func (s *Server) postsSchema(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	props := map[string]any{}
+	for _, k := range s.meta {
+		props[k] = map[string]any{"type": "string", "description": "", "default": ""}
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"namespace": "wp/v2", "methods": []string{"GET", "POST"},
+		"schema": map[string]any{"title": "post", "type": "object", "properties": map[string]any{
+			"meta": map[string]any{"description": "Meta fields.", "type": "object", "context": []string{"view", "edit"}, "properties": props}}}})
 }
 
 // RequireCredentials sets the only username and application password
@@ -330,6 +359,7 @@ func postJSON(p Post) map[string]any {
 		"featured_media": p.FeaturedMedia,
 		"categories":     nonNil(p.Categories),
 		"tags":           nonNil(p.Tags),
+		"meta":           p.Meta,
 	}
 }
 
@@ -390,15 +420,16 @@ func (s *Server) listPosts(w http.ResponseWriter, r *http.Request, loggedIn bool
 
 func (s *Server) createPost(w http.ResponseWriter, r *http.Request, loggedIn bool) {
 	var in struct {
-		Title         string  `json:"title"`
-		Content       string  `json:"content"`
-		Excerpt       string  `json:"excerpt"`
-		Slug          string  `json:"slug"`
-		Status        string  `json:"status"`
-		DateGMT       string  `json:"date_gmt"`
-		FeaturedMedia int64   `json:"featured_media"`
-		Categories    []int64 `json:"categories"`
-		Tags          []int64 `json:"tags"`
+		Title         string            `json:"title"`
+		Content       string            `json:"content"`
+		Excerpt       string            `json:"excerpt"`
+		Slug          string            `json:"slug"`
+		Status        string            `json:"status"`
+		DateGMT       string            `json:"date_gmt"`
+		FeaturedMedia int64             `json:"featured_media"`
+		Categories    []int64           `json:"categories"`
+		Tags          []int64           `json:"tags"`
+		Meta          map[string]string `json:"meta"`
 	}
 	if !s.can(loggedIn, "edit_posts") {
 		refuse(w, loggedIn, "rest_cannot_create", "Sorry, you are not allowed to create posts as this user.")
@@ -425,9 +456,13 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request, loggedIn boo
 		wpError(w, http.StatusBadRequest, "rest_invalid_featured_media", "Invalid featured media ID.")
 		return
 	}
+	meta := map[string]string{}
+	for _, k := range s.meta {
+		meta[k] = in.Meta[k] // registered keys only; the others are ignored
+	}
 	p := s.addPostLocked(Post{
 		Slug: in.Slug, Status: in.Status, Title: in.Title, Content: in.Content, Excerpt: in.Excerpt,
-		DateGMT: in.DateGMT, FeaturedMedia: in.FeaturedMedia, Categories: in.Categories, Tags: in.Tags,
+		DateGMT: in.DateGMT, FeaturedMedia: in.FeaturedMedia, Categories: in.Categories, Tags: in.Tags, Meta: meta,
 	})
 	delay, onPost := s.postDelay, s.onPost
 	s.mu.Unlock()
