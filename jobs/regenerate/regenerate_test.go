@@ -402,3 +402,40 @@ func TestRegenerationSendsApprovedArticlesBackToReview(t *testing.T) {
 		}
 	})
 }
+
+// TestCancelOnAnotherInstanceStopsTheCall: the executor learns of a cancel
+// made on another instance at its next lease renewal and interrupts the
+// call in flight.
+func TestCancelOnAnotherInstanceStopsTheCall(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		j := e.request(db.RegenArticle, "", "k", 0)
+		inCall := make(chan struct{})
+		e.ai.set(func(ctx context.Context, _ string) error {
+			close(inCall)
+			<-ctx.Done() // only the executor stopping ends the call
+			return ctx.Err()
+		}, nil)
+		if n, err := e.svc.Poll(e.ctx); n != 1 || err != nil {
+			t.Fatalf("poll: %d, %v", n, err)
+		}
+		<-inCall
+		if _, err := e.newService().Cancel(e.ctx, e.user.AccountID, j.ID, "bob@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(e.ctx, time.Minute)
+		defer cancel()
+		if err := e.clock.BlockUntilContext(ctx, 1); err != nil { // the heartbeat's ticker
+			t.Fatal(err)
+		}
+		e.clock.Advance(e.svc.cfg.RenewEvery)
+		e.waitStop(j.ID)
+		if got := e.job(j.ID); got.Status != db.RegenCancelled {
+			t.Errorf("job %s", got.Status)
+		}
+		if c := e.content(e.art.ID); c.Version != e.art.Version {
+			t.Error("the article changed after the cancel")
+		}
+		e.assertLedger()
+	})
+}
