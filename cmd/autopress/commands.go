@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -54,6 +55,29 @@ func openMigrated(ctx context.Context, cfg Config) (*db.DB, error) {
 	return d, nil
 }
 
+// usage reports a mistake in a command's arguments, then its usage.
+func (c cli) usage(fs *flag.FlagSet, format string, args ...any) error {
+	fmt.Fprintf(c.stderr, format+"\n", args...)
+	fs.Usage()
+	return errUsage
+}
+
+// open reads the configuration and opens the database (migrated when
+// migrated is set), for the commands that work on it.
+func (c cli) open(ctx context.Context, migrated bool) (*db.DB, *slog.Logger, error) {
+	cfg, log, err := c.config()
+	if err != nil {
+		return nil, nil, err
+	}
+	var d *db.DB
+	if migrated {
+		d, err = openMigrated(ctx, cfg)
+	} else {
+		d, err = openDB(ctx, cfg)
+	}
+	return d, log, err
+}
+
 // migrate applies pending migrations, or with "status" prints the versions.
 func (c cli) migrate(ctx context.Context, args []string) error {
 	fs := c.flagSet("migrate", "migrate [status]")
@@ -66,15 +90,9 @@ func (c cli) migrate(ctx context.Context, args []string) error {
 	case "status":
 		status = true
 	default:
-		fmt.Fprintf(c.stderr, "autopress migrate: unknown argument %q\n", fs.Arg(0))
-		fs.Usage()
-		return errUsage
+		return c.usage(fs, "autopress migrate: unknown argument %q", fs.Arg(0))
 	}
-	cfg, log, err := c.config()
-	if err != nil {
-		return err
-	}
-	d, err := openDB(ctx, cfg)
+	d, log, err := c.open(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -113,9 +131,7 @@ func (c cli) createAdmin(ctx context.Context, args []string) error {
 		return err
 	}
 	if *email == "" {
-		fmt.Fprintln(c.stderr, "autopress create-admin: --email is required")
-		fs.Usage()
-		return errUsage
+		return c.usage(fs, "autopress create-admin: --email is required")
 	}
 	generated := false
 	switch *password {
@@ -128,11 +144,7 @@ func (c cli) createAdmin(ctx context.Context, args []string) error {
 		}
 		*password = strings.TrimRight(line, "\r\n")
 	}
-	cfg, _, err := c.config()
-	if err != nil {
-		return err
-	}
-	d, err := openMigrated(ctx, cfg)
+	d, _, err := c.open(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -158,15 +170,9 @@ func (c cli) createToken(ctx context.Context, args []string) error {
 		return err
 	}
 	if *email == "" || strings.TrimSpace(*name) == "" {
-		fmt.Fprintln(c.stderr, "autopress create-token: --email and --name are required")
-		fs.Usage()
-		return errUsage
+		return c.usage(fs, "autopress create-token: --email and --name are required")
 	}
-	cfg, _, err := c.config()
-	if err != nil {
-		return err
-	}
-	d, err := openMigrated(ctx, cfg)
+	d, _, err := c.open(ctx, true)
 	if err != nil {
 		return err
 	}
