@@ -66,7 +66,7 @@ func (l *Local) Publish(ctx context.Context, p Post) (Result, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Result{}, fmt.Errorf("targets: local: %w", err)
 	}
-	page := localPage{Title: p.Title, Excerpt: p.Excerpt, HeadTitle: cmp.Or(p.SEOTitle, p.Title), Description: cmp.Or(p.MetaDescription, p.Excerpt),
+	page := localPage{Lang: langOf(p.HTML), Title: p.Title, Excerpt: p.Excerpt, HeadTitle: cmp.Or(p.SEOTitle, p.Title), Description: cmp.Or(p.MetaDescription, p.Excerpt),
 		PublishedAt: p.PublishedAt, Tags: p.Tags, Categories: p.Categories}
 	used := map[string]bool{"index.html": true}
 	write := func(i int, img Image) (localImage, error) {

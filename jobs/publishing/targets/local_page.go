@@ -2,8 +2,20 @@ package targets
 
 import (
 	"html/template"
+	"regexp"
 	"time"
 )
+
+// bodyLang finds the language tag articles carry on their outer element.
+var bodyLang = regexp.MustCompile(`^\s*<div lang="([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)">`)
+
+// langOf is an article body's language tag, "en" when it has none.
+func langOf(body string) string {
+	if m := bodyLang.FindStringSubmatch(body); m != nil {
+		return m[1]
+	}
+	return "en"
+}
 
 type localImage struct {
 	Src string // relative to the page
@@ -11,6 +23,9 @@ type localImage struct {
 }
 
 type localPage struct {
+	// Lang is the article's language tag (its body's, "en" when it has
+	// none).
+	Lang    string
 	Title   string
 	Excerpt string
 	// HeadTitle and Description are the page's <title> and meta
@@ -25,7 +40,7 @@ type localPage struct {
 }
 
 var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
-<html lang="en">
+<html lang="{{.Lang}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

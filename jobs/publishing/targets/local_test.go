@@ -228,3 +228,16 @@ func TestLocalCanceled(t *testing.T) {
 		t.Fatal("a canceled publish left a page")
 	}
 }
+
+func TestLocalPageLanguage(t *testing.T) {
+	for _, tt := range []struct{ body, want string }{
+		{"<div lang=\"de\">\n<p>Hallo</p>\n</div>", "de"},
+		{"<div lang=\"pt-BR\"><p>Olá</p></div>", "pt-BR"},
+		{"<p>no tag</p>", "en"},
+		{"<div lang=\"de\" onclick=\"x\"><p>odd</p></div>", "en"},
+	} {
+		if got := langOf(tt.body); got != tt.want {
+			t.Errorf("langOf(%q) = %q, want %q", tt.body, got, tt.want)
+		}
+	}
+}
