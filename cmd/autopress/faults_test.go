@@ -393,6 +393,11 @@ func (e *faultEnv) assertWhole() {
 			e.t.Errorf("%d %s", n, c.what)
 		}
 	}
+	defer func() {
+		if e.t.Failed() {
+			e.dumpRuns()
+		}
+	}()
 	if n := e.count(`SELECT COUNT(*) FROM tasks WHERE site_id = ?`, site); n != 9 {
 		e.t.Errorf("%d tasks, want 9", n)
 	}
@@ -411,6 +416,33 @@ func (e *faultEnv) assertWhole() {
 	}
 	if sum := dbtest.LedgerSum(e.t, e.d, e.user.AccountID); sum != acc.Credits {
 		e.t.Errorf("ledger sums to %d, balance is %d", sum, acc.Credits)
+	}
+}
+
+// dumpRuns logs every run log line of the site and the items left behind
+// (what a failed check needs to be understood).
+func (e *faultEnv) dumpRuns() {
+	ctx := context.Background()
+	var runs []int64
+	if err := e.d.SelectContext(ctx, &runs, e.d.Rebind(`SELECT id FROM automation_runs WHERE site_id = ? ORDER BY id`), e.site.ID); err != nil {
+		e.t.Logf("runs: %v", err)
+		return
+	}
+	for _, id := range runs {
+		events, err := e.d.ListEvents(ctx, id, 0, 1000)
+		if err != nil {
+			e.t.Logf("run %d: %v", id, err)
+			continue
+		}
+		for _, ev := range events {
+			e.t.Logf("run %d %s stage %d %s: %s", id, ev.At.Format("15:04:05.000"), ev.Stage, ev.Level, ev.Message)
+		}
+	}
+	var left []string
+	if err := e.d.SelectContext(ctx, &left, e.d.Rebind(`SELECT 'task ' || id || ' ' || status || ' attempts ' || attempts || ' run ' || COALESCE(last_attempt_run_id, 0) || ': ' || last_error FROM tasks WHERE site_id = ? AND status <> 'done'`), e.site.ID); err == nil {
+		for _, l := range left {
+			e.t.Log(l)
+		}
 	}
 }
 

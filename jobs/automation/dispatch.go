@@ -117,8 +117,11 @@ func (r *stageRun) next() step {
 	if x.ctx.Err() != nil {
 		return stepEnd
 	}
-	if x.refresh() != db.RunRunning {
-		r.paused = x.statusNow() == db.RunPaused
+	// The status refresh read, not x.statusNow(): the heartbeat stores
+	// what it reads too, and a pause seen here must drain the stage even
+	// when a resume is seen there a moment later.
+	if status := x.refresh(); status != db.RunRunning {
+		r.paused = status == db.RunPaused
 		return stepEnd
 	}
 	want, ok := r.want()
@@ -222,12 +225,9 @@ func (r *stageRun) hold(it *workItem) (ok bool, s step) {
 		it.hold = &h
 		return true, stepNext
 	case errors.Is(err, db.ErrLeaseLost):
-		if x.stillOurs() {
-			return false, stepNext // paused and resumed in between: go on
-		}
-		if r.paused = x.refresh() == db.RunPaused; !r.paused {
-			_ = x.lost(err)
-		}
+		// Paused (or paused and resumed since): drain, then stages gives
+		// the lease up or carries on. Anything else stopped the executor.
+		r.paused = errors.Is(x.lost(err), errPaused)
 		return false, stepEnd
 	}
 	if st, stopped := x.holdStop(r.st, h, err); stopped {

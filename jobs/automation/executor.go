@@ -278,12 +278,8 @@ func (x *executor) stages() error {
 		}
 		err := x.step(n)
 		if errors.Is(err, errPaused) {
-			released, rerr := x.s.db.ReleaseIfPaused(x.ctx, x.run.ID, x.s.owner, x.now())
-			if rerr != nil {
-				return rerr
-			}
-			if released {
-				return errPaused
+			if err := x.drained(); err != nil {
+				return err
 			}
 			// Resumed while draining: carry on with the same step.
 			x.status.Store(db.RunRunning)
@@ -293,6 +289,39 @@ func (x *executor) stages() error {
 			return err
 		}
 		n++
+	}
+}
+
+// drained gives the lease up after a pause drained the items in flight
+// (errPaused), or returns nil when the run was resumed meanwhile and this
+// executor carries on.
+func (x *executor) drained() error {
+	for {
+		released, err := x.s.db.ReleaseIfPaused(x.ctx, x.run.ID, x.s.owner, x.now())
+		if err != nil {
+			return err
+		}
+		if released {
+			return errPaused
+		}
+		status, owner, err := x.s.db.RunStatus(x.ctx, x.run.ID)
+		switch {
+		case err != nil:
+			return err
+		case owner == x.s.owner && status == db.RunRunning:
+			return nil
+		case owner == x.s.owner && status == db.RunPaused:
+			continue // resumed and paused again in between
+		}
+		// Neither paused under this executor's lease nor resumed for it:
+		// the lease expired while it drained and another instance ended
+		// the pause, or the run was cancelled.
+		if status == db.RunCancelled {
+			x.cancel(errCancelled)
+		} else {
+			x.cancel(errLost)
+		}
+		return x.cause()
 	}
 }
 
@@ -331,14 +360,8 @@ func (x *executor) finish() error {
 	x.mu.Unlock()
 	o := x.s.stages.Outcome(results, lastErr)
 	err = x.s.db.FinishRun(x.ctx, x.run.ID, x.s.owner, o.Status, o.Reason, o.Detail, o.Error, x.now())
-	if errors.Is(err, db.ErrLeaseLost) {
-		if x.refresh() == db.RunPaused {
-			return errPaused
-		}
-		return err
-	}
 	if err != nil {
-		return err
+		return x.lost(err)
 	}
 	if n, err := x.s.db.RefundUnsettled(x.ctx, x.run.ID, "work never committed", x.now()); err != nil {
 		// The minute's sweep (SweepHolds) refunds them later.
@@ -366,20 +389,27 @@ func (x *executor) event(e db.Event) {
 	db.BestEffort(x.ctx, x.s.log, "run event", func(ctx context.Context) error { return x.s.db.AddEvent(ctx, e) })
 }
 
-// lost turns a commit refused for the lease into the executor's stop.
+// lost turns a write refused for the lease into what the executor does
+// next: errPaused when the run is paused, or was paused and resumed again
+// before this look (stages drains, then gives the lease up or carries on),
+// else its stop (cancelled, or the lease went elsewhere).
 func (x *executor) lost(err error) error {
-	if errors.Is(err, db.ErrLeaseLost) {
-		switch x.refresh() {
-		case db.RunPaused:
-			return errPaused
-		case db.RunCancelled:
-			x.cancel(errCancelled)
-		default:
-			x.cancel(errLost)
-		}
-		return x.cause()
+	if !errors.Is(err, db.ErrLeaseLost) {
+		return err
 	}
-	return err
+	switch x.refresh() { // it stops the executor when the lease went elsewhere
+	case db.RunPaused:
+		return errPaused
+	case db.RunRunning:
+		if x.ctx.Err() == nil {
+			return errPaused
+		}
+	case db.RunCancelled:
+		x.cancel(errCancelled)
+	default:
+		x.cancel(errLost)
+	}
+	return x.cause()
 }
 
 // cause is why the executor's context ended (nil while it runs).
