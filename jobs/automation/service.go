@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"autopress/db"
+	"autopress/jobs"
 	"autopress/jobs/ai"
 )
 
@@ -312,12 +313,5 @@ func (s *Service) Shutdown(ctx context.Context) error {
 		x.cancel(errShutdown)
 	}
 	s.mu.Unlock()
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return jobs.Wait(ctx, &s.wg)
 }

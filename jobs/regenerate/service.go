@@ -30,6 +30,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"autopress/db"
+	"autopress/jobs"
 	"autopress/jobs/ai"
 	"autopress/jobs/automation"
 	"autopress/jobs/credits"
@@ -337,14 +338,7 @@ func (s *Service) Shutdown(ctx context.Context) error {
 		w.cancel(errShutdown)
 	}
 	s.mu.Unlock()
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return jobs.Wait(ctx, &s.wg)
 }
 
 // maxErrorLen bounds the reason a failed job keeps, in bytes.
