@@ -83,8 +83,8 @@ func (d *DB) FinishRun(ctx context.Context, runID int64, owner, status, reason, 
 	now = T(now)
 	return d.InTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, d.q(`UPDATE automation_runs SET status = ?, stopped_reason = ?, stopped_detail = ?, error = ?, completed_at = ?,
-			current_stage = 8, lease_owner = '', lease_expires_at = NULL, updated_at = ?
-			WHERE id = ? AND status = 'running' AND lease_owner = ?`), status, reason, detail, errText, now, now, runID, owner)
+			current_stage = ?, lease_owner = '', lease_expires_at = NULL, updated_at = ?
+			WHERE id = ? AND status = 'running' AND lease_owner = ?`), status, reason, detail, errText, now, afterLastStage(), now, runID, owner)
 		if err != nil {
 			return fmt.Errorf("db: finish run: %w", err)
 		}

@@ -91,6 +91,9 @@ func StageNumbered(n int) (Stage, bool) {
 	return Stages[n-1], true
 }
 
+// afterLastStage is a finished run's current_stage: one past the last.
+func afterLastStage() int { return len(Stages) + 1 }
+
 func stage(n int) Stage {
 	s, ok := StageNumbered(n)
 	if !ok {

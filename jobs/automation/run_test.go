@@ -555,8 +555,8 @@ func TestPauseResumeStormLosesNothing(t *testing.T) {
 		if err := <-executed; err != nil {
 			t.Fatal(err)
 		}
-		if got := e.run(r.ID); got.Status != db.RunCompleted {
-			t.Fatalf("after the storm: %s (%s)", got.Status, got.StoppedDetail)
+		if got := e.run(r.ID); got.Status != db.RunCompleted || got.CurrentStage != len(db.Stages)+1 {
+			t.Fatalf("after the storm: %s (%s) at stage %d", got.Status, got.StoppedDetail, got.CurrentStage)
 		}
 		if calls, tasks := e.ai.count("article"), e.count(`SELECT COUNT(*) FROM tasks WHERE site_id = ?`, e.site.ID); calls != int64(tasks) {
 			t.Errorf("%d article calls for %d tasks", calls, tasks)
