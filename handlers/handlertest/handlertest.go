@@ -82,6 +82,10 @@ func (w *stopWaiter) ch(runID int64) chan struct{} {
 
 func (w *stopWaiter) stop(runID int64) { w.ch(runID) <- struct{}{} }
 
+// stopWithin bounds the wait for an executor to stop: a demo run takes a
+// second or two, but minutes under the race detector on a loaded machine.
+const stopWithin = 3 * time.Minute
+
 // ExecuteRun has the app's automation service claim the claimable runs
 // and waits until the executor of runID has stopped (the run completed,
 // paused or was lost) and written everything it will write.
@@ -93,8 +97,8 @@ func (a *App) ExecuteRun(t testing.TB, runID int64) {
 	}
 	select {
 	case <-ch:
-	case <-time.After(time.Minute):
-		t.Fatalf("run %d: the executor did not stop within a minute", runID)
+	case <-time.After(stopWithin):
+		t.Fatalf("run %d: the executor did not stop within %s", runID, stopWithin)
 	}
 }
 
@@ -109,8 +113,8 @@ func (a *App) ExecuteRegeneration(t testing.TB, jobID int64) {
 	}
 	select {
 	case <-ch:
-	case <-time.After(time.Minute):
-		t.Fatalf("regeneration %d: the executor did not stop within a minute", jobID)
+	case <-time.After(stopWithin):
+		t.Fatalf("regeneration %d: the executor did not stop within %s", jobID, stopWithin)
 	}
 }
 
