@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"slices"
@@ -35,10 +38,51 @@ func (h *app) runDetail(c echo.Context) error {
 		return err
 	}
 	d.CSRF = csrfToken(c)
+	if wantsPartial(c) {
+		c.Response().Header().Add(echo.HeaderVary, hxRequest)
+		return h.renderRevalidated(c, views.RunProgress(d))
+	}
 	full := func() templ.Component {
 		return views.RunPage(h.page(c, "Run #"+strconv.FormatInt(r.ID, 10)+" · "+d.Site.Name, "sites"), d)
 	}
 	return h.renderPageLazy(c, http.StatusOK, full, views.RunProgress(d))
+}
+
+// renderRevalidated answers a fragment the browser polls: rendered, then
+// named by a hash of its bytes (ETag). A request whose If-None-Match holds
+// that name gets 304 with no body, so a poll of an unchanged run sends
+// nothing; Cache-Control: no-cache makes the browser ask each time
+// (htmx's request then gets the copy the browser kept). The tag is weak:
+// the same fragment compressed on the way is still the same.
+func (h *app) renderRevalidated(c echo.Context, component templ.Component) error {
+	var buf bytes.Buffer
+	if err := component.Render(c.Request().Context(), &buf); err != nil {
+		return err
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	tag := `W/"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+	hdr := c.Response().Header()
+	hdr.Set("ETag", tag)
+	hdr.Set(echo.HeaderCacheControl, "no-cache")
+	if etagMatches(c.Request().Header.Get("If-None-Match"), tag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	hdr.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	hdr.Set("Content-Security-Policy", contentSecurityPolicy)
+	return c.Blob(http.StatusOK, echo.MIMETextHTMLCharsetUTF8, buf.Bytes())
+}
+
+// etagMatches is the weak comparison of If-None-Match: any of its tags,
+// W/ or not, names the same fragment as tag ("*" names any).
+func etagMatches(ifNoneMatch, tag string) bool {
+	want := strings.TrimPrefix(tag, "W/")
+	for _, t := range strings.Split(ifNoneMatch, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == want {
+			return true
+		}
+	}
+	return false
 }
 
 // runView gathers everything the run page shows; the log as the request's
