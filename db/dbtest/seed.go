@@ -19,9 +19,10 @@ const seedBatch = 500
 // the pages of a big site: seconds, not minutes, on both databases. The
 // keywords are "bench keyword <n> topic<n%1000>", all new (stage 1's
 // input). The articles cycle through the states a grown site holds: of
-// every ten, four published (over the past days), two scheduled (one slot
-// an hour from now on), one approved, two in review, one draft. now is the
-// time the rows are written at.
+// every ten, four published (one a minute back from now, each in the slot
+// it was published in), two scheduled (a slot an hour apart from now on),
+// one approved, two in review, one draft. now is the time the rows are
+// written at.
 func SeedSiteContent(ctx context.Context, d *db.DB, siteID int64, keywords, articles int, now time.Time) error {
 	at := db.T(now)
 	err := inBatches(ctx, d, keywords, func(tx *sqlx.Tx, from, to int) error {
@@ -60,7 +61,7 @@ func SeedSiteContent(ctx context.Context, d *db.DB, siteID int64, keywords, arti
 			case 0, 1, 2, 3:
 				status = db.ContentPublished
 				p := at.Add(-time.Duration(i) * time.Minute)
-				approved, published, approvedBy = &p, &p, "bench"
+				approved, scheduled, published, approvedBy = &p, &p, &p, "bench"
 			case 4, 5:
 				status = db.ContentScheduled
 				s := at.Add(time.Duration(i+1) * time.Hour)
