@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -132,7 +133,7 @@ func (h *app) runView(c echo.Context, r db.Run) (views.RunDetail, error) {
 	for _, s := range rep.Spend {
 		d.Spend = append(d.Spend, views.OperationSpend{Operation: s.Operation, Budget: s.Budget, Spent: s.Spent})
 	}
-	if d.SpendChart, err = budgetChart("run-spend-chart", "Budget and spend per AI function", rep.Spend); err != nil {
+	if d.SpendChart, err = runSpendChart(rep.Spend); err != nil {
 		return views.RunDetail{}, err
 	}
 	if d.Log, err = h.runLogView(c, r.ID, loc); err != nil {
@@ -140,6 +141,44 @@ func (h *app) runView(c echo.Context, r db.Run) (views.RunDetail, error) {
 	}
 	d.Times = runTimes(r, loc)
 	return d, nil
+}
+
+// spendCharts keeps the run pages' spend charts by the figures they draw:
+// drawing one takes longer than the rest of a poll of the run's progress,
+// and a run's spend changes far less often than it is polled. A chart is
+// only read once made, so one copy serves every request.
+var spendCharts = struct {
+	sync.Mutex
+	byKey map[string]*views.Chart
+}{byKey: map[string]*views.Chart{}}
+
+// spendChartsKept bounds spendCharts; past it, the cache starts again.
+const spendChartsKept = 256
+
+// runSpendChart is the chart of a run's budget and spend per AI function.
+func runSpendChart(spend []db.OperationSpend) (*views.Chart, error) {
+	var k strings.Builder
+	for _, s := range spend {
+		fmt.Fprintf(&k, "%s:%d:%d;", s.Operation, s.Budget, s.Spent)
+	}
+	key := k.String()
+	spendCharts.Lock()
+	c, ok := spendCharts.byKey[key]
+	spendCharts.Unlock()
+	if ok {
+		return c, nil
+	}
+	c, err := budgetChart("run-spend-chart", "Budget and spend per AI function", spend)
+	if err != nil {
+		return nil, err
+	}
+	spendCharts.Lock()
+	if len(spendCharts.byKey) >= spendChartsKept {
+		clear(spendCharts.byKey)
+	}
+	spendCharts.byKey[key] = c
+	spendCharts.Unlock()
+	return c, nil
 }
 
 // logLevels are the levels each log filter keeps (nil: all).
