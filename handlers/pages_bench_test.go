@@ -12,7 +12,8 @@ import (
 )
 
 // BenchmarkBigSitePages requests the pages of a site with 100,000 keywords
-// and 20,000 articles (SQLite), one at a time: the in-process side of the
+// and 20,000 articles (SQLite) and a run with 20,000 lines in its log, one
+// request at a time: the in-process side of the
 // bench driver's pages scenario, for a profile
 // (go test -run '^$' -bench BigSitePages -cpuprofile cpu.out ./handlers/).
 func BenchmarkBigSitePages(b *testing.B) {
@@ -26,6 +27,12 @@ func BenchmarkBigSitePages(b *testing.B) {
 	c := app.Client(b)
 	c.Login(b, ann.Email, handlertest.Password)
 	runID := runIDOf(b, c.PostForm(b, fmt.Sprintf("/sites/%d/runs", site.ID), nil))
+	// A long run's log: a line per item.
+	if _, err := dbtest.Exec(context.Background(), d, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+		INSERT INTO run_events (run_id, at, stage, level, message, actor)
+		SELECT ?, ?, 1, CASE WHEN i % 50 = 0 THEN 'warn' ELSE 'info' END, 'item ' || i || ' done', 'system' FROM n`, runID, db.T(app.Clock.Now())); err != nil {
+		b.Fatal(err)
+	}
 	for _, p := range []struct {
 		name, path string
 		htmx       bool
