@@ -34,12 +34,21 @@ const (
 
 // ContentTimeline lists a site's queue (scheduled and publishing content)
 // and what was published from a slot at or after since, in slot order, at
-// most limit rows.
+// most limit rows. Each status is its own range of the slot-order index
+// (site, status, slot), at most limit rows each, merged: a site with years
+// of published articles reads no more than the rows shown.
 func (d *DB) ContentTimeline(ctx context.Context, siteID int64, since time.Time, limit int) ([]Content, error) {
 	var out []Content
-	err := d.SelectContext(ctx, &out, d.q(`SELECT * FROM content WHERE site_id = ? AND scheduled_at IS NOT NULL
-		AND (status IN ('scheduled','publishing') OR (status = 'published' AND scheduled_at >= ?))
-		ORDER BY scheduled_at, id LIMIT ?`), siteID, T(since), limit)
+	err := d.SelectContext(ctx, &out, d.q(`SELECT * FROM (
+		SELECT * FROM (SELECT * FROM content WHERE site_id = ? AND status = 'scheduled' AND scheduled_at IS NOT NULL
+			ORDER BY scheduled_at, id LIMIT ?) queued
+		UNION ALL
+		SELECT * FROM (SELECT * FROM content WHERE site_id = ? AND status = 'publishing' AND scheduled_at IS NOT NULL
+			ORDER BY scheduled_at, id LIMIT ?) going
+		UNION ALL
+		SELECT * FROM (SELECT * FROM content WHERE site_id = ? AND status = 'published' AND scheduled_at >= ?
+			ORDER BY scheduled_at, id LIMIT ?) done
+		) timeline ORDER BY scheduled_at, id LIMIT ?`), siteID, limit, siteID, limit, siteID, T(since), limit, limit)
 	if err != nil {
 		return nil, fmt.Errorf("db: content timeline: %w", err)
 	}

@@ -88,6 +88,15 @@ func TestContentTimelineAndImage(t *testing.T) {
 		if want := []int64{recent.ID, sooner.ID, later.ID}; len(ids) != 3 || ids[0] != want[0] || ids[1] != want[1] || ids[2] != want[2] {
 			t.Fatalf("timeline %v, want %v (not %d, published too long ago)", ids, want, old.ID)
 		}
+		// The limit cuts the merged order, whatever the status.
+		going := dbtest.InsertContent(t, d, dbtest.Content{SiteID: site.ID, Status: db.ContentPublishing, ScheduledAt: at(-1), Now: t0})
+		got, err = d.ContentTimeline(ctx, site.ID, t0.Add(-7*24*time.Hour), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 3 || got[0].ID != recent.ID || got[1].ID != going.ID || got[2].ID != sooner.ID {
+			t.Fatalf("timeline of 3: %v, want %d, %d, %d", got, recent.ID, going.ID, sooner.ID)
+		}
 
 		im := dbtest.InsertImage(t, d, later, "a.svg", "image/svg+xml", []byte("<svg/>"))
 		if g, err := d.ContentImage(ctx, later.ID, im.ID); err != nil || g.Path != im.Path {

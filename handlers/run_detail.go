@@ -1,11 +1,15 @@
 package handlers
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -35,10 +39,51 @@ func (h *app) runDetail(c echo.Context) error {
 		return err
 	}
 	d.CSRF = csrfToken(c)
+	if wantsPartial(c) {
+		c.Response().Header().Add(echo.HeaderVary, hxRequest)
+		return h.renderRevalidated(c, views.RunProgress(d))
+	}
 	full := func() templ.Component {
 		return views.RunPage(h.page(c, "Run #"+strconv.FormatInt(r.ID, 10)+" · "+d.Site.Name, "sites"), d)
 	}
 	return h.renderPageLazy(c, http.StatusOK, full, views.RunProgress(d))
+}
+
+// renderRevalidated answers a fragment the browser polls: rendered, then
+// named by a hash of its bytes (ETag). A request whose If-None-Match holds
+// that name gets 304 with no body, so a poll of an unchanged run sends
+// nothing; Cache-Control: no-cache makes the browser ask each time
+// (htmx's request then gets the copy the browser kept). The tag is weak:
+// the same fragment compressed on the way is still the same.
+func (h *app) renderRevalidated(c echo.Context, component templ.Component) error {
+	var buf bytes.Buffer
+	if err := component.Render(c.Request().Context(), &buf); err != nil {
+		return err
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	tag := `W/"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+	hdr := c.Response().Header()
+	hdr.Set("ETag", tag)
+	hdr.Set(echo.HeaderCacheControl, "no-cache")
+	if etagMatches(c.Request().Header.Get("If-None-Match"), tag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	hdr.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	hdr.Set("Content-Security-Policy", contentSecurityPolicy)
+	return c.Blob(http.StatusOK, echo.MIMETextHTMLCharsetUTF8, buf.Bytes())
+}
+
+// etagMatches is the weak comparison of If-None-Match: any of its tags,
+// W/ or not, names the same fragment as tag ("*" names any).
+func etagMatches(ifNoneMatch, tag string) bool {
+	want := strings.TrimPrefix(tag, "W/")
+	for _, t := range strings.Split(ifNoneMatch, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == want {
+			return true
+		}
+	}
+	return false
 }
 
 // runView gathers everything the run page shows; the log as the request's
@@ -88,7 +133,7 @@ func (h *app) runView(c echo.Context, r db.Run) (views.RunDetail, error) {
 	for _, s := range rep.Spend {
 		d.Spend = append(d.Spend, views.OperationSpend{Operation: s.Operation, Budget: s.Budget, Spent: s.Spent})
 	}
-	if d.SpendChart, err = budgetChart("run-spend-chart", "Budget and spend per AI function", rep.Spend); err != nil {
+	if d.SpendChart, err = runSpendChart(rep.Spend); err != nil {
 		return views.RunDetail{}, err
 	}
 	if d.Log, err = h.runLogView(c, r.ID, loc); err != nil {
@@ -96,6 +141,44 @@ func (h *app) runView(c echo.Context, r db.Run) (views.RunDetail, error) {
 	}
 	d.Times = runTimes(r, loc)
 	return d, nil
+}
+
+// spendCharts keeps the run pages' spend charts by the figures they draw:
+// drawing one takes longer than the rest of a poll of the run's progress,
+// and a run's spend changes far less often than it is polled. A chart is
+// only read once made, so one copy serves every request.
+var spendCharts = struct {
+	sync.Mutex
+	byKey map[string]*views.Chart
+}{byKey: map[string]*views.Chart{}}
+
+// spendChartsKept bounds spendCharts; past it, the cache starts again.
+const spendChartsKept = 256
+
+// runSpendChart is the chart of a run's budget and spend per AI function.
+func runSpendChart(spend []db.OperationSpend) (*views.Chart, error) {
+	var k strings.Builder
+	for _, s := range spend {
+		fmt.Fprintf(&k, "%s:%d:%d;", s.Operation, s.Budget, s.Spent)
+	}
+	key := k.String()
+	spendCharts.Lock()
+	c, ok := spendCharts.byKey[key]
+	spendCharts.Unlock()
+	if ok {
+		return c, nil
+	}
+	c, err := budgetChart("run-spend-chart", "Budget and spend per AI function", spend)
+	if err != nil {
+		return nil, err
+	}
+	spendCharts.Lock()
+	if len(spendCharts.byKey) >= spendChartsKept {
+		clear(spendCharts.byKey)
+	}
+	spendCharts.byKey[key] = c
+	spendCharts.Unlock()
+	return c, nil
 }
 
 // logLevels are the levels each log filter keeps (nil: all).

@@ -62,7 +62,7 @@ func checkWaiting(t *testing.T, d *db.DB, dash *handlertest.Response, siteID int
 var runPathRE = regexp.MustCompile(`^/runs/(\d+)$`)
 
 // runIDOf reads the run id from a redirect to a run page.
-func runIDOf(t *testing.T, res *handlertest.Response) int64 {
+func runIDOf(t testing.TB, res *handlertest.Response) int64 {
 	t.Helper()
 	m := runPathRE.FindStringSubmatch(res.Location())
 	if res.Status != http.StatusSeeOther || m == nil {

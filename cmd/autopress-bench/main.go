@@ -43,6 +43,7 @@ var scenarios = []scenario{
 	firstCallScenario,
 	schedulerScenario,
 	plannerScenario,
+	pagesScenario,
 }
 
 // bench is what every scenario shares.

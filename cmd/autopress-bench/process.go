@@ -38,6 +38,7 @@ type serverOptions struct {
 // server is a running autopress process with an API token.
 type server struct {
 	cmd     *exec.Cmd
+	bin     string
 	url     string
 	token   string
 	dataDir string
@@ -65,7 +66,7 @@ func (b *bench) startServer(ctx context.Context, o serverOptions) (*server, erro
 	if err != nil {
 		return nil, err
 	}
-	s := &server{url: "http://127.0.0.1:" + strconv.Itoa(port), dataDir: dir, exited: make(chan error, 1),
+	s := &server{url: "http://127.0.0.1:" + strconv.Itoa(port), dataDir: dir,
 		http: &http.Client{Timeout: time.Minute}, drop: func() {}}
 	env := map[string]string{
 		"DATA_DIR": dir, "LISTEN_ADDR": "127.0.0.1:" + strconv.Itoa(port), "ADMIN_EMAIL": adminEmail,
@@ -91,18 +92,8 @@ func (b *bench) startServer(ctx context.Context, o serverOptions) (*server, erro
 	for k, v := range env {
 		s.env = append(s.env, k+"="+v)
 	}
-	logFile, err := os.Create(filepath.Join(dir, "server.log"))
-	if err != nil {
-		return nil, err
-	}
-	s.cmd = exec.Command(b.bin, "serve")
-	s.cmd.Env, s.cmd.Stdout, s.cmd.Stderr = s.env, logFile, logFile
-	if err := s.cmd.Start(); err != nil {
-		s.drop()
-		return nil, fmt.Errorf("start %s: %w", b.bin, err)
-	}
-	go func() { s.exited <- s.cmd.Wait(); logFile.Close() }()
-	if err := s.waitReady(ctx, 2*time.Minute); err != nil {
+	s.bin = b.bin
+	if err := s.launch(ctx); err != nil {
 		s.stop()
 		return nil, err
 	}
@@ -123,6 +114,35 @@ func (b *bench) startServer(ctx context.Context, o serverOptions) (*server, erro
 	}
 	s.SiteID = sites.Sites[0].ID
 	return s, nil
+}
+
+// launch starts the process (again, after stopProcess: same data, same
+// port) and waits until it is ready.
+func (s *server) launch(ctx context.Context) error {
+	logFile, err := os.OpenFile(filepath.Join(s.dataDir, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	s.cmd = exec.Command(s.bin, "serve")
+	s.cmd.Env, s.cmd.Stdout, s.cmd.Stderr = s.env, logFile, logFile
+	if err := s.cmd.Start(); err != nil {
+		logFile.Close()
+		return fmt.Errorf("start %s: %w", s.bin, err)
+	}
+	s.stopped = false
+	s.exited = make(chan error, 1)
+	go func(cmd *exec.Cmd, exited chan error) { exited <- cmd.Wait(); logFile.Close() }(s.cmd, s.exited)
+	return s.waitReady(ctx, 2*time.Minute)
+}
+
+// restart starts the stopped process again on its data; its peak RSS so
+// far is kept.
+func (s *server) restart(ctx context.Context) error {
+	if err := s.launch(ctx); err != nil {
+		s.stopProcess()
+		return err
+	}
+	return nil
 }
 
 func freePort() (int, error) {
@@ -193,7 +213,7 @@ func (s *server) stopProcess() {
 		return
 	}
 	s.stopped = true
-	s.rss = s.peakRSS()
+	s.rss = max(s.rss, s.peakRSS())
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-s.exited:

@@ -210,7 +210,7 @@ func (b *bench) rssRows() []row {
 	if peak > 0 {
 		mib := float64(peak) / (1 << 20)
 		rows = append(rows, against("highest", mib, "MiB", 150, "MiB goal").goal("< 150 MiB", mib < 150).
-			note("the issue's goal is for the page benchmark (not implemented yet); this is the highest of the scenarios run"))
+			note("the issue's goal is for the pages scenario (a big site, its pages under load, a run working); this is the highest of the scenarios run"))
 	}
 	return rows
 }
