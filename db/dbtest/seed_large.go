@@ -72,7 +72,7 @@ func largeContentStatus(i int) string {
 
 // SeedLargeSite fills a site with size.Keywords keywords (statuses from
 // LargeKeywordStatus, one microsecond apart from base on) and size.Content
-// articles spread over every status, with bulk INSERTs in a few
+// articles spread over every status, half an hour apart up to base, with bulk INSERTs in a few
 // transactions, then refreshes the planner's statistics (and, on
 // PostgreSQL, the visibility map, as autovacuum would), for benchmarks of
 // the pages at scale.
@@ -130,7 +130,10 @@ func SeedLargeSite(tb testing.TB, d *db.DB, siteID int64, size LargeSite, base t
 					}
 					sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 					st := largeContentStatus(i)
-					at := base.Add(time.Duration(i) * time.Minute)
+					// Half an hour apart, the last one at base: 20,000
+					// articles span 14 months, as on a site that has run
+					// that long.
+					at := base.Add(-time.Duration(size.Content-1-i) * 30 * time.Minute)
 					var extracted, approved, scheduled, published *time.Time
 					if st != db.ContentFailed && !(st == db.ContentDraft && i%2 == 0) {
 						extracted = &at
@@ -140,7 +143,7 @@ func SeedLargeSite(tb testing.TB, d *db.DB, siteID int64, size LargeSite, base t
 						approved = &at
 					}
 					if st == db.ContentScheduled {
-						s := base.Add(time.Duration(i) * time.Hour)
+						s := base.Add(time.Duration(i+1) * time.Hour)
 						scheduled = &s
 					}
 					if st == db.ContentPublished {
