@@ -105,9 +105,10 @@ func parseKeywordCursor(s, search string) (*db.KeywordKey, error) {
 
 // keywordCursor is the cursor of a keyword in the list (see
 // parseKeywordCursor).
-func keywordCursor(k db.Keyword, search string) string {
+func keywordCursor(kw db.Keyword, search string) string {
+	k := kw.Key()
 	if search != "" {
-		return k.KeywordNorm
+		return k.Norm
 	}
 	return strconv.FormatInt(k.CreatedAt.UnixMicro(), 10) + "." + strconv.FormatInt(k.ID, 10)
 }
