@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -73,23 +74,132 @@ func (d *DB) ImportKeywords(ctx context.Context, siteID int64, kws []NewKeyword,
 	return inserted, nil
 }
 
-// ListKeywords pages a site's keywords, optionally filtered by status.
-func (d *DB) ListKeywords(ctx context.Context, siteID int64, status string, limit, offset int) ([]Keyword, int, error) {
-	where, args := "site_id = ?", []any{siteID}
-	if status != "" {
-		where += " AND status = ?"
-		args = append(args, status)
+// KeywordFilter narrows a site's keywords: a status ("" for all) and a
+// prefix of the normalised keyword ("" for none; see NormalizeKeyword).
+type KeywordFilter struct {
+	Status string
+	Prefix string
+}
+
+// KeywordKey is a keyword's place in a list: (CreatedAt, ID) in a list
+// without a prefix, Norm (unique in a site) in a search by prefix.
+type KeywordKey struct {
+	CreatedAt time.Time
+	ID        int64
+	Norm      string
+}
+
+// Key is the keyword's place in a list filtered by f.
+func (k Keyword) Key() KeywordKey {
+	return KeywordKey{CreatedAt: k.CreatedAt, ID: k.ID, Norm: k.KeywordNorm}
+}
+
+// KeywordPage is one page of a keyword list and whether there are keywords
+// before and after it.
+type KeywordPage struct {
+	Rows             []Keyword
+	HasPrev, HasNext bool
+}
+
+// KeywordsPage pages a site's keywords by keyset: limit keywords after
+// after, or before before (at most one of them; neither is the first
+// page), in the order of the filter (oldest first, like stage 1 takes
+// them; by keyword with a prefix). Every variant reads an index range
+// (keywords_site_created_idx, keywords_stage_idx, the unique
+// (site_id, keyword_norm) index, keywords_status_norm_idx), so a deep page
+// costs what the first does.
+func (d *DB) KeywordsPage(ctx context.Context, siteID int64, f KeywordFilter, after, before *KeywordKey, limit int) (KeywordPage, error) {
+	if after != nil && before != nil {
+		return KeywordPage{}, fmt.Errorf("db: keywords page: after and before")
 	}
-	var total int
-	if err := d.GetContext(ctx, &total, d.q(`SELECT COUNT(*) FROM keywords WHERE `+where), args...); err != nil {
-		return nil, 0, fmt.Errorf("db: count keywords: %w", err)
+	where, args := d.keywordWhere(siteID, f)
+	asc, desc := "created_at, id", "created_at DESC, id DESC"
+	if f.Prefix != "" {
+		asc, desc = d.norm(), d.norm()+" DESC"
 	}
-	var out []Keyword
-	err := d.SelectContext(ctx, &out, d.q(`SELECT * FROM keywords WHERE `+where+` ORDER BY created_at, id LIMIT ? OFFSET ?`), append(args, limit, offset)...)
+	order := asc
+	switch {
+	case after != nil && f.Prefix != "":
+		where += " AND " + d.norm() + " > ?"
+		args = append(args, after.Norm)
+	case after != nil:
+		where += " AND (created_at, id) > (?, ?)"
+		args = append(args, T(after.CreatedAt), after.ID)
+	case before != nil && f.Prefix != "":
+		where += " AND " + d.norm() + " < ?"
+		args = append(args, before.Norm)
+		order = desc
+	case before != nil:
+		where += " AND (created_at, id) < (?, ?)"
+		args = append(args, T(before.CreatedAt), before.ID)
+		order = desc
+	}
+	var rows []Keyword
+	err := d.SelectContext(ctx, &rows, d.q(`SELECT * FROM keywords WHERE `+where+` ORDER BY `+order+` LIMIT ?`), append(args, limit+1)...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("db: list keywords: %w", err)
+		return KeywordPage{}, fmt.Errorf("db: keywords page: %w", err)
 	}
-	return out, total, nil
+	more := len(rows) > limit
+	rows = rows[:min(len(rows), limit)]
+	p := KeywordPage{Rows: rows, HasPrev: after != nil, HasNext: more}
+	if before != nil {
+		slices.Reverse(p.Rows)
+		p.HasPrev, p.HasNext = more, true
+	}
+	return p, nil
+}
+
+// CountKeywords counts a site's keywords that f lets through (an index
+// range, read without the table).
+func (d *DB) CountKeywords(ctx context.Context, siteID int64, f KeywordFilter) (int, error) {
+	where, args := d.keywordWhere(siteID, f)
+	var n int
+	if err := d.GetContext(ctx, &n, d.q(`SELECT COUNT(*) FROM keywords WHERE `+where), args...); err != nil {
+		return 0, fmt.Errorf("db: count keywords: %w", err)
+	}
+	return n, nil
+}
+
+// KeywordStatusCounts counts a site's keywords per status (every status
+// present, zero when empty), from keywords_stage_idx alone.
+func (d *DB) KeywordStatusCounts(ctx context.Context, siteID int64) (StatusCounts, error) {
+	var rows []struct {
+		Status string `db:"status"`
+		N      int    `db:"n"`
+	}
+	if err := d.SelectContext(ctx, &rows, d.q(`SELECT status, COUNT(*) AS n FROM keywords WHERE site_id = ? GROUP BY status`), siteID); err != nil {
+		return nil, fmt.Errorf("db: keyword counts: %w", err)
+	}
+	out := StatusCounts{KeywordNew: 0, KeywordClustered: 0, KeywordUnclustered: 0, KeywordFailed: 0}
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out, nil
+}
+
+// keywordWhere is the condition of f's keywords of a site. A prefix is
+// the range [prefix, prefix+U+10FFFF) of keyword_norm compared bytewise,
+// which an index reads as a range.
+func (d *DB) keywordWhere(siteID int64, f KeywordFilter) (string, []any) {
+	where, args := "site_id = ?", []any{siteID}
+	if f.Status != "" {
+		where += " AND status = ?"
+		args = append(args, f.Status)
+	}
+	if f.Prefix != "" {
+		where += " AND " + d.norm() + " >= ? AND " + d.norm() + " < ?"
+		args = append(args, f.Prefix, f.Prefix+"\U0010FFFF")
+	}
+	return where, args
+}
+
+// norm is keyword_norm compared bytewise: SQLite's default; PostgreSQL's
+// "C" collation, which keywords_norm_idx and keywords_status_norm_idx use.
+func (d *DB) norm() string {
+	if d.Dialect == Postgres {
+		return `keyword_norm COLLATE "C"`
+	}
+	return "keyword_norm"
 }
 
 // RequeueKeywords moves a site's unclustered (or failed) keywords back to new.

@@ -227,3 +227,38 @@ func (d *DB) PendingIDs(ctx context.Context, stageNo int, siteID, runID int64, l
 	err := d.SelectContext(ctx, &ids, d.q(`SELECT id FROM `+st.Table+` WHERE `+where+` ORDER BY created_at, id LIMIT ?`), append(args, limit)...)
 	return ids, err
 }
+
+// SiteArticleCounts is what the dashboard counts of a site's articles
+// besides the stage table: articles per status (every status present)
+// and images. The statuses are counted from an index alone.
+func (d *DB) SiteArticleCounts(ctx context.Context, siteID int64) (content StatusCounts, images int, err error) {
+	rows := []struct {
+		Status string `db:"status"`
+		N      int    `db:"n"`
+	}{}
+	if err := d.SelectContext(ctx, &rows, d.q(`SELECT status, COUNT(*) AS n FROM content WHERE site_id = ? GROUP BY status
+		UNION ALL SELECT '', COUNT(*) FROM images WHERE site_id = ?`), siteID, siteID); err != nil {
+		return nil, 0, fmt.Errorf("db: article counts: %w", err)
+	}
+	content = StatusCounts{}
+	for _, t := range itemTables {
+		if t.table == "content" {
+			for _, s := range t.statuses {
+				content[s] = 0
+			}
+		}
+	}
+	for _, r := range rows {
+		if r.Status == "" {
+			images = r.N
+		} else {
+			content[r.Status] = r.N
+		}
+	}
+	return content, images, nil
+}
+
+// Total is the number of items of a stage's table that the stage counts
+// as waiting, done or failed: all of them for a stage whose conditions
+// split its table (stage 1: every keyword).
+func (c StageCounts) Total() int { return c.Waiting + c.Done + c.Failed }

@@ -115,9 +115,15 @@ func TestImportKeywordsDedupesAndCounts(t *testing.T) {
 		if err != nil || pc.Keywords["new"] != 20 || pc.Content["draft"] != 0 {
 			t.Fatalf("pipeline: %+v %v", pc, err)
 		}
-		list, total, err := d.ListKeywords(ctx, s.ID, "new", 5, 5)
-		if err != nil || total != 20 || len(list) != 5 || list[0].Keyword != "kw 5" {
-			t.Fatalf("page: %d %d %v", total, len(list), err)
+		first, err := d.KeywordsPage(ctx, s.ID, db.KeywordFilter{Status: "new"}, nil, nil, 5)
+		if err != nil || len(first.Rows) != 5 || first.HasPrev || !first.HasNext {
+			t.Fatalf("first page: %+v %v", first, err)
+		}
+		key := first.Rows[4].Key()
+		p, err := d.KeywordsPage(ctx, s.ID, db.KeywordFilter{Status: "new"}, &key, nil, 5)
+		total, cerr := d.CountKeywords(ctx, s.ID, db.KeywordFilter{Status: "new"})
+		if err != nil || cerr != nil || total != 20 || len(p.Rows) != 5 || p.Rows[0].Keyword != "kw 5" {
+			t.Fatalf("page: %d %d %v %v", total, len(p.Rows), err, cerr)
 		}
 	})
 }

@@ -174,7 +174,7 @@ func TestHostileTextNeverStored(t *testing.T) {
 		if err != nil || len(sites) != 1 || sites[0].Name != "Coffee" {
 			t.Errorf("sites %+v, %v: want only the untouched Coffee", sites, err)
 		}
-		if _, n, err := d.ListKeywords(ctx, site.ID, "", 10, 0); err != nil || n != 0 {
+		if n, err := d.CountKeywords(ctx, site.ID, db.KeywordFilter{}); err != nil || n != 0 {
 			t.Errorf("%d keywords stored (%v), want none", n, err)
 		}
 		after, err := d.GetPublishingSettings(ctx, site.ID)

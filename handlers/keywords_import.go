@@ -70,7 +70,7 @@ func parseKeywordUpload(c echo.Context, text string) (res input.Result, formErr 
 
 // keywordsImportRefused re-renders the keywords page with the import form's errors.
 func (h *app) keywordsImportRefused(c echo.Context, s db.Site, imp views.KeywordImport) error {
-	k, err := h.keywordsPage(c.Request().Context(), s, "", 1)
+	k, err := h.keywordsPage(c.Request().Context(), s, keywordsQuery{})
 	if err != nil {
 		return err
 	}

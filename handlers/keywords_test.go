@@ -53,7 +53,8 @@ func TestKeywordsImport(t *testing.T) {
 			t.Errorf("flash %q, want %q", got, want)
 		}
 		wantCounts(t, page, map[string]string{"all": "4", "new": "4"})
-		kws, _, err := d.ListKeywords(ctx, site.ID, "", 10, 0)
+		kp, err := d.KeywordsPage(ctx, site.ID, db.KeywordFilter{}, nil, nil, 10)
+		kws := kp.Rows
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +103,7 @@ func TestKeywordsImport(t *testing.T) {
 		if got := res.TestID(t, "import-text"); got != strings.Join(strings.Fields(text), " ") {
 			t.Errorf("textarea lost the user's text: %q", got)
 		}
-		if _, total, _ := d.ListKeywords(ctx, site.ID, "", 1, 0); total != 4 {
+		if total, _ := d.CountKeywords(ctx, site.ID, db.KeywordFilter{}); total != 4 {
 			t.Fatalf("refused batches stored keywords: %d in total, want 4", total)
 		}
 
@@ -136,35 +137,100 @@ func TestKeywordsPagingAndRequeue(t *testing.T) {
 			t.Fatalf("import: %d", res.Status)
 		}
 
-		for _, tc := range []struct {
-			query      string
+		// Pages follow each other by their links: next to the end, then
+		// previous back to the start.
+		type want struct {
 			rows       int
 			first      string
-			info       string
 			prev, next bool
-		}{
-			{"", 50, "keyword 000", "Page 1 of 3", false, true},
-			{"?page=2", 50, "keyword 050", "Page 2 of 3", true, true},
-			{"?page=3", 24, "keyword 100", "Page 3 of 3", true, false},
-			{"?page=99", 24, "keyword 100", "Page 3 of 3", true, false},
-			{"?page=0", 50, "keyword 000", "Page 1 of 3", false, true},
-			{"?status=new&page=3", 24, "keyword 100", "Page 3 of 3", true, false},
-		} {
-			page := c.Get(t, path+tc.query)
+		}
+		check := func(label string, page *handlertest.Response, w want, info string) {
+			t.Helper()
 			rows := page.TestIDs("keyword")
-			if page.Status != http.StatusOK || len(rows) != tc.rows || rows[0] != tc.first || page.TestID(t, "page-info") != tc.info ||
-				page.Has("page-prev") != tc.prev || page.Has("page-next") != tc.next {
-				t.Errorf("%s: status %d, %d rows from %q, %q, prev %v next %v", tc.query, page.Status, len(rows), rows[0], page.TestID(t, "page-info"), page.Has("page-prev"), page.Has("page-next"))
+			first := ""
+			if len(rows) > 0 {
+				first = rows[0]
+			}
+			if page.Status != http.StatusOK || len(rows) != w.rows || first != w.first || page.Has("page-prev") != w.prev || page.Has("page-next") != w.next ||
+				(info != "" && page.TestID(t, "page-info") != info) {
+				t.Errorf("%s: status %d, %d rows from %q, prev %v next %v, info %q; want %+v %q", label, page.Status, len(rows), first,
+					page.Has("page-prev"), page.Has("page-next"), page.TestID(t, "page-info"), w, info)
 			}
 		}
+		link := func(page *handlertest.Response, id string) string {
+			t.Helper()
+			href, ok := page.Attr(id, "href")
+			if !ok {
+				t.Fatalf("no %s link", id)
+			}
+			return href
+		}
+		p1 := c.Get(t, path)
+		check("first page", p1, want{50, "keyword 000", false, true}, "124 keywords")
+		p2 := c.Get(t, link(p1, "page-next"))
+		check("second page", p2, want{50, "keyword 050", true, true}, "124 keywords")
+		p3 := c.Get(t, link(p2, "page-next"))
+		check("last page", p3, want{24, "keyword 100", true, false}, "")
+		back := c.Get(t, link(p3, "page-prev"))
+		check("back to the second page", back, want{50, "keyword 050", true, true}, "")
+		check("back to the first page", c.Get(t, link(back, "page-prev")), want{50, "keyword 000", false, true}, "")
+
+		// A status tab pages the same way and keeps its status.
+		n1 := c.Get(t, path+"?status=new")
+		n2 := c.Get(t, link(n1, "page-next"))
+		if href := link(n2, "page-next"); !strings.Contains(href, "status=new") {
+			t.Errorf("the tab's next link lost the status: %s", href)
+		}
+		check("new, last page", c.Get(t, link(n2, "page-next")), want{24, "keyword 100", true, false}, "")
 		if page := c.Get(t, path+"?status=clustered"); !page.Has("keywords-empty") {
 			t.Error("status=clustered should list nothing")
 		}
-		if res := c.Get(t, path+"?status=bogus"); res.Status != http.StatusBadRequest {
-			t.Errorf("status=bogus: %d, want 400", res.Status)
+
+		// A search takes the start of a keyword, normalised like an import;
+		// it combines with a tab and pages like the list.
+		s1 := c.Get(t, path+"?q="+url.QueryEscape("  Keyword   0"))
+		check("search", s1, want{50, "keyword 000", false, true}, "100 keywords start with “keyword 0”")
+		if got := s1.FormValue(t, "q"); got != "keyword 0" {
+			t.Errorf("search box holds %q", got)
 		}
-		// htmx tab and page links get the list alone.
-		part := c.GetHTMX(t, path+"?page=2")
+		s2 := c.Get(t, link(s1, "page-next"))
+		check("search, next", s2, want{50, "keyword 050", true, false}, "")
+		check("search, previous", c.Get(t, link(s2, "page-prev")), want{50, "keyword 000", false, true}, "")
+		check("tab and search", c.Get(t, path+"?status=new&q=keyword+1"), want{24, "keyword 100", false, false}, "24 keywords start with “keyword 1”")
+		none := c.Get(t, path+"?status=clustered&q=keyword")
+		if !none.Has("keywords-empty") || !strings.Contains(none.TestID(t, "keywords-empty"), "No clustered keywords start with “keyword”") {
+			t.Errorf("a search that finds nothing: %q", none.TestID(t, "keywords-empty"))
+		}
+		if href := link(none, "search-clear"); href != path+"?status=clustered" {
+			t.Errorf("clear the search: %s", href)
+		}
+
+		// A cursor past the end shows nothing and offers the first page.
+		last, err := d.KeywordsPage(ctx, site.ID, db.KeywordFilter{}, nil, nil, 200)
+		if err != nil || len(last.Rows) != 124 {
+			t.Fatalf("all keywords: %d, %v", len(last.Rows), err)
+		}
+		end := last.Rows[123]
+		endPage := c.Get(t, fmt.Sprintf("%s?after=%d.%d", path, end.CreatedAt.UnixMicro(), end.ID))
+		check("after the end", endPage, want{0, "", false, false}, "")
+		if !endPage.Has("keywords-empty") || link(endPage, "page-first") != path {
+			t.Errorf("after the end: want the empty state with a link to the first page\n%.500s", endPage.Body)
+		}
+
+		// Bad parameters are a 400 naming what is wrong.
+		for _, q := range []string{"?status=bogus", "?after=abc", "?after=12", "?after=1.-4", "?before=x.1", "?after=1.2&before=1.2",
+			"?q=keyword&after=coffee", "?q=" + strings.Repeat("k", 201)} {
+			res := c.Get(t, path+q)
+			if res.Status != http.StatusBadRequest {
+				t.Errorf("%.40s: %d, want 400", q, res.Status)
+			}
+		}
+		if res := c.Get(t, path+"?after=abc"); !strings.Contains(res.Body, "This page link is broken") {
+			t.Errorf("a broken cursor should say so\n%.500s", res.Body)
+		}
+
+		// htmx tab, search and page links get the list alone.
+		part := c.GetHTMX(t, link(p1, "page-next"))
 		if part.Status != http.StatusOK || strings.Contains(part.Body, "<html") || len(part.TestIDs("keyword-row")) != 50 || part.Has("import-text") {
 			t.Errorf("htmx page: %d, want the list partial only\n%.300s", part.Status, part.Body)
 		}

@@ -40,7 +40,9 @@ func (h *app) siteDashboard(c echo.Context) error {
 // dashboard gathers the dashboard's sections; each new section is one more
 // field of views.Dashboard filled here.
 func (h *app) dashboard(ctx context.Context, s db.Site) (views.Dashboard, error) {
-	pc, err := h.DB.Pipeline(ctx, s.ID)
+	// Each table is counted once, from indexes: articles per status and
+	// images here, every stage's items (keywords among them) in counts.
+	content, images, err := h.DB.SiteArticleCounts(ctx, s.ID)
 	if err != nil {
 		return views.Dashboard{}, err
 	}
@@ -56,12 +58,11 @@ func (h *app) dashboard(ctx context.Context, s db.Site) (views.Dashboard, error)
 	if err != nil {
 		return views.Dashboard{}, err
 	}
-	d := views.Dashboard{Site: siteInfo(s), Images: pc.Images, Schedule: scheduleInfo(cfg, s, h.Clock.Now()), Review: pc.Content[db.ContentReview]}
-	for _, n := range pc.Keywords {
-		d.Keywords += n
-	}
+	d := views.Dashboard{Site: siteInfo(s), Images: images, Schedule: scheduleInfo(cfg, s, h.Clock.Now()), Review: content[db.ContentReview]}
+	// Stage 1's waiting, done and failed keywords are every keyword.
+	d.Keywords = counts[1].Total()
 	for _, st := range contentStatuses {
-		d.Content = append(d.Content, views.StatusCount{Status: st, Count: pc.Content[st]})
+		d.Content = append(d.Content, views.StatusCount{Status: st, Count: content[st]})
 	}
 	active, err := h.DB.ActiveRun(ctx, s.ID)
 	runStage := 0

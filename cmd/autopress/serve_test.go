@@ -124,7 +124,7 @@ func TestServeSmoke(t *testing.T) {
 	if err != nil || len(sites) != 1 {
 		t.Fatalf("sites %+v, %v: want the demo site", sites, err)
 	}
-	if _, n, err := d.ListKeywords(context.Background(), sites[0].ID, "", 1, 0); err != nil || n != len(db.DemoKeywords) {
+	if n, err := d.CountKeywords(context.Background(), sites[0].ID, db.KeywordFilter{}); err != nil || n != len(db.DemoKeywords) {
 		t.Errorf("demo site has %d keywords (%v), want %d", n, err, len(db.DemoKeywords))
 	}
 	lock, err := acquireLockFile(dir + "/autopress.lock")
