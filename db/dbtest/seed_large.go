@@ -20,9 +20,9 @@ type LargeSite struct {
 	HTMLBytes int
 }
 
-// seedBatch is how many rows one INSERT carries (well under SQLite's and
+// largeBatch is how many rows one INSERT of SeedLargeSite carries (well under SQLite's and
 // PostgreSQL's limits on bound parameters).
-const seedBatch = 500
+const largeBatch = 500
 
 // LargeKeywordStatus is the status SeedLargeSite gives keyword i: about
 // 40% new, 40% clustered, 15% unclustered and 5% failed, interleaved.
@@ -84,10 +84,10 @@ func SeedLargeSite(tb testing.TB, d *db.DB, siteID int64, size LargeSite, base t
 		size.HTMLBytes = 2000
 	}
 	// Keywords.
-	for start := 0; start < size.Keywords; start += 20 * seedBatch {
+	for start := 0; start < size.Keywords; start += 20 * largeBatch {
 		err := d.InTx(ctx, func(tx *sqlx.Tx) error {
-			for b := start; b < min(start+20*seedBatch, size.Keywords); b += seedBatch {
-				n := min(seedBatch, size.Keywords-b)
+			for b := start; b < min(start+20*largeBatch, size.Keywords); b += largeBatch {
+				n := min(largeBatch, size.Keywords-b)
 				var sb strings.Builder
 				sb.WriteString(`INSERT INTO keywords (site_id, keyword, keyword_norm, volume, difficulty, status, attempts, created_at, updated_at) VALUES `)
 				args := make([]any, 0, n*9)
