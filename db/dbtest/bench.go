@@ -33,7 +33,7 @@ func SeedScheduledSites(tb testing.TB, d *db.DB, accountID int64, n int, next ti
 			if _, err := tx.ExecContext(ctx, d.Rebind(`INSERT INTO automation_configs (site_id, enabled, frequency, scheduled_time, next_run_at, updated_at) VALUES (?, TRUE, 'daily', '09:00', ?, ?)`), id, now, now); err != nil {
 				return err
 			}
-			for _, table := range []string{"publishing_settings", "site_ai_budget_allocations"} {
+			for _, table := range []string{"publishing_settings", "site_ai_budget_allocations", "writing_profiles"} {
 				if _, err := tx.ExecContext(ctx, d.Rebind(`INSERT INTO `+table+` (site_id, updated_at) VALUES (?, ?)`), id, now); err != nil {
 					return err
 				}

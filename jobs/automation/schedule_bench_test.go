@@ -7,6 +7,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"autopress/db"
 	"autopress/db/dbtest"
 	"autopress/jobs/ai"
 )
@@ -53,4 +54,26 @@ func BenchmarkTickSchedules(b *testing.B) {
 			})
 		})
 	}
+}
+
+// TestTickStartsSeededSites keeps the benchmark's seed honest: sites made
+// by dbtest.SeedScheduledSites are complete enough for a tick to start
+// their runs.
+func TestTickStartsSeededSites(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		svc := New(d, ai.NewLocal(0), clockwork.NewFakeClockAt(t0), quiet, Config{})
+		u, err := d.CreateAccountWithUser(ctx, "Bench", "bench@example.com", "x", false, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dbtest.SeedScheduledSites(t, d, u.AccountID, 3, t0.Add(-time.Minute))
+		if err := svc.TickSchedules(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var started int
+		if err := d.GetContext(ctx, &started, d.Rebind(`SELECT COUNT(*) FROM automation_runs WHERE status = 'running'`)); err != nil || started != 3 {
+			t.Fatalf("%d runs started by the tick, want 3 (%v)", started, err)
+		}
+	})
 }
