@@ -5,14 +5,18 @@ import (
 	"net/http"
 	"testing"
 
+	"autopress/db"
 	"autopress/db/dbtest"
 	"autopress/handlers/handlertest"
 )
 
 // BenchmarkLargeSitePages times whole pages (handler, queries, rendering,
 // over HTTP) of a site with 100,000 keywords and 20,000 articles: the
-// keywords page (first page, 1,000 pages in, a tab, a search) and the
-// dashboard.
+// keywords page (first page, 1,000 pages in, a tab, a search), the
+// dashboard, the publishing page and the run page's progress partial of a
+// run with 20,000 lines in its log — the in-process side of the bench
+// driver's pages scenario, for a profile
+// (go test -run '^$' -bench LargeSitePages -cpuprofile cpu.out ./handlers/).
 func BenchmarkLargeSitePages(b *testing.B) {
 	for _, dialect := range dbtest.Dialects(b) {
 		b.Run(string(dialect), func(b *testing.B) {
@@ -32,16 +36,32 @@ func BenchmarkLargeSitePages(b *testing.B) {
 			if err != nil || len(kws) != 1 {
 				b.Fatal(err)
 			}
-			for _, p := range []struct{ name, path string }{
-				{"keywords", kw},
-				{"keywords-deep", fmt.Sprintf("%s?after=%d.%d", kw, kws[0].CreatedAt.UnixMicro(), deep)},
-				{"keywords-tab", kw + "?status=unclustered"},
-				{"keywords-search", kw + "?q=espresso+milk"},
-				{"dashboard", fmt.Sprintf("/sites/%d", site.ID)},
+			runID := runIDOf(b, c.PostForm(b, fmt.Sprintf("/sites/%d/runs", site.ID), nil))
+			// A long run's log: a line per item.
+			if _, err := dbtest.Exec(b.Context(), d, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+				INSERT INTO run_events (run_id, at, stage, level, message, actor)
+				SELECT ?, ?, 1, CASE WHEN i % 50 = 0 THEN 'warn' ELSE 'info' END, 'item ' || i || ' done', 'system' FROM n`, runID, db.T(app.Clock.Now())); err != nil {
+				b.Fatal(err)
+			}
+			for _, p := range []struct {
+				name, path string
+				htmx       bool
+			}{
+				{"keywords", kw, false},
+				{"keywords-deep", fmt.Sprintf("%s?after=%d.%d", kw, kws[0].CreatedAt.UnixMicro(), deep), false},
+				{"keywords-tab", kw + "?status=unclustered", false},
+				{"keywords-search", kw + "?q=espresso+milk", false},
+				{"dashboard", fmt.Sprintf("/sites/%d", site.ID), false},
+				{"publishing", fmt.Sprintf("/sites/%d/publishing", site.ID), false},
+				{"run-partial", fmt.Sprintf("/runs/%d/progress", runID), true},
 			} {
 				b.Run(p.name, func(b *testing.B) {
 					for b.Loop() {
-						if res := c.Get(b, p.path); res.Status != http.StatusOK {
+						req := c.NewRequest(b, http.MethodGet, p.path, nil)
+						if p.htmx {
+							req.Header.Set("HX-Request", "true")
+						}
+						if res := c.Do(b, req); res.Status != http.StatusOK {
 							b.Fatalf("%s: %d", p.path, res.Status)
 						}
 					}

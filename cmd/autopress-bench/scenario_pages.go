@@ -42,9 +42,9 @@ type page struct {
 var pagesScenario = scenario{
 	Name:  "pages",
 	Title: "pages of a big site, idle and while a run works",
-	About: fmt.Sprintf("SQLite. The demo site gets %s keywords and %s articles (published, scheduled, "+
-		"approved, in review, drafts) written straight into the database file with the server stopped "+
-		"(dbtest.SeedSiteContent); the server starts again with LOCAL_AI_LATENCY=%s. A run of stage 1 "+
+	About: fmt.Sprintf("SQLite. The demo site gets %s keywords (40 %% new, the rest clustered, left out or "+
+		"failed) and %s articles (every status, most published) written straight into the database file "+
+		"with the server stopped (dbtest.SeedLarge); the server starts again with LOCAL_AI_LATENCY=%s. A run of stage 1 "+
 		"over the keywords starts and is paused at once. One session logged in through the login form "+
 		"(cookie, CSRF token) then requests, with 1 and with 8 clients for %s each: the dashboard (/), the "+
 		"keywords page, the run page's progress partial (HX-Request, If-None-Match of the client's last "+
@@ -70,7 +70,7 @@ func runPages(ctx context.Context, b *bench) ([]row, error) {
 		if err != nil {
 			return err
 		}
-		err = dbtest.SeedSiteContent(ctx, d, s.SiteID, pagesKeywords, pagesArticles, time.Now())
+		err = dbtest.SeedLarge(ctx, d, s.SiteID, dbtest.LargeSite{Keywords: pagesKeywords, Content: pagesArticles}, time.Now())
 		d.Close()
 		if err != nil {
 			return err

@@ -70,15 +70,23 @@ func largeContentStatus(i int) string {
 	}
 }
 
-// SeedLargeSite fills a site with size.Keywords keywords (statuses from
-// LargeKeywordStatus, one microsecond apart from base on) and size.Content
-// articles spread over every status, half an hour apart up to base, with bulk INSERTs in a few
-// transactions, then refreshes the planner's statistics (and, on
-// PostgreSQL, the visibility map, as autovacuum would), for benchmarks of
-// the pages at scale.
+// SeedLargeSite is SeedLarge for tests and benchmarks: a failure fails tb.
 func SeedLargeSite(tb testing.TB, d *db.DB, siteID int64, size LargeSite, base time.Time) {
 	tb.Helper()
-	ctx := context.Background()
+	if err := SeedLarge(context.Background(), d, siteID, size, base); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// SeedLarge fills a site with size.Keywords keywords (statuses from
+// LargeKeywordStatus, one microsecond apart from base on) and size.Content
+// articles spread over every status, half an hour apart up to base (a
+// published article in the slot it was published in, scheduled ones an
+// hour apart after base), with bulk INSERTs in a few transactions, then
+// refreshes the planner's statistics (and, on PostgreSQL, the visibility
+// map, as autovacuum would): seconds, not minutes, for benchmarks of the
+// pages at scale (the bench driver's pages scenario too).
+func SeedLarge(ctx context.Context, d *db.DB, siteID int64, size LargeSite, base time.Time) error {
 	base = db.T(base)
 	if size.HTMLBytes == 0 {
 		size.HTMLBytes = 2000
@@ -111,7 +119,7 @@ func SeedLargeSite(tb testing.TB, d *db.DB, siteID int64, size LargeSite, base t
 			return nil
 		})
 		if err != nil {
-			tb.Fatalf("dbtest: seed keywords: %v", err)
+			return fmt.Errorf("dbtest: seed keywords: %w", err)
 		}
 	}
 	// Articles.
@@ -147,7 +155,7 @@ func SeedLargeSite(tb testing.TB, d *db.DB, siteID int64, size LargeSite, base t
 						scheduled = &s
 					}
 					if st == db.ContentPublished {
-						published = &at
+						published, scheduled = &at, &at
 					}
 					title := fmt.Sprintf("Article %06d about %s", i, LargeKeyword(i))
 					args = append(args, siteID, title, fmt.Sprintf("large-article-%06d", i), body, "An article.", st,
@@ -160,7 +168,7 @@ func SeedLargeSite(tb testing.TB, d *db.DB, siteID int64, size LargeSite, base t
 			return nil
 		})
 		if err != nil {
-			tb.Fatalf("dbtest: seed content: %v", err)
+			return fmt.Errorf("dbtest: seed content: %w", err)
 		}
 	}
 	var err error
@@ -172,6 +180,7 @@ func SeedLargeSite(tb testing.TB, d *db.DB, siteID int64, size LargeSite, base t
 		_, err = Exec(ctx, d, "ANALYZE")
 	}
 	if err != nil {
-		tb.Fatalf("dbtest: analyze: %v", err)
+		return fmt.Errorf("dbtest: analyze: %w", err)
 	}
+	return nil
 }
