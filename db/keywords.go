@@ -161,20 +161,13 @@ func (d *DB) CountKeywords(ctx context.Context, siteID int64, f KeywordFilter) (
 }
 
 // KeywordStatusCounts counts a site's keywords per status (every status
-// present, zero when empty), from keywords_stage_idx alone.
+// present, zero when empty), from the site's counters.
 func (d *DB) KeywordStatusCounts(ctx context.Context, siteID int64) (StatusCounts, error) {
-	var rows []struct {
-		Status string `db:"status"`
-		N      int    `db:"n"`
+	counts, err := d.siteStatusCounts(ctx, siteID, "keywords")
+	if err != nil {
+		return nil, err
 	}
-	if err := d.SelectContext(ctx, &rows, d.q(`SELECT status, COUNT(*) AS n FROM keywords WHERE site_id = ? GROUP BY status`), siteID); err != nil {
-		return nil, fmt.Errorf("db: keyword counts: %w", err)
-	}
-	out := StatusCounts{KeywordNew: 0, KeywordClustered: 0, KeywordUnclustered: 0, KeywordFailed: 0}
-	for _, r := range rows {
-		out[r.Status] = r.N
-	}
-	return out, nil
+	return counts["keywords"], nil
 }
 
 // keywordWhere is the condition of f's keywords of a site. A prefix is

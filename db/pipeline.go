@@ -3,7 +3,6 @@ package db
 import (
 	"context"
 	"fmt"
-	"strings"
 )
 
 // StatusCounts maps a status to its number of rows.
@@ -34,39 +33,16 @@ var itemTables = []struct {
 }
 
 // Pipeline counts a site's items per table and status (every status present,
-// zero when empty).
+// zero when empty), from the site's counters.
 func (d *DB) Pipeline(ctx context.Context, siteID int64) (PipelineCounts, error) {
-	var parts []string
+	tables := []string{"images"}
 	for _, t := range itemTables {
-		parts = append(parts, fmt.Sprintf("SELECT '%s' AS tbl, status, COUNT(*) AS n FROM %s WHERE site_id = ? GROUP BY status", t.table, t.table))
+		tables = append(tables, t.table)
 	}
-	rows := []struct {
-		Tbl    string `db:"tbl"`
-		Status string `db:"status"`
-		N      int    `db:"n"`
-	}{}
-	args := make([]any, len(itemTables))
-	for i := range args {
-		args[i] = siteID
-	}
-	if err := d.SelectContext(ctx, &rows, d.q(strings.Join(parts, " UNION ALL ")), args...); err != nil {
+	c, err := d.siteStatusCounts(ctx, siteID, tables...)
+	if err != nil {
 		return PipelineCounts{}, fmt.Errorf("db: pipeline counts: %w", err)
 	}
-	byTable := map[string]StatusCounts{}
-	for _, t := range itemTables {
-		m := StatusCounts{}
-		for _, s := range t.statuses {
-			m[s] = 0
-		}
-		byTable[t.table] = m
-	}
-	for _, r := range rows {
-		byTable[r.Tbl][r.Status] = r.N
-	}
-	pc := PipelineCounts{Keywords: byTable["keywords"], Clusters: byTable["clusters"], Ideas: byTable["ideas"],
-		Tasks: byTable["tasks"], Content: byTable["content"], ImagePrompts: byTable["image_prompts"]}
-	if err := d.GetContext(ctx, &pc.Images, d.q(`SELECT COUNT(*) FROM images WHERE site_id = ?`), siteID); err != nil {
-		return PipelineCounts{}, fmt.Errorf("db: count images: %w", err)
-	}
-	return pc, nil
+	return PipelineCounts{Keywords: c["keywords"], Clusters: c["clusters"], Ideas: c["ideas"], Tasks: c["tasks"],
+		Content: c["content"], ImagePrompts: c["image_prompts"], Images: c["images"][""]}, nil
 }

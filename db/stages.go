@@ -125,14 +125,14 @@ func (s Stage) Set(c *AutomationConfig, enabled bool, limit int) {
 }
 
 // PendingCounts counts each stage's pending items for a site, indexed by
-// stage number (index 0 is unused).
+// stage number (index 0 is unused), from the site's counters.
 func (d *DB) PendingCounts(ctx context.Context, siteID int64) ([]int, error) {
 	out := make([]int, len(Stages)+1)
 	var parts []string
 	args := []any{}
 	for _, st := range Stages {
-		parts = append(parts, fmt.Sprintf("SELECT %d AS stage, COUNT(*) AS n FROM %s WHERE site_id = ? AND %s", st.Number, st.Table, st.Pending))
-		args = append(args, siteID)
+		parts = append(parts, fmt.Sprintf("SELECT %d AS stage, %s AS n FROM %s", st.Number, sumWhere(st.Pending), countsTable))
+		args = append(args, siteID, st.Table)
 	}
 	rows := []struct {
 		Stage int `db:"stage"`
@@ -161,21 +161,16 @@ type StageCounts struct {
 // SitePipeline counts, in one statement, each stage's items of a site (see
 // StageCounts), indexed by stage number (index 0 is unused). Waiting is
 // exactly PendingCounts; in flight are the unsettled charges (AI calls
-// under way) of the site's active run.
+// under way) of the site's active run. The counts come from the site's
+// counters, whatever the number of its items.
 func (d *DB) SitePipeline(ctx context.Context, siteID int64) ([]StageCounts, error) {
 	out := make([]StageCounts, len(Stages)+1)
 	var parts []string
 	var args []any
-	sum := func(cond string) string {
-		if cond == "" {
-			return "0"
-		}
-		return "COALESCE(SUM(CASE WHEN " + cond + " THEN 1 ELSE 0 END), 0)"
-	}
 	for _, st := range Stages {
-		parts = append(parts, fmt.Sprintf("SELECT %d AS stage, %s AS waiting, 0 AS in_flight, %s AS done, %s AS failed FROM %s WHERE site_id = ?",
-			st.Number, sum(st.Pending), sum(st.Done), sum(st.GaveUp), st.Table))
-		args = append(args, siteID)
+		parts = append(parts, fmt.Sprintf("SELECT %d AS stage, %s AS waiting, 0 AS in_flight, %s AS done, %s AS failed FROM %s",
+			st.Number, sumWhere(st.Pending), sumWhere(st.Done), sumWhere(st.GaveUp), countsTable))
+		args = append(args, siteID, st.Table)
 	}
 	parts = append(parts, `SELECT stage, 0, COUNT(*), 0, 0 FROM credit_transactions
 		WHERE run_id = (SELECT id FROM automation_runs WHERE site_id = ? AND status IN ('running','paused')) AND kind = 'charge' AND settled = FALSE
@@ -230,32 +225,13 @@ func (d *DB) PendingIDs(ctx context.Context, stageNo int, siteID, runID int64, l
 
 // SiteArticleCounts is what the dashboard counts of a site's articles
 // besides the stage table: articles per status (every status present)
-// and images. The statuses are counted from an index alone.
+// and images, from the site's counters.
 func (d *DB) SiteArticleCounts(ctx context.Context, siteID int64) (content StatusCounts, images int, err error) {
-	rows := []struct {
-		Status string `db:"status"`
-		N      int    `db:"n"`
-	}{}
-	if err := d.SelectContext(ctx, &rows, d.q(`SELECT status, COUNT(*) AS n FROM content WHERE site_id = ? GROUP BY status
-		UNION ALL SELECT '', COUNT(*) FROM images WHERE site_id = ?`), siteID, siteID); err != nil {
-		return nil, 0, fmt.Errorf("db: article counts: %w", err)
+	counts, err := d.siteStatusCounts(ctx, siteID, "content", "images")
+	if err != nil {
+		return nil, 0, err
 	}
-	content = StatusCounts{}
-	for _, t := range itemTables {
-		if t.table == "content" {
-			for _, s := range t.statuses {
-				content[s] = 0
-			}
-		}
-	}
-	for _, r := range rows {
-		if r.Status == "" {
-			images = r.N
-		} else {
-			content[r.Status] = r.N
-		}
-	}
-	return content, images, nil
+	return counts["content"], counts["images"][""], nil
 }
 
 // Total is the number of items of a stage's table that the stage counts

@@ -113,8 +113,8 @@ func keywordCursor(kw db.Keyword, search string) string {
 	return strconv.FormatInt(k.CreatedAt.UnixMicro(), 10) + "." + strconv.FormatInt(k.ID, 10)
 }
 
-// keywordsPage gathers the page's data: the tabs' counts per status (an
-// index-only count), the search's count, and one page of keywords read
+// keywordsPage gathers the page's data: the tabs' counts per status (the
+// site's counters), the search's count, and one page of keywords read
 // by keyset.
 func (h *app) keywordsPage(ctx context.Context, s db.Site, q keywordsQuery) (views.KeywordsPage, error) {
 	counts, err := h.DB.KeywordStatusCounts(ctx, s.ID)

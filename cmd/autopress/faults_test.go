@@ -393,6 +393,7 @@ func (e *faultEnv) assertWhole() {
 			e.t.Errorf("%d %s", n, c.what)
 		}
 	}
+	dbtest.CheckItemCounts(e.t, e.d, site)
 	defer func() {
 		if e.t.Failed() {
 			e.dumpRuns()

@@ -28,6 +28,11 @@ const (
 	workersShutdownTimeout = 30 * time.Second
 )
 
+// itemCountsFoldEvery is how often the site counters' appended rows are
+// folded into one per bucket: a busy run appends a few thousand a minute,
+// and a page sums what is not folded yet.
+const itemCountsFoldEvery = 15 * time.Second
+
 // serve is the serve command: it runs the server until SIGINT or SIGTERM.
 func (c cli) serve(ctx context.Context, args []string) error {
 	fs := c.flagSet("serve", "serve")
@@ -144,6 +149,10 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (_ *app, err erro
 	sessions := handlers.NewSessions(a.db, a.cfg.SecureCookies)
 	a.jobs = append(a.jobs, jobs.Job{Name: "sessions-cleanup", Every: 5 * time.Minute, Singleton: true, Run: func(ctx context.Context) error {
 		_, err := a.db.Sessions().DeleteExpired(ctx, a.clock.Now())
+		return err
+	}})
+	a.jobs = append(a.jobs, jobs.Job{Name: "item-counts-fold", Every: itemCountsFoldEvery, Singleton: true, Run: func(ctx context.Context) error {
+		_, err := a.db.FoldItemCounts(ctx)
 		return err
 	}})
 	a.web = handlers.New(handlers.Deps{

@@ -171,11 +171,15 @@ func SeedLarge(ctx context.Context, d *db.DB, siteID int64, size LargeSite, base
 			return fmt.Errorf("dbtest: seed content: %w", err)
 		}
 	}
+	// The counters' appended rows folded, as the server's job would.
+	if _, err := d.FoldItemCounts(ctx); err != nil {
+		return err
+	}
 	var err error
 	if d.Dialect == db.Postgres {
 		// VACUUM runs outside a transaction, on the shared pool.
 		var none []int
-		err = d.SelectContext(ctx, &none, "VACUUM ANALYZE keywords, content")
+		err = d.SelectContext(ctx, &none, "VACUUM ANALYZE keywords, content, item_counts")
 	} else {
 		_, err = Exec(ctx, d, "ANALYZE")
 	}

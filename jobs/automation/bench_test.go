@@ -1,6 +1,7 @@
 package automation
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"testing"
@@ -10,20 +11,22 @@ import (
 	"autopress/db"
 	"autopress/db/dbtest"
 	"autopress/jobs/ai"
+	"autopress/jobs/ai/aitest"
 )
 
 // BenchmarkDemoRun runs the whole pipeline for the demo site's 40 keywords
 // (≈ 170 items: clusters, ideas, tasks, articles, prompts, images,
-// approvals) with the local provider, on SQLite and, when
-// TEST_DATABASE_URL is set, PostgreSQL. It measures the executor and the
-// database, not an AI service.
+// approvals) with the local provider answering images with one ready
+// PNG (readyImages), on SQLite and, when TEST_DATABASE_URL is set,
+// PostgreSQL. It measures the executor and the database, not an AI
+// service nor the local provider's drawing.
 func BenchmarkDemoRun(b *testing.B) {
 	for _, dialect := range dbtest.Dialects(b) {
 		b.Run(string(dialect), func(b *testing.B) {
 			d := dbtest.New(b, dialect)
 			ctx := context.Background()
 			clock := clockwork.NewFakeClockAt(t0)
-			svc := New(d, ai.NewLocal(0), clock, quiet, Config{})
+			svc := New(d, readyImages{ai.NewLocal(0)}, clock, quiet, Config{})
 			var kws []db.NewKeyword
 			for _, k := range db.DemoKeywords {
 				kws = append(kws, db.NewKeyword{Text: k, Norm: k})
@@ -61,4 +64,12 @@ func BenchmarkDemoRun(b *testing.B) {
 			b.ReportMetric(float64(items)/b.Elapsed().Seconds(), "items/s")
 		})
 	}
+}
+
+// readyImages is the local provider with every image the same small PNG,
+// as a provider's answer arrives ready-made.
+type readyImages struct{ *ai.Local }
+
+func (readyImages) GenerateImage(context.Context, ai.Site, ai.ImagePrompt) (ai.Image, error) {
+	return ai.Image{Data: bytes.Clone(aitest.PNG), MIME: "image/png", Ext: ".png"}, nil
 }

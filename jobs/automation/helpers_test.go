@@ -206,6 +206,7 @@ func (e *env) assertDrained() {
 	if n := e.count(`SELECT COUNT(*) FROM image_prompts p WHERE p.site_id = ? AND (SELECT COUNT(*) FROM images i WHERE i.image_prompt_id = p.id) <> 1`, site); n != 0 {
 		e.t.Errorf("%d prompts without exactly one image", n)
 	}
+	dbtest.CheckItemCounts(e.t, e.d, site)
 	e.assertLedger()
 }
 
