@@ -29,8 +29,8 @@ const runLogOnPage = 200
 
 // runDetail is a run's page (GET /runs/:run) and, for htmx, its progress
 // partial (GET /runs/:run/progress, which the page polls every 2 s while
-// the run is active). renderPage decides between the two, so a direct visit
-// to the partial's URL gets the whole page.
+// the run is active). wantsPartial decides between the two, so a direct
+// visit to the partial's URL gets the whole page.
 func (h *app) runDetail(c echo.Context) error {
 	r, err := h.run(c)
 	if err != nil {
