@@ -50,6 +50,21 @@ func (d *DB) ListEvents(ctx context.Context, runID, afterID int64, limit int) ([
 	return out, err
 }
 
+// NewestEventID is the id of the newest line of a run's log (0 while it
+// has none): a mark of where the log stands that costs one step down the
+// run's index however long the log. Lines are only ever appended (never
+// changed or removed, save with their run), and on SQLite they commit in
+// id order, so the same mark means the same log. On PostgreSQL two
+// transactions can commit their lines out of id order; a line that lands
+// below the mark shows with the next line after it.
+func (d *DB) NewestEventID(ctx context.Context, runID int64) (int64, error) {
+	var id int64
+	if err := d.GetContext(ctx, &id, d.q(`SELECT COALESCE(MAX(id), 0) FROM run_events WHERE run_id = ?`), runID); err != nil {
+		return 0, fmt.Errorf("db: newest run event: %w", err)
+	}
+	return id, nil
+}
+
 // EventFilter chooses which of a run's log events LastEvents returns.
 type EventFilter struct {
 	// Levels keeps only events of these levels (empty: all).

@@ -14,7 +14,8 @@ import (
 // over HTTP) of a site with 100,000 keywords and 20,000 articles: the
 // keywords page (first page, 1,000 pages in, a tab, a search), the
 // dashboard, the publishing page and the run page's progress partial of a
-// run with 20,000 lines in its log — the in-process side of the bench
+// run with 20,000 lines in its log (rendered, and answered 304 to a poll
+// that holds the current copy) — the in-process side of the bench
 // driver's pages scenario, for a profile
 // (go test -run '^$' -bench LargeSitePages -cpuprofile cpu.out ./handlers/).
 func BenchmarkLargeSitePages(b *testing.B) {
@@ -67,6 +68,25 @@ func BenchmarkLargeSitePages(b *testing.B) {
 					}
 				})
 			}
+			// The poll of an unchanged run: the browser holds the last copy
+			// and asks with its tag.
+			b.Run("run-partial-304", func(b *testing.B) {
+				path := fmt.Sprintf("/runs/%d/progress", runID)
+				poll := func(etag string) *handlertest.Response {
+					req := c.NewRequest(b, http.MethodGet, path, nil)
+					req.Header.Set("HX-Request", "true")
+					if etag != "" {
+						req.Header.Set("If-None-Match", etag)
+					}
+					return c.Do(b, req)
+				}
+				etag := poll("").Header.Get("ETag")
+				for b.Loop() {
+					if res := poll(etag); res.Status != http.StatusNotModified {
+						b.Fatalf("%s with %s: %d", path, etag, res.Status)
+					}
+				}
+			})
 		})
 	}
 }

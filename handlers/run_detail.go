@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,21 +29,22 @@ const runLogOnPage = 200
 
 // runDetail is a run's page (GET /runs/:run) and, for htmx, its progress
 // partial (GET /runs/:run/progress, which the page polls every 2 s while
-// the run is active). renderPage decides between the two, so a direct visit
-// to the partial's URL gets the whole page.
+// the run is active). wantsPartial decides between the two, so a direct
+// visit to the partial's URL gets the whole page.
 func (h *app) runDetail(c echo.Context) error {
 	r, err := h.run(c)
 	if err != nil {
 		return err
 	}
-	d, err := h.runView(c, r)
+	if wantsPartial(c) {
+		return h.runProgress(c, r)
+	}
+	d, loc, err := h.runState(c, r)
 	if err != nil {
 		return err
 	}
-	d.CSRF = csrfToken(c)
-	if wantsPartial(c) {
-		c.Response().Header().Add(echo.HeaderVary, hxRequest)
-		return h.renderRevalidated(c, views.RunProgress(d))
+	if err := h.fillRunLog(c, &d, runLogChoiceOf(c), loc); err != nil {
+		return err
 	}
 	full := func() templ.Component {
 		return views.RunPage(h.page(c, "Run #"+strconv.FormatInt(r.ID, 10)+" · "+d.Site.Name, "sites"), d)
@@ -49,29 +52,105 @@ func (h *app) runDetail(c echo.Context) error {
 	return h.renderPageLazy(c, http.StatusOK, full, views.RunProgress(d))
 }
 
-// renderRevalidated answers a fragment the browser polls: rendered, then
-// named by a hash of its bytes (ETag). A request whose If-None-Match holds
-// that name gets 304 with no body, so a poll of an unchanged run sends
-// nothing; Cache-Control: no-cache makes the browser ask each time
-// (htmx's request then gets the copy the browser kept). The tag is weak:
-// the same fragment compressed on the way is still the same.
-func (h *app) renderRevalidated(c echo.Context, component templ.Component) error {
+// runProgress answers the partial the page polls, named (ETag) before
+// anything is drawn: by the view data of the run (its row, site, stage
+// results and spend, all small) and the mark of its log, so a poll of an
+// unchanged run reads neither the log nor draws the fragment.
+func (h *app) runProgress(c echo.Context, r db.Run) error {
+	c.Response().Header().Add(echo.HeaderVary, hxRequest)
+	d, loc, err := h.runState(c, r)
+	if err != nil {
+		return err
+	}
+	mark, err := h.DB.NewestEventID(c.Request().Context(), r.ID)
+	if err != nil {
+		return err
+	}
+	choice := runLogChoiceOf(c)
+	tag, err := runProgressTag(d, choice, mark)
+	if err != nil {
+		return err
+	}
+	return h.renderRevalidated(c, tag, func() (templ.Component, error) {
+		if err := h.fillRunLog(c, &d, choice, loc); err != nil {
+			return nil, err
+		}
+		return views.RunProgress(d), nil
+	})
+}
+
+// runProgressTag names the progress fragment by what it is drawn from:
+// the view data without the log and the spend chart (so the run, its
+// stages, spend, times, buttons and the CSRF token of their forms), the
+// log's mark and the reader's filter and order (the log's lines and counts
+// follow from those, as the chart follows from the spend), and the program
+// that draws it.
+func runProgressTag(d views.RunDetail, choice runLogChoice, mark int64) (string, error) {
+	d.Log, d.SpendChart = views.RunLog{}, nil
+	key := struct {
+		Program string
+		View    views.RunDetail
+		Log     runLogChoice
+		Mark    int64
+	}{renderProgram(), d, choice, mark}
+	sum := sha256.New()
+	if err := json.NewEncoder(sum).Encode(key); err != nil {
+		return "", err
+	}
+	return `W/"` + base64.RawURLEncoding.EncodeToString(sum.Sum(nil)[:18]) + `"`, nil
+}
+
+// renderRevalidated answers a fragment the browser polls, named tag by
+// what it is drawn from. A request whose If-None-Match holds that name gets
+// 304 with no body and render is not called, so a poll of an unchanged run
+// sends nothing and costs little; Cache-Control: no-cache makes the
+// browser ask each time (htmx's request then gets the copy the browser
+// kept). The tag is weak: the same fragment compressed on the way is still
+// the same.
+func (h *app) renderRevalidated(c echo.Context, tag string, render func() (templ.Component, error)) error {
+	hdr := c.Response().Header()
+	if etagMatches(c.Request().Header.Get("If-None-Match"), tag) {
+		hdr.Set("ETag", tag)
+		hdr.Set(echo.HeaderCacheControl, "no-cache")
+		return c.NoContent(http.StatusNotModified)
+	}
+	component, err := render()
+	if err != nil {
+		return err
+	}
 	var buf bytes.Buffer
 	if err := component.Render(c.Request().Context(), &buf); err != nil {
 		return err
 	}
-	sum := sha256.Sum256(buf.Bytes())
-	tag := `W/"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
-	hdr := c.Response().Header()
+	// Named only once drawn: an error page must not carry the tag.
 	hdr.Set("ETag", tag)
 	hdr.Set(echo.HeaderCacheControl, "no-cache")
-	if etagMatches(c.Request().Header.Get("If-None-Match"), tag) {
-		return c.NoContent(http.StatusNotModified)
-	}
 	hdr.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	hdr.Set("Content-Security-Policy", contentSecurityPolicy)
 	return c.Blob(http.StatusOK, echo.MIMETextHTMLCharsetUTF8, buf.Bytes())
 }
+
+// renderProgram names the program that draws the pages, for tags derived
+// from a page's data: a new release may draw the same data differently. A
+// build from a commit is named by it (every instance of a release agrees);
+// any other (uncommitted changes, no VCS stamp, tests) by its start.
+var renderProgram = sync.OnceValue(func() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		rev, modified := "", false
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+		if rev != "" && !modified {
+			return rev
+		}
+	}
+	return time.Now().Format(time.RFC3339Nano)
+})
 
 // etagMatches is the weak comparison of If-None-Match: any of its tags,
 // W/ or not, names the same fragment as tag ("*" names any).
@@ -86,43 +165,34 @@ func etagMatches(ifNoneMatch, tag string) bool {
 	return false
 }
 
-// runView gathers everything the run page shows; the log as the request's
-// filter and order ask.
-func (h *app) runView(c echo.Context, r db.Run) (views.RunDetail, error) {
+// runState gathers what the run page shows save the log and the spend
+// chart (fillRunLog adds those): reads of the run's site, stage results and
+// spend, each small however large the run. The CSRF token is the partial's
+// own (it is drawn without the layout). loc is the site's time zone.
+func (h *app) runState(c echo.Context, r db.Run) (views.RunDetail, *time.Location, error) {
 	ctx := c.Request().Context()
 	site, err := h.DB.GetSite(ctx, r.AccountID, r.SiteID)
 	if err != nil {
-		return views.RunDetail{}, err
+		return views.RunDetail{}, nil, err
 	}
 	loc := site.Location()
 	rep, err := h.Runs.Report(ctx, r)
 	if err != nil {
-		return views.RunDetail{}, err
+		return views.RunDetail{}, nil, err
 	}
 	o := rep.Outcome
-	d := views.RunDetail{Site: siteInfo(site), ID: r.ID, Outcome: runOutcome(o), Active: r.Active(),
+	d := views.RunDetail{Site: siteInfo(site), CSRF: csrfToken(c), ID: r.ID, Outcome: runOutcome(o), Active: r.Active(),
 		Trigger: r.TriggerType, CreatedBy: r.CreatedBy, Progress: rep.Progress, ShowPercent: o.Code != automation.OutcomeNothingToDo,
 		ProgressNote: progressNote(o.Code, rep.Progress), Timing: runTiming(rep), Buttons: runButtons(r), Pipeline: runPipeline(rep),
-		Error: r.Error, CreditsUsed: r.CreditsUsed, CreditCap: r.CreditCap, BudgetBase: r.BudgetBase,
-		ProviderWait: providerWaitText(rep.ProviderWait)}
+		Stages: runStages(rep, loc), Error: r.Error, CreditsUsed: r.CreditsUsed, CreditCap: r.CreditCap, BudgetBase: r.BudgetBase,
+		ProviderWait: providerWaitText(rep.ProviderWait), Times: runTimes(r, loc)}
 	if rep.HasStage && r.Active() {
 		d.Stage = fmt.Sprintf("Stage %d of %d: %s", rep.Current.Number, automation.Stages.Last(), rep.Current.Name)
-	}
-	for _, s := range rep.Stages {
-		sr := s.Result
-		rs := views.RunStage{Number: sr.Stage, Name: s.Stage.Name, Enabled: s.Enabled,
-			State: stageStateWords(sr.State), Expected: sr.Expected, Processed: sr.Processed, Failed: sr.Failed, Skipped: sr.Skipped, Credits: sr.CreditsUsed,
-			LimitReached: sr.LimitReached, StopReason: stopReasonWords(sr.StopReason), StopDetail: sr.StopDetail,
-			Started: views.FormatSecondsPtr(sr.StartedAt, loc), Progress: s.Progress}
-		if s.HasDuration {
-			rs.Duration = views.Duration(s.Duration)
-		}
-		d.Stages = append(d.Stages, rs)
 	}
 	if !r.Active() {
 		pending, err := h.DB.PendingCounts(ctx, site.ID)
 		if err != nil {
-			return views.RunDetail{}, err
+			return views.RunDetail{}, nil, err
 		}
 		for _, st := range automation.Stages {
 			if n := pending[st.Number]; n > 0 {
@@ -133,14 +203,35 @@ func (h *app) runView(c echo.Context, r db.Run) (views.RunDetail, error) {
 	for _, s := range rep.Spend {
 		d.Spend = append(d.Spend, views.OperationSpend{Operation: s.Operation, Budget: s.Budget, Spent: s.Spent})
 	}
-	if d.SpendChart, err = runSpendChart(rep.Spend); err != nil {
-		return views.RunDetail{}, err
+	return d, loc, nil
+}
+
+// runStages is the table of the run's stage results, times in loc.
+func runStages(rep automation.Report, loc *time.Location) []views.RunStage {
+	var out []views.RunStage
+	for _, s := range rep.Stages {
+		sr := s.Result
+		rs := views.RunStage{Number: sr.Stage, Name: s.Stage.Name, Enabled: s.Enabled,
+			State: stageStateWords(sr.State), Expected: sr.Expected, Processed: sr.Processed, Failed: sr.Failed, Skipped: sr.Skipped, Credits: sr.CreditsUsed,
+			LimitReached: sr.LimitReached, StopReason: stopReasonWords(sr.StopReason), StopDetail: sr.StopDetail,
+			Started: views.FormatSecondsPtr(sr.StartedAt, loc), Progress: s.Progress}
+		if s.HasDuration {
+			rs.Duration = views.Duration(s.Duration)
+		}
+		out = append(out, rs)
 	}
-	if d.Log, err = h.runLogView(c, r.ID, loc); err != nil {
-		return views.RunDetail{}, err
+	return out
+}
+
+// fillRunLog adds what runState leaves out: the spend chart (drawn from
+// the spend) and the part of the log choice asks for.
+func (h *app) fillRunLog(c echo.Context, d *views.RunDetail, choice runLogChoice, loc *time.Location) error {
+	var err error
+	if d.SpendChart, err = runSpendChart(spendOf(d.Spend)); err != nil {
+		return err
 	}
-	d.Times = runTimes(r, loc)
-	return d, nil
+	d.Log, err = h.runLogView(c, d.ID, choice, loc)
+	return err
 }
 
 // spendCharts keeps the run pages' spend charts by the figures they draw:
@@ -181,19 +272,39 @@ func runSpendChart(spend []db.OperationSpend) (*views.Chart, error) {
 	return c, nil
 }
 
+// spendOf is the spend a view shows, as the chart draws it.
+func spendOf(spend []views.OperationSpend) []db.OperationSpend {
+	out := make([]db.OperationSpend, 0, len(spend))
+	for _, s := range spend {
+		out = append(out, db.OperationSpend{Operation: s.Operation, Budget: s.Budget, Spent: s.Spent})
+	}
+	return out
+}
+
 // logLevels are the levels each log filter keeps (nil: all).
 var logLevels = map[string][]string{"": nil, "problems": {"warn", "error"}, "errors": {"error"}}
 
-// runLogView reads the part of the log the request asks for: ?log= a
-// filter of logLevels, ?order=newest for newest first.
-func (h *app) runLogView(c echo.Context, runID int64, loc *time.Location) (views.RunLog, error) {
+// runLogChoice is the part of the log the reader asked for: ?log= a
+// filter of logLevels (an unknown one is everything), ?order=newest for
+// newest first.
+type runLogChoice struct {
+	Filter      string
+	NewestFirst bool
+}
+
+func runLogChoiceOf(c echo.Context) runLogChoice {
 	filter := c.QueryParam("log")
-	levels, ok := logLevels[filter]
-	if !ok {
-		filter, levels = "", nil
+	if _, ok := logLevels[filter]; !ok {
+		filter = ""
 	}
-	l := views.RunLog{RunID: runID, Filter: filter, NewestFirst: c.QueryParam("order") == "newest", Counts: map[string]int{}}
-	events, byLevel, err := h.DB.LastEvents(c.Request().Context(), runID, db.EventFilter{Levels: levels, Limit: runLogOnPage, NewestFirst: l.NewestFirst})
+	return runLogChoice{Filter: filter, NewestFirst: c.QueryParam("order") == "newest"}
+}
+
+// runLogView reads the part of the log choice asks for.
+func (h *app) runLogView(c echo.Context, runID int64, choice runLogChoice, loc *time.Location) (views.RunLog, error) {
+	filter := choice.Filter
+	l := views.RunLog{RunID: runID, Filter: filter, NewestFirst: choice.NewestFirst, Counts: map[string]int{}}
+	events, byLevel, err := h.DB.LastEvents(c.Request().Context(), runID, db.EventFilter{Levels: logLevels[filter], Limit: runLogOnPage, NewestFirst: l.NewestFirst})
 	if err != nil {
 		return l, err
 	}
