@@ -64,6 +64,21 @@ func (d *DB) siteStatusCounts(ctx context.Context, siteID int64, tables ...strin
 	return out, nil
 }
 
+// ContentCountsMark names where a site's article counters stand: the id
+// of the newest counter row of its articles. Every insert, delete or move
+// of an article between the buckets the counters keep (its status, its
+// prompts taken or not, approved or not) appends a row, and a fold
+// replaces them, so the mark changes whenever an article is approved,
+// unapproved, published or deleted — what the dashboard's chart of
+// approvals and publications is drawn from.
+func (d *DB) ContentCountsMark(ctx context.Context, siteID int64) (int64, error) {
+	var id int64
+	if err := d.GetContext(ctx, &id, d.q(`SELECT COALESCE(MAX(id), 0) FROM `+countsTable), siteID, "content"); err != nil {
+		return 0, fmt.Errorf("db: content counts mark: %w", err)
+	}
+	return id, nil
+}
+
 // foldBatch bounds how many sites one fold transaction takes.
 const foldBatch = 200
 

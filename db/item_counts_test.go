@@ -50,6 +50,13 @@ func TestItemCountsFollowEveryChange(t *testing.T) {
 					t.Fatalf("%s: %v", step, err)
 				}
 			}
+			bySite, err := d.KeywordCountsBySite(ctx, a.AccountID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := dbtest.Count(t, d, `SELECT COUNT(*) FROM keywords WHERE site_id = ?`, a.ID); bySite[a.ID] != want {
+				t.Fatalf("%s: the sites list counts %d keywords, rows %d", step, bySite[a.ID], want)
+			}
 		}
 		check("seeded")
 		for _, m := range []struct{ step, q string }{

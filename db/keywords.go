@@ -225,15 +225,15 @@ func (d *DB) KeywordsByIDs(ctx context.Context, ids []int64) ([]Keyword, error) 
 	return out, err
 }
 
-// KeywordCountsBySite counts the keywords of each of an account's sites
-// (sites without keywords are absent from the map).
+// KeywordCountsBySite counts the keywords of each of an account's sites,
+// from their counters (sites without keywords may be absent from the map).
 func (d *DB) KeywordCountsBySite(ctx context.Context, accountID int64) (map[int64]int, error) {
 	var rows []struct {
 		SiteID int64 `db:"site_id"`
 		N      int   `db:"n"`
 	}
-	err := d.SelectContext(ctx, &rows, d.q(`SELECT k.site_id, COUNT(*) AS n FROM keywords k
-		JOIN sites s ON s.id = k.site_id WHERE s.account_id = ? GROUP BY k.site_id`), accountID)
+	err := d.SelectContext(ctx, &rows, d.q(`SELECT c.site_id, SUM(c.n) AS n FROM item_counts c
+		JOIN sites s ON s.id = c.site_id WHERE s.account_id = ? AND c.tbl = 'keywords' GROUP BY c.site_id`), accountID)
 	if err != nil {
 		return nil, fmt.Errorf("db: keyword counts by site: %w", err)
 	}

@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"time"
 
 	"autopress/db"
@@ -97,26 +99,67 @@ const (
 
 // articlesChart counts a site's articles approved and published per day
 // over the last two weeks, in the site's time zone (nil when there were
-// none).
+// none). Counting and drawing it is most of the dashboard's work, and it
+// changes only when an article moves (the site's content counters' mark)
+// or the days do: it is drawn once per mark and set of days.
 func (h *app) articlesChart(ctx context.Context, s db.Site) (*views.Chart, error) {
 	days := lastDays(h.Clock.Now(), s.Location(), articleChartDays)
-	counts, err := h.DB.ContentActivity(ctx, s.ID, days.since())
+	mark, err := h.DB.ContentCountsMark(ctx, s.ID)
 	if err != nil {
 		return nil, err
 	}
-	byKind := days.perDay(counts, []string{db.ActivityApproved, db.ActivityPublished})
-	if sum(byKind[db.ActivityApproved])+sum(byKind[db.ActivityPublished]) == 0 {
-		return nil, nil
+	key := fmt.Sprintf("articles:%d:%d:%s:%d", s.ID, days.since().Unix(), s.Location(), mark)
+	return h.charts.get(key, func() (*views.Chart, error) {
+		counts, err := h.DB.ContentActivity(ctx, s.ID, days.since())
+		if err != nil {
+			return nil, err
+		}
+		byKind := days.perDay(counts, []string{db.ActivityApproved, db.ActivityPublished})
+		if sum(byKind[db.ActivityApproved])+sum(byKind[db.ActivityPublished]) == 0 {
+			return nil, nil
+		}
+		c, err := views.RenderBars(views.BarChart{ID: "articles-chart", Title: "Articles approved and published per day", Unit: "articles",
+			Categories: days.labels, Series: []views.Series{
+				{Name: "Approved", Color: approvedColor, Values: byKind[db.ActivityApproved]},
+				{Name: "Published", Color: spentColor, Values: byKind[db.ActivityPublished]},
+			}})
+		if err != nil {
+			return nil, err
+		}
+		return &c, nil
+	})
+}
+
+// chartCache keeps drawn charts by what they are drawn from: drawing one
+// costs more than the rest of its page, and the figures change far less
+// often than pages are read. A chart is only read once made, so one copy
+// serves every request; past chartsKept, the cache starts again.
+type chartCache struct {
+	mu    sync.Mutex
+	byKey map[string]*views.Chart
+}
+
+const chartsKept = 256
+
+// get returns the chart kept under key, drawing it first when there is none.
+func (cc *chartCache) get(key string, draw func() (*views.Chart, error)) (*views.Chart, error) {
+	cc.mu.Lock()
+	c, ok := cc.byKey[key]
+	cc.mu.Unlock()
+	if ok {
+		return c, nil
 	}
-	c, err := views.RenderBars(views.BarChart{ID: "articles-chart", Title: "Articles approved and published per day", Unit: "articles",
-		Categories: days.labels, Series: []views.Series{
-			{Name: "Approved", Color: approvedColor, Values: byKind[db.ActivityApproved]},
-			{Name: "Published", Color: spentColor, Values: byKind[db.ActivityPublished]},
-		}})
+	c, err := draw()
 	if err != nil {
 		return nil, err
 	}
-	return &c, nil
+	cc.mu.Lock()
+	if cc.byKey == nil || len(cc.byKey) >= chartsKept {
+		cc.byKey = map[string]*views.Chart{}
+	}
+	cc.byKey[key] = c
+	cc.mu.Unlock()
+	return c, nil
 }
 
 const approvedColor = "#59a14f"

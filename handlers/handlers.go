@@ -74,6 +74,8 @@ type app struct {
 	// (email, client address) and per client address.
 	loginsByPair    *auth.Throttle
 	loginsByAddress *auth.Throttle
+	// charts keeps the charts drawn from this database's figures.
+	charts *chartCache
 }
 
 // ipExtractor believes X-Forwarded-For only from the trusted proxies, so a
@@ -123,6 +125,7 @@ func New(d Deps) *echo.Echo {
 	h := &app{Deps: d,
 		loginsByPair:    auth.NewThrottle(d.Clock, loginPairPolicy),
 		loginsByAddress: auth.NewThrottle(d.Clock, loginAddressPolicy),
+		charts:          &chartCache{},
 	}
 	e := echo.New()
 	e.HideBanner = true

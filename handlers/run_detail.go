@@ -227,49 +227,23 @@ func runStages(rep automation.Report, loc *time.Location) []views.RunStage {
 // the spend) and the part of the log choice asks for.
 func (h *app) fillRunLog(c echo.Context, d *views.RunDetail, choice runLogChoice, loc *time.Location) error {
 	var err error
-	if d.SpendChart, err = runSpendChart(spendOf(d.Spend)); err != nil {
+	if d.SpendChart, err = h.runSpendChart(spendOf(d.Spend)); err != nil {
 		return err
 	}
 	d.Log, err = h.runLogView(c, d.ID, choice, loc)
 	return err
 }
 
-// spendCharts keeps the run pages' spend charts by the figures they draw:
-// drawing one takes longer than the rest of a poll of the run's progress,
-// and a run's spend changes far less often than it is polled. A chart is
-// only read once made, so one copy serves every request.
-var spendCharts = struct {
-	sync.Mutex
-	byKey map[string]*views.Chart
-}{byKey: map[string]*views.Chart{}}
-
-// spendChartsKept bounds spendCharts; past it, the cache starts again.
-const spendChartsKept = 256
-
 // runSpendChart is the chart of a run's budget and spend per AI function.
-func runSpendChart(spend []db.OperationSpend) (*views.Chart, error) {
+func (h *app) runSpendChart(spend []db.OperationSpend) (*views.Chart, error) {
 	var k strings.Builder
+	k.WriteString("spend:")
 	for _, s := range spend {
 		fmt.Fprintf(&k, "%s:%d:%d;", s.Operation, s.Budget, s.Spent)
 	}
-	key := k.String()
-	spendCharts.Lock()
-	c, ok := spendCharts.byKey[key]
-	spendCharts.Unlock()
-	if ok {
-		return c, nil
-	}
-	c, err := budgetChart("run-spend-chart", "Budget and spend per AI function", spend)
-	if err != nil {
-		return nil, err
-	}
-	spendCharts.Lock()
-	if len(spendCharts.byKey) >= spendChartsKept {
-		clear(spendCharts.byKey)
-	}
-	spendCharts.byKey[key] = c
-	spendCharts.Unlock()
-	return c, nil
+	return h.charts.get(k.String(), func() (*views.Chart, error) {
+		return budgetChart("run-spend-chart", "Budget and spend per AI function", spend)
+	})
 }
 
 // spendOf is the spend a view shows, as the chart draws it.

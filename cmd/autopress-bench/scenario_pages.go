@@ -46,7 +46,7 @@ var pagesScenario = scenario{
 		"failed) and %s articles (every status, most published) written straight into the database file "+
 		"with the server stopped (dbtest.SeedLarge); the server starts again with LOCAL_AI_LATENCY=%s. A run of stage 1 "+
 		"over the keywords starts and is paused at once. One session logged in through the login form "+
-		"(cookie, CSRF token) then requests, with 1 and with 8 clients for %s each: the dashboard (/), the "+
+		"(cookie, CSRF token) then requests, with 1 and with 8 clients for %s each: the site's dashboard, the sites list, the "+
 		"keywords page, the run page's progress partial (HX-Request, If-None-Match of the client's last "+
 		"copy, as the browser's cache revalidates htmx's poll), the publishing page and /healthz. First "+
 		"idle (the run paused), then with the run resumed and working. Figures: p95 per page; p50, p99 and "+
@@ -91,7 +91,8 @@ func runPages(ctx context.Context, b *bench) ([]row, error) {
 			return err
 		}
 		pages := []page{
-			{Name: "dashboard", Path: "/"},
+			{Name: "dashboard", Path: fmt.Sprintf("/sites/%d", s.SiteID)},
+			{Name: "sites list", Path: "/sites"},
 			{Name: "keywords page", Path: fmt.Sprintf("/sites/%d/keywords", s.SiteID)},
 			{Name: "run partial", Path: fmt.Sprintf("/runs/%d/progress", r.ID), HTMX: true},
 			{Name: "publishing page", Path: fmt.Sprintf("/sites/%d/publishing", s.SiteID)},

@@ -29,9 +29,10 @@ const (
 )
 
 // itemCountsFoldEvery is how often the site counters' appended rows are
-// folded into one per bucket: a busy run appends a few thousand a minute,
-// and a page sums what is not folded yet.
-const itemCountsFoldEvery = 15 * time.Second
+// folded into one per bucket: a page sums what is not folded yet, and a
+// run clustering keywords appends a thousand rows a second. A fold with
+// nothing to do is one index probe.
+const itemCountsFoldEvery = 2 * time.Second
 
 // serve is the serve command: it runs the server until SIGINT or SIGTERM.
 func (c cli) serve(ctx context.Context, args []string) error {
