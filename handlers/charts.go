@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"autopress/db"
@@ -128,38 +127,6 @@ func (h *app) articlesChart(ctx context.Context, s db.Site) (*views.Chart, error
 		}
 		return &c, nil
 	})
-}
-
-// chartCache keeps drawn charts by what they are drawn from: drawing one
-// costs more than the rest of its page, and the figures change far less
-// often than pages are read. A chart is only read once made, so one copy
-// serves every request; past chartsKept, the cache starts again.
-type chartCache struct {
-	mu    sync.Mutex
-	byKey map[string]*views.Chart
-}
-
-const chartsKept = 256
-
-// get returns the chart kept under key, drawing it first when there is none.
-func (cc *chartCache) get(key string, draw func() (*views.Chart, error)) (*views.Chart, error) {
-	cc.mu.Lock()
-	c, ok := cc.byKey[key]
-	cc.mu.Unlock()
-	if ok {
-		return c, nil
-	}
-	c, err := draw()
-	if err != nil {
-		return nil, err
-	}
-	cc.mu.Lock()
-	if cc.byKey == nil || len(cc.byKey) >= chartsKept {
-		cc.byKey = map[string]*views.Chart{}
-	}
-	cc.byKey[key] = c
-	cc.mu.Unlock()
-	return c, nil
 }
 
 const approvedColor = "#59a14f"

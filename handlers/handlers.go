@@ -74,8 +74,9 @@ type app struct {
 	// (email, client address) and per client address.
 	loginsByPair    *auth.Throttle
 	loginsByAddress *auth.Throttle
-	// charts keeps the charts drawn from this database's figures.
-	charts *chartCache
+	// charts and runLogs keep what pages are made from this database.
+	charts  *chartCache
+	runLogs *logCache
 }
 
 // ipExtractor believes X-Forwarded-For only from the trusted proxies, so a
@@ -126,6 +127,7 @@ func New(d Deps) *echo.Echo {
 		loginsByPair:    auth.NewThrottle(d.Clock, loginPairPolicy),
 		loginsByAddress: auth.NewThrottle(d.Clock, loginAddressPolicy),
 		charts:          &chartCache{},
+		runLogs:         &logCache{},
 	}
 	e := echo.New()
 	e.HideBanner = true

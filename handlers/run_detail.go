@@ -43,7 +43,7 @@ func (h *app) runDetail(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.fillRunLog(c, &d, runLogChoiceOf(c), loc); err != nil {
+	if err := h.fillRunLog(c, &d, runLogChoiceOf(c), loc, -1); err != nil {
 		return err
 	}
 	full := func() templ.Component {
@@ -72,7 +72,7 @@ func (h *app) runProgress(c echo.Context, r db.Run) error {
 		return err
 	}
 	return h.renderRevalidated(c, tag, func() (templ.Component, error) {
-		if err := h.fillRunLog(c, &d, choice, loc); err != nil {
+		if err := h.fillRunLog(c, &d, choice, loc, mark); err != nil {
 			return nil, err
 		}
 		return views.RunProgress(d), nil
@@ -224,13 +224,23 @@ func runStages(rep automation.Report, loc *time.Location) []views.RunStage {
 }
 
 // fillRunLog adds what runState leaves out: the spend chart (drawn from
-// the spend) and the part of the log choice asks for.
-func (h *app) fillRunLog(c echo.Context, d *views.RunDetail, choice runLogChoice, loc *time.Location) error {
+// the spend) and the part of the log choice asks for. Given the log's mark
+// (mark ≥ 0), the log is read once per mark, choice and time zone and
+// kept: a working run's partial changes every second (its clock) while
+// its log changes less often, and everyone watching the run reads the
+// same lines.
+func (h *app) fillRunLog(c echo.Context, d *views.RunDetail, choice runLogChoice, loc *time.Location, mark int64) error {
 	var err error
 	if d.SpendChart, err = h.runSpendChart(spendOf(d.Spend)); err != nil {
 		return err
 	}
-	d.Log, err = h.runLogView(c, d.ID, choice, loc)
+	read := func() (views.RunLog, error) { return h.runLogView(c, d.ID, choice, loc) }
+	if mark < 0 {
+		d.Log, err = read()
+		return err
+	}
+	key := fmt.Sprintf("%d:%d:%s:%t:%s", d.ID, mark, choice.Filter, choice.NewestFirst, loc)
+	d.Log, err = h.runLogs.get(key, read)
 	return err
 }
 
