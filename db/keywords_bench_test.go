@@ -85,7 +85,6 @@ func BenchmarkLargeSite(b *testing.B) {
 			run("keyword-status-counts", func() error { _, err := d.KeywordStatusCounts(ctx, site); return err })
 			run("pipeline", func() error { _, err := d.Pipeline(ctx, site); return err })
 			run("site-pipeline", func() error { _, err := d.SitePipeline(ctx, site); return err })
-			run("site-article-counts", func() error { _, _, err := d.SiteArticleCounts(ctx, site); return err })
 			run("content-activity", func() error { _, err := d.ContentActivity(ctx, site, wpNow); return err })
 		})
 	}

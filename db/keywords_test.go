@@ -132,33 +132,3 @@ func newSiteNamed(t *testing.T, d *db.DB, email string) db.Site {
 	}
 	return s
 }
-
-// The dashboard counts keywords as stage 1's waiting, done and failed
-// ones, and articles with SiteArticleCounts: both agree with Pipeline.
-func TestDashboardCountsAgreeWithPipeline(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		ctx := context.Background()
-		s := newSite(t, d)
-		dbtest.SeedLargeSite(t, d, s.ID, dbtest.LargeSite{Keywords: 400, Content: 60, HTMLBytes: 10}, wpNow)
-		dbtest.InsertPipelineItems(t, d, s.ID)
-		pc, err := d.Pipeline(ctx, s.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stages, err := d.SitePipeline(ctx, s.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all := 0
-		for _, n := range pc.Keywords {
-			all += n
-		}
-		if stages[1].Total() != all || all < 400 {
-			t.Errorf("stage 1 counts %d keywords, Pipeline %d", stages[1].Total(), all)
-		}
-		content, images, err := d.SiteArticleCounts(ctx, s.ID)
-		if err != nil || fmt.Sprint(content) != fmt.Sprint(pc.Content) || images != pc.Images {
-			t.Errorf("article counts %v %d %v, Pipeline %v %d", content, images, err, pc.Content, pc.Images)
-		}
-	})
-}

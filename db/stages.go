@@ -125,26 +125,14 @@ func (s Stage) Set(c *AutomationConfig, enabled bool, limit int) {
 }
 
 // PendingCounts counts each stage's pending items for a site, indexed by
-// stage number (index 0 is unused), from the site's counters.
+// stage number (index 0 is unused): SitePipeline's waiting items.
 func (d *DB) PendingCounts(ctx context.Context, siteID int64) ([]int, error) {
-	out := make([]int, len(Stages)+1)
-	var parts []string
-	args := []any{}
-	for _, st := range Stages {
-		parts = append(parts, fmt.Sprintf("SELECT %d AS stage, %s AS n FROM %s", st.Number, sumWhere(st.Pending), countsTable))
-		args = append(args, siteID, st.Table)
+	counts, err := d.stageCounts(ctx, siteID, false)
+	out := make([]int, len(counts))
+	for i, c := range counts {
+		out[i] = c.Waiting
 	}
-	rows := []struct {
-		Stage int `db:"stage"`
-		N     int `db:"n"`
-	}{}
-	if err := d.SelectContext(ctx, &rows, d.q(strings.Join(parts, " UNION ALL ")), args...); err != nil {
-		return out, fmt.Errorf("db: pending counts: %w", err)
-	}
-	for _, r := range rows {
-		out[r.Stage] = r.N
-	}
-	return out, nil
+	return out, err
 }
 
 // StageCounts is what the pipeline picture shows of one stage of a site:
@@ -159,11 +147,16 @@ type StageCounts struct {
 }
 
 // SitePipeline counts, in one statement, each stage's items of a site (see
-// StageCounts), indexed by stage number (index 0 is unused). Waiting is
-// exactly PendingCounts; in flight are the unsettled charges (AI calls
-// under way) of the site's active run. The counts come from the site's
-// counters, whatever the number of its items.
+// StageCounts), indexed by stage number (index 0 is unused); in flight are
+// the unsettled charges (AI calls under way) of the site's active run.
 func (d *DB) SitePipeline(ctx context.Context, siteID int64) ([]StageCounts, error) {
+	return d.stageCounts(ctx, siteID, true)
+}
+
+// stageCounts counts each stage's waiting, done and failed items of a site
+// from its counters, whatever the number of its items, and with inFlight
+// the AI calls of its active run.
+func (d *DB) stageCounts(ctx context.Context, siteID int64, inFlight bool) ([]StageCounts, error) {
 	out := make([]StageCounts, len(Stages)+1)
 	var parts []string
 	var args []any
@@ -172,13 +165,15 @@ func (d *DB) SitePipeline(ctx context.Context, siteID int64) ([]StageCounts, err
 			st.Number, sumWhere(st.Pending), sumWhere(st.Done), sumWhere(st.GaveUp), countsTable))
 		args = append(args, siteID, st.Table)
 	}
-	parts = append(parts, `SELECT stage, 0, COUNT(*), 0, 0 FROM credit_transactions
+	if inFlight {
+		parts = append(parts, `SELECT stage, 0, COUNT(*), 0, 0 FROM credit_transactions
 		WHERE run_id = (SELECT id FROM automation_runs WHERE site_id = ? AND status IN ('running','paused')) AND kind = 'charge' AND settled = FALSE
 		GROUP BY stage`)
-	args = append(args, siteID)
+		args = append(args, siteID)
+	}
 	rows := []StageCounts{}
 	if err := d.SelectContext(ctx, &rows, d.q(strings.Join(parts, " UNION ALL ")), args...); err != nil {
-		return out, fmt.Errorf("db: site pipeline: %w", err)
+		return out, fmt.Errorf("db: stage counts: %w", err)
 	}
 	for _, r := range rows {
 		if r.Stage < 1 || r.Stage >= len(out) {
@@ -222,19 +217,3 @@ func (d *DB) PendingIDs(ctx context.Context, stageNo int, siteID, runID int64, l
 	err := d.SelectContext(ctx, &ids, d.q(`SELECT id FROM `+st.Table+` WHERE `+where+` ORDER BY created_at, id LIMIT ?`), append(args, limit)...)
 	return ids, err
 }
-
-// SiteArticleCounts is what the dashboard counts of a site's articles
-// besides the stage table: articles per status (every status present)
-// and images, from the site's counters.
-func (d *DB) SiteArticleCounts(ctx context.Context, siteID int64) (content StatusCounts, images int, err error) {
-	counts, err := d.siteStatusCounts(ctx, siteID, "content", "images")
-	if err != nil {
-		return nil, 0, err
-	}
-	return counts["content"], counts["images"][""], nil
-}
-
-// Total is the number of items of a stage's table that the stage counts
-// as waiting, done or failed: all of them for a stage whose conditions
-// split its table (stage 1: every keyword).
-func (c StageCounts) Total() int { return c.Waiting + c.Done + c.Failed }

@@ -40,9 +40,7 @@ func (h *app) siteDashboard(c echo.Context) error {
 // dashboard gathers the dashboard's sections; each new section is one more
 // field of views.Dashboard filled here.
 func (h *app) dashboard(ctx context.Context, s db.Site) (views.Dashboard, error) {
-	// Each table is counted once, from indexes: articles per status and
-	// images here, every stage's items (keywords among them) in counts.
-	content, images, err := h.DB.SiteArticleCounts(ctx, s.ID)
+	pc, err := h.DB.Pipeline(ctx, s.ID)
 	if err != nil {
 		return views.Dashboard{}, err
 	}
@@ -58,11 +56,12 @@ func (h *app) dashboard(ctx context.Context, s db.Site) (views.Dashboard, error)
 	if err != nil {
 		return views.Dashboard{}, err
 	}
-	d := views.Dashboard{Site: siteInfo(s), Images: images, Schedule: scheduleInfo(cfg, s, h.Clock.Now()), Review: content[db.ContentReview]}
-	// Stage 1's waiting, done and failed keywords are every keyword.
-	d.Keywords = counts[1].Total()
+	d := views.Dashboard{Site: siteInfo(s), Images: pc.Images, Schedule: scheduleInfo(cfg, s, h.Clock.Now()), Review: pc.Content[db.ContentReview]}
+	for _, n := range pc.Keywords {
+		d.Keywords += n
+	}
 	for _, st := range contentStatuses {
-		d.Content = append(d.Content, views.StatusCount{Status: st, Count: content[st]})
+		d.Content = append(d.Content, views.StatusCount{Status: st, Count: pc.Content[st]})
 	}
 	active, err := h.DB.ActiveRun(ctx, s.ID)
 	runStage := 0
