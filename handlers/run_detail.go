@@ -43,7 +43,11 @@ func (h *app) runDetail(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.fillRunLog(c, &d, runLogChoiceOf(c), loc, -1); err != nil {
+	mark, err := h.DB.NewestEventID(c.Request().Context(), r.ID)
+	if err != nil {
+		return err
+	}
+	if d.Log, err = h.keptRunLog(c, r.ID, runLogChoiceOf(c), loc, mark); err != nil {
 		return err
 	}
 	full := func() templ.Component {
@@ -72,7 +76,7 @@ func (h *app) runProgress(c echo.Context, r db.Run) error {
 		return err
 	}
 	return h.renderRevalidated(c, tag, func() (templ.Component, error) {
-		if err := h.fillRunLog(c, &d, choice, loc, mark); err != nil {
+		if d.Log, err = h.keptRunLog(c, r.ID, choice, loc, mark); err != nil {
 			return nil, err
 		}
 		return views.RunProgress(d), nil
@@ -165,9 +169,10 @@ func etagMatches(ifNoneMatch, tag string) bool {
 	return false
 }
 
-// runState gathers what the run page shows save the log and the spend
-// chart (fillRunLog adds those): reads of the run's site, stage results and
-// spend, each small however large the run. The CSRF token is the partial's
+// runState gathers what the run page shows save the log (keptRunLog reads
+// it): reads of the run's site, stage results and spend, each small
+// however large the run, and the spend chart, drawn once per set of
+// figures. The CSRF token is the partial's
 // own (it is drawn without the layout). loc is the site's time zone.
 func (h *app) runState(c echo.Context, r db.Run) (views.RunDetail, *time.Location, error) {
 	ctx := c.Request().Context()
@@ -203,6 +208,9 @@ func (h *app) runState(c echo.Context, r db.Run) (views.RunDetail, *time.Locatio
 	for _, s := range rep.Spend {
 		d.Spend = append(d.Spend, views.OperationSpend{Operation: s.Operation, Budget: s.Budget, Spent: s.Spent})
 	}
+	if d.SpendChart, err = h.runSpendChart(rep.Spend); err != nil {
+		return views.RunDetail{}, nil, err
+	}
 	return d, loc, nil
 }
 
@@ -223,25 +231,13 @@ func runStages(rep automation.Report, loc *time.Location) []views.RunStage {
 	return out
 }
 
-// fillRunLog adds what runState leaves out: the spend chart (drawn from
-// the spend) and the part of the log choice asks for. Given the log's mark
-// (mark ≥ 0), the log is read once per mark, choice and time zone and
-// kept: a working run's partial changes every second (its clock) while
-// its log changes less often, and everyone watching the run reads the
-// same lines.
-func (h *app) fillRunLog(c echo.Context, d *views.RunDetail, choice runLogChoice, loc *time.Location, mark int64) error {
-	var err error
-	if d.SpendChart, err = h.runSpendChart(spendOf(d.Spend)); err != nil {
-		return err
-	}
-	read := func() (views.RunLog, error) { return h.runLogView(c, d.ID, choice, loc) }
-	if mark < 0 {
-		d.Log, err = read()
-		return err
-	}
-	key := fmt.Sprintf("%d:%d:%s:%t:%s", d.ID, mark, choice.Filter, choice.NewestFirst, loc)
-	d.Log, err = h.runLogs.get(key, read)
-	return err
+// keptRunLog reads the part of the run's log choice asks for, once per mark
+// of the log, choice and time zone, and keeps it: a working run's partial
+// changes every second (its clock) while its log changes less often, and
+// everyone watching the run reads the same lines.
+func (h *app) keptRunLog(c echo.Context, runID int64, choice runLogChoice, loc *time.Location, mark int64) (views.RunLog, error) {
+	key := fmt.Sprintf("%d:%d:%s:%t:%s", runID, mark, choice.Filter, choice.NewestFirst, loc)
+	return h.runLogs.get(key, func() (views.RunLog, error) { return h.runLogView(c, runID, choice, loc) })
 }
 
 // runSpendChart is the chart of a run's budget and spend per AI function.
@@ -254,15 +250,6 @@ func (h *app) runSpendChart(spend []db.OperationSpend) (*views.Chart, error) {
 	return h.charts.get(k.String(), func() (*views.Chart, error) {
 		return budgetChart("run-spend-chart", "Budget and spend per AI function", spend)
 	})
-}
-
-// spendOf is the spend a view shows, as the chart draws it.
-func spendOf(spend []views.OperationSpend) []db.OperationSpend {
-	out := make([]db.OperationSpend, 0, len(spend))
-	for _, s := range spend {
-		out = append(out, db.OperationSpend{Operation: s.Operation, Budget: s.Budget, Spent: s.Spent})
-	}
-	return out
 }
 
 // logLevels are the levels each log filter keeps (nil: all).
