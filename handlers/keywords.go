@@ -29,8 +29,6 @@ var keywordStatuses = []string{db.KeywordNew, db.KeywordClustered, db.KeywordUnc
 type keywordsQuery struct {
 	Status, Search string
 	After, Before  *db.KeywordKey
-	// AfterText and BeforeText are the cursors as sent.
-	AfterText, BeforeText string
 }
 
 // keywords shows a site's keywords: status tabs with counts, a search, a
@@ -56,7 +54,8 @@ func (h *app) keywords(c echo.Context) error {
 // "<created_at in Unix microseconds>.<id>" in the list and the normalised
 // keyword in a search.
 func parseKeywordsQuery(c echo.Context) (keywordsQuery, error) {
-	q := keywordsQuery{Status: c.QueryParam("status"), AfterText: c.QueryParam("after"), BeforeText: c.QueryParam("before")}
+	q := keywordsQuery{Status: c.QueryParam("status")}
+	after, before := c.QueryParam("after"), c.QueryParam("before")
 	if q.Status != "" && !slices.Contains(keywordStatuses, q.Status) {
 		return q, badRequest("status", "Unknown keyword status "+strconv.Quote(q.Status)+".")
 	}
@@ -65,14 +64,14 @@ func parseKeywordsQuery(c echo.Context) (keywordsQuery, error) {
 		return q, badRequest("q", "The search is too long: type at most "+strconv.Itoa(maxKeywordSearch)+" characters of the keyword's start.")
 	}
 	q.Search = db.NormalizeKeyword(search)
-	if q.AfterText != "" && q.BeforeText != "" {
+	if after != "" && before != "" {
 		return q, badRequest("after", "This page link asks for two places at once: go back to the first page.")
 	}
 	var err error
-	if q.After, err = parseKeywordCursor(q.AfterText, q.Search); err != nil {
+	if q.After, err = parseKeywordCursor(after, q.Search); err != nil {
 		return q, badRequest("after", err.Error())
 	}
-	if q.Before, err = parseKeywordCursor(q.BeforeText, q.Search); err != nil {
+	if q.Before, err = parseKeywordCursor(before, q.Search); err != nil {
 		return q, badRequest("before", err.Error())
 	}
 	return q, nil
