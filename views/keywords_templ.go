@@ -450,7 +450,7 @@ func KeywordList(k KeywordsPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "\" maxlength=\"200\" aria-label=\"Keywords starting with\" placeholder=\"Keywords starting with…\" data-testid=\"keyword-search\"> <button type=\"submit\">Search</button></fieldset></form>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "\" maxlength=\"200\" aria-label=\"Keywords starting with\" placeholder=\"Starts with…\" data-testid=\"keyword-search\"> <button type=\"submit\">Search</button></fieldset></form>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
