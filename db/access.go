@@ -124,6 +124,7 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("db: commit: %w", err)
 		}
+		d.commits.Add(1)
 		return nil
 	})
 }

@@ -43,54 +43,96 @@ func (h Hold) Key() string {
 // It fails with ErrLeaseLost, ErrRunCreditCap, ErrOperationBudget or
 // ErrInsufficientCredits and then charges nothing.
 func (d *DB) TakeHold(ctx context.Context, h Hold) (held bool, err error) {
-	now := T(h.Now)
 	err = d.InTx(ctx, func(tx *sqlx.Tx) error {
-		// The run check comes first: it serialises this run's holds on
-		// PostgreSQL and refuses holds for paused or cancelled runs.
-		res, err := tx.ExecContext(ctx, d.q(`UPDATE automation_runs SET credits_used = credits_used + ?, updated_at = ?
-			WHERE id = ? AND status = 'running' AND lease_owner = ?`), h.Amount, now, h.RunID, h.Owner)
-		if err != nil {
-			return fmt.Errorf("db: hold: %w", err)
-		}
-		if err := oneRow(res, ErrLeaseLost); err != nil {
+		if err := d.lockRunForHolds(ctx, tx, h); err != nil {
 			return err
 		}
-		applied, err := d.ledgerTx(ctx, tx, CreditTransaction{AccountID: h.AccountID, Kind: KindCharge, Amount: -h.Amount,
-			Operation: h.Operation, SiteID: &h.SiteID, RunID: &h.RunID, Stage: h.Stage, ItemID: &h.ItemID,
-			IdempotencyKey: h.Key(), CreatedAt: now})
-		if err != nil {
-			return err
-		}
-		if !applied {
-			// Already held by an earlier attempt of this item in this run:
-			// roll back the credits_used bump above, charge nothing.
-			return errAlreadyHeld
-		}
-		var capOK bool
-		if err := tx.GetContext(ctx, &capOK, d.q(`SELECT credit_cap = 0 OR credits_used <= credit_cap FROM automation_runs WHERE id = ?`), h.RunID); err != nil {
-			return err
-		}
-		if !capOK {
-			return ErrRunCreditCap
-		}
-		res, err = tx.ExecContext(ctx, d.q(`UPDATE run_operation_spend SET spent = spent + ? WHERE run_id = ? AND operation = ? AND (budget < 0 OR spent + ? <= budget)`),
-			h.Amount, h.RunID, h.Operation, h.Amount)
-		if err != nil {
-			return fmt.Errorf("db: hold spend: %w", err)
-		}
-		if err := oneRow(res, ErrOperationBudget); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, d.q(`UPDATE run_stage_results SET credits_used = credits_used + ? WHERE run_id = ? AND stage = ?`), h.Amount, h.RunID, h.Stage)
+		held, err = d.holdTx(ctx, tx, h)
 		return err
 	})
-	if errors.Is(err, errAlreadyHeld) {
-		return false, nil
-	}
-	return err == nil, err
+	return held && err == nil, err
 }
 
-var errAlreadyHeld = errors.New("db: already held")
+// TakeHolds takes holds of one run in order in one transaction, each as
+// TakeHold would alone: it returns how many were taken (or found taken
+// already) and, when that is fewer than all, why the next was refused;
+// that one and those after it charge nothing.
+func (d *DB) TakeHolds(ctx context.Context, hs []Hold) (int, error) {
+	if len(hs) == 0 {
+		return 0, nil
+	}
+	refused := 0
+	err := d.InTx(ctx, func(tx *sqlx.Tx) error {
+		refused = 0
+		if err := d.lockRunForHolds(ctx, tx, hs[0]); err != nil {
+			return err
+		}
+		for i, h := range hs {
+			if h.RunID != hs[0].RunID || h.Owner != hs[0].Owner {
+				return fmt.Errorf("db: holds of runs %d and %d in one transaction", hs[0].RunID, h.RunID)
+			}
+			if _, err := d.holdTx(ctx, tx, h); err != nil {
+				refused = i
+				return err
+			}
+		}
+		return nil
+	})
+	switch {
+	case err == nil:
+		return len(hs), nil
+	case refused > 0:
+		// The holds before the refused one are taken as if alone.
+		if n, perr := d.TakeHolds(ctx, hs[:refused]); perr != nil {
+			return n, perr
+		}
+		return refused, err
+	}
+	return 0, err
+}
+
+// lockRunForHolds comes first in a hold's transaction: it refuses holds for
+// a run that is not running under owner's lease, and on PostgreSQL it
+// serialises the run's holds (the row stays locked to the commit).
+func (d *DB) lockRunForHolds(ctx context.Context, tx *sqlx.Tx, h Hold) error {
+	return d.lockRun(ctx, tx, h.RunID, h.Owner, h.Now, `'running'`)
+}
+
+// holdTx charges one hold after the run is locked: the ledger row (held
+// false when its key exists: taken by an earlier attempt, nothing charged),
+// the run's spend within its cap, the operation's spend within its budget
+// and the stage's credits.
+func (d *DB) holdTx(ctx context.Context, tx *sqlx.Tx, h Hold) (held bool, err error) {
+	now := T(h.Now)
+	applied, err := d.ledgerTx(ctx, tx, CreditTransaction{AccountID: h.AccountID, Kind: KindCharge, Amount: -h.Amount,
+		Operation: h.Operation, SiteID: &h.SiteID, RunID: &h.RunID, Stage: h.Stage, ItemID: &h.ItemID,
+		IdempotencyKey: h.Key(), CreatedAt: now})
+	if err != nil || !applied {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, d.q(`UPDATE automation_runs SET credits_used = credits_used + ? WHERE id = ?`), h.Amount, h.RunID); err != nil {
+		return false, fmt.Errorf("db: hold: %w", err)
+	}
+	var capOK bool
+	if err := tx.GetContext(ctx, &capOK, d.q(`SELECT credit_cap = 0 OR credits_used <= credit_cap FROM automation_runs WHERE id = ?`), h.RunID); err != nil {
+		return false, err
+	}
+	if !capOK {
+		return false, ErrRunCreditCap
+	}
+	res, err := tx.ExecContext(ctx, d.q(`UPDATE run_operation_spend SET spent = spent + ? WHERE run_id = ? AND operation = ? AND (budget < 0 OR spent + ? <= budget)`),
+		h.Amount, h.RunID, h.Operation, h.Amount)
+	if err != nil {
+		return false, fmt.Errorf("db: hold spend: %w", err)
+	}
+	if err := oneRow(res, ErrOperationBudget); err != nil {
+		return false, err
+	}
+	if _, err = tx.ExecContext(ctx, d.q(`UPDATE run_stage_results SET credits_used = credits_used + ? WHERE run_id = ? AND stage = ?`), h.Amount, h.RunID, h.Stage); err != nil {
+		return false, err
+	}
+	return true, nil
+}
 
 // Refund gives a hold back.
 type Refund struct {

@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -71,6 +72,8 @@ type DB struct {
 	Dialect Dialect
 	// Path is the SQLite file (empty for PostgreSQL).
 	Path string
+	// commits counts the write transactions committed.
+	commits atomic.Int64
 }
 
 // Open connects to url: empty or "sqlite:PATH" selects SQLite (PATH relative

@@ -37,33 +37,48 @@ func (d *DB) commitItem(ctx context.Context, c ItemCommit, body func(tx *sqlx.Tx
 // themselves (free batches count only the rows they moved).
 func (d *DB) commitItemCounted(ctx context.Context, c *ItemCommit, body func(tx *sqlx.Tx) error) error {
 	c.Now = T(c.Now)
+	if g := groupOf(ctx); g != nil {
+		return g.commit(ctx, d, c, body)
+	}
+	return d.commitAlone(ctx, c, body)
+}
+
+// commitAlone commits one item in its own transaction.
+func (d *DB) commitAlone(ctx context.Context, c *ItemCommit, body func(tx *sqlx.Tx) error) error {
 	return d.InTx(ctx, func(tx *sqlx.Tx) error {
 		if err := d.lockRun(ctx, tx, c.RunID, c.Owner, c.Now, activeStatuses); err != nil {
 			return err
 		}
-		if err := body(tx); err != nil {
+		return d.itemTx(ctx, tx, c, body)
+	})
+}
+
+// itemTx is one item's part of a commit, after the run row is locked: its
+// compare-and-set and outputs (body), the stage counters, the settled hold
+// and the log events.
+func (d *DB) itemTx(ctx context.Context, tx *sqlx.Tx, c *ItemCommit, body func(tx *sqlx.Tx) error) error {
+	if err := body(tx); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, d.q(`UPDATE run_stage_results SET processed = processed + ?, failed = failed + ?, skipped = skipped + ?
+			WHERE run_id = ? AND stage = ?`), c.Processed, c.Failed, c.Skipped, c.RunID, c.Stage); err != nil {
+		return fmt.Errorf("db: stage counters: %w", err)
+	}
+	if c.HoldKey != "" {
+		if _, err := tx.ExecContext(ctx, d.q(`UPDATE credit_transactions SET settled = TRUE WHERE idempotency_key = ?`), c.HoldKey); err != nil {
+			return fmt.Errorf("db: settle hold: %w", err)
+		}
+	}
+	for _, e := range c.Events {
+		e.RunID, e.At = c.RunID, c.Now
+		if e.Stage < 1 { // unset: the commit's stage
+			e.Stage = c.Stage
+		}
+		if err := d.addEventTx(ctx, tx, e); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, d.q(`UPDATE run_stage_results SET processed = processed + ?, failed = failed + ?, skipped = skipped + ?
-			WHERE run_id = ? AND stage = ?`), c.Processed, c.Failed, c.Skipped, c.RunID, c.Stage); err != nil {
-			return fmt.Errorf("db: stage counters: %w", err)
-		}
-		if c.HoldKey != "" {
-			if _, err := tx.ExecContext(ctx, d.q(`UPDATE credit_transactions SET settled = TRUE WHERE idempotency_key = ?`), c.HoldKey); err != nil {
-				return fmt.Errorf("db: settle hold: %w", err)
-			}
-		}
-		for _, e := range c.Events {
-			e.RunID, e.At = c.RunID, c.Now
-			if e.Stage < 1 { // unset: the commit's stage
-				e.Stage = c.Stage
-			}
-			if err := d.addEventTx(ctx, tx, e); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // ErrChangedByPerson means a stage's commit found its item changed since the

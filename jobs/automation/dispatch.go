@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"autopress/db"
@@ -109,9 +110,10 @@ func (x *executor) beginStage(st Stage) (*stageRun, error) {
 		done: make(chan struct{}, 64), slots: make(chan struct{}, concurrency)}, nil
 }
 
-// next hands out the next work item: it checks the run is still running and
-// within its limit, waits for a free slot, picks the items, takes their
-// credit hold and dispatches them.
+// next hands out the next work items: it checks the run is still running
+// and within its limit, waits for a free slot (and takes the other free
+// slots the provider could serve at once), picks the items, takes their
+// credit holds in one transaction and dispatches them.
 func (r *stageRun) next() step {
 	x := r.x
 	if x.ctx.Err() != nil {
@@ -124,8 +126,7 @@ func (r *stageRun) next() step {
 		r.paused = status == db.RunPaused
 		return stepEnd
 	}
-	want, ok := r.want()
-	if !ok {
+	if r.left() == 0 {
 		r.stop = stop{limitReached: true, reason: ReasonLimitReached}
 		return stepEnd
 	}
@@ -137,38 +138,68 @@ func (r *stageRun) next() step {
 	case <-x.pokeCh:
 		return stepNext
 	}
-	it, s := r.pick(want)
-	if it == nil {
+	slots := 1 + r.moreSlots()
+	its, s := r.pick(slots)
+	held, s := r.hold(its, s)
+	for range slots - held {
 		<-r.slots
+	}
+	for _, it := range its[:held] {
+		r.dispatch(it)
+	}
+	if held < len(its) || len(its) == 0 {
 		return s
 	}
-	if ok, s := r.hold(it); !ok {
-		<-r.slots
-		return s
-	}
-	r.dispatch(*it)
 	return stepNext
 }
 
-// want is how many items the next work item may take: the stage's batch,
-// within what its per-run limit leaves (ok false: the limit is reached).
-func (r *stageRun) want() (int, bool) {
-	want := r.st.Batch
-	if r.limit > 0 {
-		left := r.limit - r.taken - r.dispatched
-		if left <= 0 {
-			return 0, false
-		}
-		want = min(want, left)
+// left is how many units the stage may still hand out under its per-run
+// limit (-1: no limit).
+func (r *stageRun) left() int {
+	if r.limit <= 0 {
+		return -1
 	}
-	return want, true
+	return max(r.limit-r.taken-r.dispatched, 0)
 }
 
-// pick chooses the oldest pending items not in flight nor already taken.
-// With none left it ends the stage when nothing is in flight, else waits
-// for an item to finish (nil item, stepNext: look again).
-func (r *stageRun) pick(want int) (*workItem, step) {
+// moreSlots takes the free slots beyond the first, without waiting, as far
+// as the provider would let their calls leave at once: none while it holds
+// every request back, no more than a second of its pace while it paces.
+// A hold is taken just before its call can leave, as for one item.
+func (r *stageRun) moreSlots() int {
 	x := r.x
+	room := cap(r.slots) - 1
+	if r.st.Free() {
+		room = 0
+	} else if st, paced := x.s.ai.Limit(r.st.Operation); paced {
+		switch {
+		case !st.BlockedUntil.IsZero():
+			room = 0
+		case st.RequestsPerMinute > 0:
+			room = min(room, int(st.RequestsPerMinute/60)-st.Waiting-1)
+		}
+	}
+	n := 0
+	for ; n < room; n++ {
+		select {
+		case r.slots <- struct{}{}:
+		default:
+			return n
+		}
+	}
+	return n
+}
+
+// pick chooses the oldest pending items not in flight nor already taken,
+// for up to slots work items of the stage's batch each, within its limit.
+// With none left it ends the stage when nothing is in flight, else waits
+// for an item to finish (no item, stepNext: look again).
+func (r *stageRun) pick(slots int) ([]workItem, step) {
+	x := r.x
+	want := slots * r.st.Batch
+	if left := r.left(); left >= 0 {
+		want = min(want, left)
+	}
 	r.mu.Lock()
 	// Items in flight, and items taken earlier that are still pending
 	// (their commit failed), come first in the list: skip past them.
@@ -189,7 +220,11 @@ func (r *stageRun) pick(want int) (*workItem, step) {
 	busy := len(r.inflight)
 	r.mu.Unlock()
 	if len(pick) > 0 {
-		return &workItem{ids: pick, units: len(pick)}, stepNext
+		var its []workItem
+		for b := range slices.Chunk(pick, r.st.Batch) {
+			its = append(its, workItem{ids: b, units: len(b)})
+		}
+		return its, stepNext
 	}
 	if busy == 0 {
 		return nil, stepEnd // nothing pending, nothing in flight: the stage is done
@@ -202,40 +237,47 @@ func (r *stageRun) pick(want int) (*workItem, step) {
 	return nil, stepNext
 }
 
-// hold takes the credit hold of a paid work item before its AI call (ok:
-// dispatch it). A refused hold stops the stage (budget, run cap, balance),
-// looks again after a pause undone by a quick resume, or stops the executor.
-func (r *stageRun) hold(it *workItem) (ok bool, s step) {
+// hold takes the credit holds of paid work items before their AI calls, in
+// one transaction, and says how many may be dispatched (the first held).
+// A refused hold stops the stage (budget, run cap, balance), looks again
+// after a pause undone by a quick resume, or stops the executor; the items
+// held before it still go. s is the step to take when no item is held.
+func (r *stageRun) hold(its []workItem, s step) (held int, _ step) {
 	x, op := r.x, r.st.Operation
 	cost := x.snap.CallCost(op)
-	if r.st.Free() || cost <= 0 {
-		return true, stepNext
+	if len(its) == 0 || r.st.Free() || cost <= 0 {
+		return len(its), s
 	}
 	if !r.ready(op) {
 		if x.ctx.Err() != nil {
-			return false, stepEnd
+			return 0, stepEnd
 		}
-		return false, stepNext // poked: look at the run again
+		return 0, stepNext // poked: look at the run again
 	}
-	h := db.Hold{AccountID: x.run.AccountID, SiteID: x.run.SiteID, RunID: x.run.ID, Owner: x.s.owner, Stage: r.st.Number,
-		ItemID: it.ids[0], Operation: op, Amount: cost, Now: x.now()}
-	_, err := x.s.db.TakeHold(x.ctx, h)
+	hs := make([]db.Hold, len(its))
+	for i, it := range its {
+		hs[i] = db.Hold{AccountID: x.run.AccountID, SiteID: x.run.SiteID, RunID: x.run.ID, Owner: x.s.owner, Stage: r.st.Number,
+			ItemID: it.ids[0], Operation: op, Amount: cost, Now: x.now()}
+	}
+	held, err := x.s.db.TakeHolds(x.ctx, hs)
+	for i := range held {
+		its[i].hold = &hs[i]
+	}
 	switch {
 	case err == nil:
-		it.hold = &h
-		return true, stepNext
+		return held, stepNext
 	case errors.Is(err, db.ErrLeaseLost):
 		// Paused (or paused and resumed since): drain, then stages gives
 		// the lease up or carries on. Anything else stopped the executor.
 		r.paused = errors.Is(x.lost(err), errPaused)
-		return false, stepEnd
+		return held, stepEnd
 	}
-	if st, stopped := x.holdStop(r.st, h, err); stopped {
+	if st, stopped := x.holdStop(r.st, hs[held], err); stopped {
 		r.stop = st
 	} else {
 		x.cancel(err)
 	}
-	return false, stepEnd
+	return held, stepEnd
 }
 
 // ready waits until the provider's rate limit would let the item's call

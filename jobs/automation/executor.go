@@ -86,7 +86,8 @@ func (s *Service) claim(parent context.Context, runID int64) (*executor, error) 
 	ctx, cancel := context.WithCancelCause(context.WithoutCancel(parent))
 	x := &executor{s: s, run: r, site: site, snap: snap, brief: brief, cancel: cancel, pokeCh: make(chan struct{}, 1)}
 	x.out = &outage{x: x}
-	x.ctx = db.WithOutage(ctx, x.out)
+	// The workers' item commits that arrive together share a transaction.
+	x.ctx = db.WithGroup(db.WithOutage(ctx, x.out), &db.CommitGroup{})
 	x.stopAF = context.AfterFunc(parent, func() { cancel(errShutdown) })
 	x.status.Store(r.Status)
 	s.mu.Lock()

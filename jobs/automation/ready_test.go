@@ -2,6 +2,7 @@ package automation
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -116,5 +117,73 @@ func TestHoldWaitsForTheProvider(t *testing.T) {
 			t.Fatal("stage 4 never ran")
 		}
 		e.assertLedger()
+	})
+}
+
+// pacedAI reports a limit for writing and counts the Ready calls before
+// a writing hold.
+type pacedAI struct {
+	*hookAI
+	limit   ai.LimitState
+	readies atomic.Int64
+}
+
+func (p *pacedAI) Limit(op string) (ai.LimitState, bool) {
+	if op != "content_generation" {
+		return p.hookAI.Limit(op)
+	}
+	return p.limit, true
+}
+
+func (p *pacedAI) Ready(ctx context.Context, op string) error {
+	if op == "content_generation" {
+		p.readies.Add(1)
+	}
+	return p.hookAI.Ready(ctx, op)
+}
+
+// Free slots are filled together — their items' holds in one transaction
+// after one look at the provider — only as far as the provider would let
+// their calls leave at once: with no pace, up to the run's concurrency;
+// while it paces at a call a second, one item per look, so no hold waits
+// for its call longer than a single item's would.
+func TestHoldsTakenTogetherOnlyWhenTheProviderServesThem(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		for _, c := range []struct {
+			name     string
+			limit    ai.LimitState
+			together bool
+		}{
+			{"not paced", ai.LimitState{}, true},
+			{"paced at 60 a minute", ai.LimitState{RequestsPerMinute: 60, Source: ai.SourceHeaders}, false},
+			{"held back", ai.LimitState{BlockedUntil: t0.Add(time.Minute)}, false},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				e := newEnv(t, d)
+				e.config(func(c *db.AutomationConfig) { c.Concurrency = 4 })
+				p := &pacedAI{hookAI: e.ai, limit: c.limit}
+				svc := New(e.d, p, e.clock, quiet, Config{})
+				r, err := svc.Start(e.ctx, e.site, "tester")
+				if err != nil {
+					t.Fatal(err)
+				}
+				e.execute(svc, r.ID)
+				if got := e.run(r.ID); got.Status != db.RunCompleted {
+					t.Fatalf("run %s: %s", got.Status, got.StoppedDetail)
+				}
+				articles, readies := e.ai.count("article"), p.readies.Load()
+				if articles < 8 {
+					t.Fatalf("only %d articles written; the test needs more than the concurrency", articles)
+				}
+				if c.together && readies > articles-3 {
+					t.Errorf("%d looks at the provider for %d articles: the first 4 free slots were not filled together", readies, articles)
+				}
+				if !c.together && readies != articles {
+					t.Errorf("%d looks at the provider for %d articles, want one per article", readies, articles)
+				}
+				e.assertDrained()
+				e.assertLedger()
+			})
+		}
 	})
 }

@@ -1,0 +1,19 @@
+package db
+
+// OnQueued makes g call f, under its lock, with the queue's length each
+// time a commit joins it.
+func (g *CommitGroup) OnQueued(f func(queued int)) { g.onQueued = f }
+
+// BeforeBatch makes g's leader call f with a batch's size before it
+// commits the batch.
+func (g *CommitGroup) BeforeBatch(f func(size int)) { g.beforeBatch = f }
+
+// Batches says how many batches g committed and how many items they held.
+func (g *CommitGroup) Batches() (batches, items int64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.batches, g.items
+}
+
+// Commits says how many write transactions d committed.
+func (d *DB) Commits() int64 { return d.commits.Load() }
