@@ -82,10 +82,11 @@ type DB struct {
 func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		x, err := sqlx.Open("postgres", url)
+		c, err := pq.NewConnector(url)
 		if err != nil {
 			return nil, fmt.Errorf("db: open postgres: %w", err)
 		}
+		x := sqlx.NewDb(sql.OpenDB(cachingConnector{c}), "postgres")
 		x.SetMaxOpenConns(20)
 		x.SetMaxIdleConns(10)
 		x.SetConnMaxIdleTime(5 * time.Minute)
@@ -127,10 +128,11 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 const sqliteReaders = 8
 
 func openSQLite(ctx context.Context, dsn string, conns int) (*sqlx.DB, error) {
-	x, err := sqlx.Open("sqlite", dsn)
+	c, err := sqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, err
 	}
+	x := sqlx.NewDb(sql.OpenDB(cachingConnector{c}), "sqlite")
 	x.SetMaxOpenConns(conns)
 	x.SetMaxIdleConns(conns)
 	if err := x.PingContext(ctx); err != nil {
