@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -104,6 +105,42 @@ func TestContentTimelineAndImage(t *testing.T) {
 		}
 		if _, err := d.ContentImage(ctx, sooner.ID, im.ID); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("image of another article: %v, want ErrNotFound", err)
+		}
+	})
+}
+
+// Lists of articles read every column but the body: each row equals the
+// article read alone, its html left out.
+func TestContentListsLeaveOutOnlyTheBody(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		e := newEditorialEnv(t, d)
+		at := t0.Add(time.Hour)
+		id := e.insert(t, `INSERT INTO content (site_id, run_id, title, slug, html, excerpt, seo_title, meta_description, keywords, word_count,
+			status, approved_at, approved_by, scheduled_at, remote_url, created_at, updated_at)
+			VALUES (?, ?, 'Title', 'title', '<p>The body</p>', 'Excerpt', 'SEO', 'Meta', 'kw', 3, 'scheduled', ?, 'automation', ?, 'https://x.example/p', ?, ?)`,
+			e.site.ID, e.run.ID, t0, at, t0, t0)
+		whole, err := d.ContentByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if whole.HTML == "" {
+			t.Fatal("the article's body was not stored")
+		}
+		want := whole
+		want.HTML = ""
+		list, _, err := d.ListContent(ctx, e.site.ID, "", 10, 0)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("ListContent: %d rows, %v", len(list), err)
+		}
+		timeline, err := d.ContentTimeline(ctx, e.site.ID, t0, 10)
+		if err != nil || len(timeline) != 1 {
+			t.Fatalf("ContentTimeline: %d rows, %v", len(timeline), err)
+		}
+		for name, got := range map[string]db.Content{"ListContent": list[0], "ContentTimeline": timeline[0]} {
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s read\n%+v\nwant\n%+v", name, got, want)
+			}
 		}
 	})
 }

@@ -54,6 +54,8 @@ func BenchmarkLargeSitePages(b *testing.B) {
 				{"keywords-search", kw + "?q=espresso+milk", false},
 				{"dashboard", fmt.Sprintf("/sites/%d", site.ID), false},
 				{"publishing", fmt.Sprintf("/sites/%d/publishing", site.ID), false},
+				{"articles", fmt.Sprintf("/sites/%d/content", site.ID), false},
+				{"articles-published", fmt.Sprintf("/sites/%d/content?status=published", site.ID), false},
 				{"run-partial", fmt.Sprintf("/runs/%d/progress", runID), true},
 			} {
 				b.Run(p.name, func(b *testing.B) {
