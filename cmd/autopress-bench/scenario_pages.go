@@ -48,7 +48,7 @@ var pagesScenario = scenario{
 		"over the keywords starts and is paused at once. One session logged in through the login form "+
 		"(cookie, CSRF token) then requests, with 1 and with 8 clients for %s each: the site's dashboard, the sites list, the "+
 		"keywords page, the run page's progress partial (HX-Request, If-None-Match of the client's last "+
-		"copy, as the browser's cache revalidates htmx's poll), the publishing page and /healthz. First "+
+		"copy, as the browser's cache revalidates htmx's poll), the publishing page, the articles page and /healthz. First "+
 		"idle (the run paused), then with the run resumed and working. Figures: p95 per page; p50, p99 and "+
 		"requests per second beside it; the 8-client p99 while the run works over the idle one.",
 		thousands(pagesKeywords), thousands(pagesArticles), pagesLatency, pagesEach),
@@ -96,6 +96,7 @@ func runPages(ctx context.Context, b *bench) ([]row, error) {
 			{Name: "keywords page", Path: fmt.Sprintf("/sites/%d/keywords", s.SiteID)},
 			{Name: "run partial", Path: fmt.Sprintf("/runs/%d/progress", r.ID), HTMX: true},
 			{Name: "publishing page", Path: fmt.Sprintf("/sites/%d/publishing", s.SiteID)},
+			{Name: "articles page", Path: fmt.Sprintf("/sites/%d/content", s.SiteID)},
 			{Name: "/healthz", Path: "/healthz"},
 		}
 		// The paused run drains its calls in flight (one AI latency at
