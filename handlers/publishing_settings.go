@@ -138,7 +138,7 @@ func (h *app) publishingData(ctx context.Context, s db.Site, saved, draft db.Pub
 }
 
 // timelineDaysOf groups the queue by day in the site's time zone.
-func timelineDaysOf(items []db.Content, loc *time.Location, now time.Time) []views.TimelineDay {
+func timelineDaysOf(items []db.TimelineEntry, loc *time.Location, now time.Time) []views.TimelineDay {
 	var days []views.TimelineDay
 	for _, c := range items {
 		at := c.ScheduledAt.In(loc)
@@ -148,7 +148,7 @@ func timelineDaysOf(items []db.Content, loc *time.Location, now time.Time) []vie
 		}
 		d := &days[len(days)-1]
 		d.Items = append(d.Items, views.TimelineItem{ContentID: c.ID, Time: at.Format("15:04 MST"), Title: c.Title,
-			Status: c.Status, Late: publishing.IsLate(c, now), RemoteURL: c.RemoteURL})
+			Status: c.Status, Late: publishing.EntryIsLate(c, now), RemoteURL: c.RemoteURL})
 	}
 	return days
 }

@@ -37,11 +37,20 @@ func IsAction(name string) bool {
 // IsLate reports whether content counts as late at now: published more
 // than LateAfter after its slot, or still queued that long past it.
 func IsLate(c db.Content, now time.Time) bool {
-	switch c.Status {
+	return isLate(c.Status, c.ScheduledAt, c.Late, now)
+}
+
+// EntryIsLate is IsLate for an entry of the publishing timeline.
+func EntryIsLate(e db.TimelineEntry, now time.Time) bool {
+	return isLate(e.Status, &e.ScheduledAt, e.Late, now)
+}
+
+func isLate(status string, slot *time.Time, late bool, now time.Time) bool {
+	switch status {
 	case db.ContentPublished:
-		return c.Late
+		return late
 	case db.ContentScheduled, db.ContentPublishing:
-		return c.ScheduledAt != nil && now.Sub(*c.ScheduledAt) > LateAfter
+		return slot != nil && now.Sub(*slot) > LateAfter
 	}
 	return false
 }
