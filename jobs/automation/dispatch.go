@@ -140,17 +140,17 @@ func (r *stageRun) next() step {
 	}
 	slots := 1 + r.moreSlots()
 	its, s := r.pick(slots)
-	held, s := r.hold(its, s)
+	held := 0
+	if len(its) > 0 {
+		held, s = r.hold(its)
+	}
 	for range slots - held {
 		<-r.slots
 	}
 	for _, it := range its[:held] {
 		r.dispatch(it)
 	}
-	if held < len(its) || len(its) == 0 {
-		return s
-	}
-	return stepNext
+	return s
 }
 
 // left is how many units the stage may still hand out under its per-run
@@ -241,12 +241,12 @@ func (r *stageRun) pick(slots int) ([]workItem, step) {
 // one transaction, and says how many may be dispatched (the first held).
 // A refused hold stops the stage (budget, run cap, balance), looks again
 // after a pause undone by a quick resume, or stops the executor; the items
-// held before it still go. s is the step to take when no item is held.
-func (r *stageRun) hold(its []workItem, s step) (held int, _ step) {
+// held before it still go.
+func (r *stageRun) hold(its []workItem) (held int, _ step) {
 	x, op := r.x, r.st.Operation
 	cost := x.snap.CallCost(op)
-	if len(its) == 0 || r.st.Free() || cost <= 0 {
-		return len(its), s
+	if r.st.Free() || cost <= 0 {
+		return len(its), stepNext
 	}
 	if !r.ready(op) {
 		if x.ctx.Err() != nil {
