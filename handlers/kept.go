@@ -19,15 +19,15 @@ type kept[T any] struct {
 
 const keptMax = 256
 
-// get returns what is kept under key, making it first when there is none.
-func (k *kept[T]) get(key string, make func() (T, error)) (T, error) {
+// get returns what is kept under key, building it first when there is none.
+func (k *kept[T]) get(key string, build func() (T, error)) (T, error) {
 	k.mu.Lock()
 	v, ok := k.byKey[key]
 	k.mu.Unlock()
 	if ok {
 		return v, nil
 	}
-	v, err := make()
+	v, err := build()
 	if err != nil {
 		return v, err
 	}
