@@ -39,15 +39,11 @@ func (h *app) runDetail(c echo.Context) error {
 	if wantsPartial(c) {
 		return h.runProgress(c, r)
 	}
-	d, loc, err := h.runState(c, r)
+	d, at, err := h.runState(c, r)
 	if err != nil {
 		return err
 	}
-	mark, err := h.DB.NewestEventID(c.Request().Context(), r.ID)
-	if err != nil {
-		return err
-	}
-	if d.Log, err = h.keptRunLog(c, r.ID, runLogChoiceOf(c), loc, mark); err != nil {
+	if d.Log, err = h.keptRunLog(c, at); err != nil {
 		return err
 	}
 	full := func() templ.Component {
@@ -62,21 +58,16 @@ func (h *app) runDetail(c echo.Context) error {
 // unchanged run reads neither the log nor draws the fragment.
 func (h *app) runProgress(c echo.Context, r db.Run) error {
 	c.Response().Header().Add(echo.HeaderVary, hxRequest)
-	d, loc, err := h.runState(c, r)
+	d, at, err := h.runState(c, r)
 	if err != nil {
 		return err
 	}
-	mark, err := h.DB.NewestEventID(c.Request().Context(), r.ID)
-	if err != nil {
-		return err
-	}
-	choice := runLogChoiceOf(c)
-	tag, err := runProgressTag(d, choice, mark)
+	tag, err := runProgressTag(d, at)
 	if err != nil {
 		return err
 	}
 	return h.renderRevalidated(c, tag, func() (templ.Component, error) {
-		if d.Log, err = h.keptRunLog(c, r.ID, choice, loc, mark); err != nil {
+		if d.Log, err = h.keptRunLog(c, at); err != nil {
 			return nil, err
 		}
 		return views.RunProgress(d), nil
@@ -89,14 +80,14 @@ func (h *app) runProgress(c echo.Context, r db.Run) error {
 // log's mark and the reader's filter and order (the log's lines and counts
 // follow from those, as the chart follows from the spend), and the program
 // that draws it.
-func runProgressTag(d views.RunDetail, choice runLogChoice, mark int64) (string, error) {
+func runProgressTag(d views.RunDetail, at runLogAt) (string, error) {
 	d.Log, d.SpendChart = views.RunLog{}, nil
 	key := struct {
 		Program string
 		View    views.RunDetail
 		Log     runLogChoice
 		Mark    int64
-	}{renderProgram(), d, choice, mark}
+	}{renderProgram(), d, at.Choice, at.Mark}
 	sum := sha256.New()
 	if err := json.NewEncoder(sum).Encode(key); err != nil {
 		return "", err
@@ -169,21 +160,31 @@ func etagMatches(ifNoneMatch, tag string) bool {
 	return false
 }
 
+// runLogAt is what the part of a run's log a page shows is read by: the
+// run, the log's mark (its newest line), the reader's filter and order, and
+// the site's time zone.
+type runLogAt struct {
+	RunID  int64
+	Mark   int64
+	Choice runLogChoice
+	Loc    *time.Location
+}
+
 // runState gathers what the run page shows save the log (keptRunLog reads
-// it): reads of the run's site, stage results and spend, each small
-// however large the run, and the spend chart, drawn once per set of
-// figures. The CSRF token is the partial's
-// own (it is drawn without the layout). loc is the site's time zone.
-func (h *app) runState(c echo.Context, r db.Run) (views.RunDetail, *time.Location, error) {
+// it, at the returned mark): reads of the run's site, stage results, spend
+// and newest log line, each small however large the run, and the spend
+// chart, drawn once per set of figures. The CSRF token is the partial's
+// own (it is drawn without the layout).
+func (h *app) runState(c echo.Context, r db.Run) (views.RunDetail, runLogAt, error) {
 	ctx := c.Request().Context()
 	site, err := h.DB.GetSite(ctx, r.AccountID, r.SiteID)
 	if err != nil {
-		return views.RunDetail{}, nil, err
+		return views.RunDetail{}, runLogAt{}, err
 	}
 	loc := site.Location()
 	rep, err := h.Runs.Report(ctx, r)
 	if err != nil {
-		return views.RunDetail{}, nil, err
+		return views.RunDetail{}, runLogAt{}, err
 	}
 	o := rep.Outcome
 	d := views.RunDetail{Site: siteInfo(site), CSRF: csrfToken(c), ID: r.ID, Outcome: runOutcome(o), Active: r.Active(),
@@ -197,7 +198,7 @@ func (h *app) runState(c echo.Context, r db.Run) (views.RunDetail, *time.Locatio
 	if !r.Active() {
 		pending, err := h.DB.PendingCounts(ctx, site.ID)
 		if err != nil {
-			return views.RunDetail{}, nil, err
+			return views.RunDetail{}, runLogAt{}, err
 		}
 		for _, st := range automation.Stages {
 			if n := pending[st.Number]; n > 0 {
@@ -209,9 +210,13 @@ func (h *app) runState(c echo.Context, r db.Run) (views.RunDetail, *time.Locatio
 		d.Spend = append(d.Spend, views.OperationSpend{Operation: s.Operation, Budget: s.Budget, Spent: s.Spent})
 	}
 	if d.SpendChart, err = h.runSpendChart(rep.Spend); err != nil {
-		return views.RunDetail{}, nil, err
+		return views.RunDetail{}, runLogAt{}, err
 	}
-	return d, loc, nil
+	mark, err := h.DB.NewestEventID(ctx, r.ID)
+	if err != nil {
+		return views.RunDetail{}, runLogAt{}, err
+	}
+	return d, runLogAt{RunID: r.ID, Mark: mark, Choice: runLogChoiceOf(c), Loc: loc}, nil
 }
 
 // runStages is the table of the run's stage results, times in loc.
@@ -231,13 +236,13 @@ func runStages(rep automation.Report, loc *time.Location) []views.RunStage {
 	return out
 }
 
-// keptRunLog reads the part of the run's log choice asks for, once per mark
-// of the log, choice and time zone, and keeps it: a working run's partial
+// keptRunLog reads the part of the run's log at asks for, once per mark of
+// the log, choice and time zone, and keeps it: a working run's partial
 // changes every second (its clock) while its log changes less often, and
 // everyone watching the run reads the same lines.
-func (h *app) keptRunLog(c echo.Context, runID int64, choice runLogChoice, loc *time.Location, mark int64) (views.RunLog, error) {
-	key := fmt.Sprintf("%d:%d:%s:%t:%s", runID, mark, choice.Filter, choice.NewestFirst, loc)
-	return h.runLogs.get(key, func() (views.RunLog, error) { return h.runLogView(c, runID, choice, loc) })
+func (h *app) keptRunLog(c echo.Context, at runLogAt) (views.RunLog, error) {
+	key := fmt.Sprintf("%d:%d:%s:%t:%s", at.RunID, at.Mark, at.Choice.Filter, at.Choice.NewestFirst, at.Loc)
+	return h.runLogs.get(key, func() (views.RunLog, error) { return h.runLogView(c, at) })
 }
 
 // runSpendChart is the chart of a run's budget and spend per AI function.
@@ -271,11 +276,11 @@ func runLogChoiceOf(c echo.Context) runLogChoice {
 	return runLogChoice{Filter: filter, NewestFirst: c.QueryParam("order") == "newest"}
 }
 
-// runLogView reads the part of the log choice asks for.
-func (h *app) runLogView(c echo.Context, runID int64, choice runLogChoice, loc *time.Location) (views.RunLog, error) {
-	filter := choice.Filter
-	l := views.RunLog{RunID: runID, Filter: filter, NewestFirst: choice.NewestFirst, Counts: map[string]int{}}
-	events, byLevel, err := h.DB.LastEvents(c.Request().Context(), runID, db.EventFilter{Levels: logLevels[filter], Limit: runLogOnPage, NewestFirst: l.NewestFirst})
+// runLogView reads the part of the log at asks for.
+func (h *app) runLogView(c echo.Context, at runLogAt) (views.RunLog, error) {
+	filter, loc := at.Choice.Filter, at.Loc
+	l := views.RunLog{RunID: at.RunID, Filter: filter, NewestFirst: at.Choice.NewestFirst, Counts: map[string]int{}}
+	events, byLevel, err := h.DB.LastEvents(c.Request().Context(), at.RunID, db.EventFilter{Levels: logLevels[filter], Limit: runLogOnPage, NewestFirst: l.NewestFirst})
 	if err != nil {
 		return l, err
 	}
@@ -288,8 +293,8 @@ func (h *app) runLogView(c echo.Context, runID int64, choice runLogChoice, loc *
 	}
 	l.Matching = l.Counts[filter]
 	for _, e := range events {
-		at := e.At.In(loc)
-		ev := views.LogEvent{Clock: at.Format("15:04:05"), At: views.FormatSeconds(e.At, loc), ISO: at.Format(time.RFC3339),
+		local := e.At.In(loc)
+		ev := views.LogEvent{Clock: local.Format("15:04:05"), At: views.FormatSeconds(e.At, loc), ISO: local.Format(time.RFC3339),
 			Level: e.Level, Actor: e.Actor, Message: e.Message}
 		if st, ok := automation.Stages.Numbered(e.Stage); ok {
 			ev.Stage = st.Name
