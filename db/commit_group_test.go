@@ -69,6 +69,31 @@ func (e *editorialEnv) processed(t *testing.T, stage int) int {
 	return e.count(t, `SELECT processed FROM run_stage_results WHERE run_id = ? AND stage = ?`, e.run.ID, stage)
 }
 
+// assertCommitted checks that the clusters that committed (committed
+// true) have their idea, their stage counter and their log line, and the
+// others none; and that the site's counters match its rows.
+func (e *editorialEnv) assertCommitted(t *testing.T, cls []db.Cluster, committed func(id int64) bool) {
+	t.Helper()
+	n := 0
+	for _, c := range cls {
+		want := 0
+		if committed(c.ID) {
+			want = 1
+			n++
+		}
+		if got := e.count(t, `SELECT COUNT(*) FROM ideas WHERE cluster_id = ?`, c.ID); got != want {
+			t.Errorf("cluster %d has %d ideas, want %d", c.ID, got, want)
+		}
+	}
+	if got := e.processed(t, 2); got != n {
+		t.Errorf("stage 2 processed = %d, want %d", got, n)
+	}
+	if got := e.count(t, `SELECT COUNT(*) FROM run_events WHERE run_id = ? AND message LIKE 'ideas for cluster %'`, e.run.ID); got != n {
+		t.Errorf("%d log lines, want %d", got, n)
+	}
+	dbtest.CheckItemCounts(t, e.d, e.site.ID)
+}
+
 func TestCommitGroup(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		t.Run("commits arriving during a commit share one transaction", func(t *testing.T) {
@@ -87,18 +112,7 @@ func TestCommitGroup(t *testing.T) {
 			if batches, items := g.Batches(); batches != 2 || items != 9 {
 				t.Fatalf("batches, items = %d, %d; want 2, 9 (the leader alone, then the 8 queued behind it)", batches, items)
 			}
-			for _, c := range cls {
-				if n := e.count(t, `SELECT COUNT(*) FROM ideas WHERE cluster_id = ?`, c.ID); n != 1 {
-					t.Errorf("cluster %d has %d ideas, want 1", c.ID, n)
-				}
-			}
-			if n := e.processed(t, 2); n != 9 {
-				t.Errorf("stage 2 processed = %d, want 9", n)
-			}
-			if n := e.count(t, `SELECT COUNT(*) FROM run_events WHERE run_id = ? AND message LIKE 'ideas for cluster %'`, e.run.ID); n != 9 {
-				t.Errorf("%d log lines, want 9", n)
-			}
-			dbtest.CheckItemCounts(t, d, e.site.ID)
+			e.assertCommitted(t, cls, func(int64) bool { return true })
 		})
 
 		t.Run("an item that refuses is committed alone, the others still commit", func(t *testing.T) {
@@ -120,22 +134,7 @@ func TestCommitGroup(t *testing.T) {
 					t.Errorf("cluster %d: err = %v, want changed by a person: %v", cls[i].ID, err, want)
 				}
 			}
-			for _, c := range cls {
-				want := 1
-				if c.ID == refused {
-					want = 0
-				}
-				if n := e.count(t, `SELECT COUNT(*) FROM ideas WHERE cluster_id = ?`, c.ID); n != want {
-					t.Errorf("cluster %d has %d ideas, want %d", c.ID, n, want)
-				}
-			}
-			if n := e.processed(t, 2); n != 8 {
-				t.Errorf("stage 2 processed = %d, want 8", n)
-			}
-			if n := e.count(t, `SELECT COUNT(*) FROM run_events WHERE run_id = ? AND message LIKE 'ideas for cluster %'`, e.run.ID); n != 8 {
-				t.Errorf("%d log lines, want 8", n)
-			}
-			dbtest.CheckItemCounts(t, d, e.site.ID)
+			e.assertCommitted(t, cls, func(id int64) bool { return id != refused })
 		})
 
 		t.Run("a lost lease refuses every item", func(t *testing.T) {
@@ -147,12 +146,7 @@ func TestCommitGroup(t *testing.T) {
 					t.Errorf("commit %d: err = %v, want the lease lost", i, err)
 				}
 			}
-			if n := e.count(t, `SELECT COUNT(*) FROM ideas WHERE site_id = ?`, e.site.ID); n != 0 {
-				t.Errorf("%d ideas committed under a lost lease", n)
-			}
-			if n := e.processed(t, 2); n != 0 {
-				t.Errorf("stage 2 processed = %d, want 0", n)
-			}
+			e.assertCommitted(t, cls, func(int64) bool { return false })
 		})
 	})
 }
