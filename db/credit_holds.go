@@ -110,12 +110,10 @@ func (d *DB) holdTx(ctx context.Context, tx *sqlx.Tx, h Hold) (held bool, err er
 	if err != nil || !applied {
 		return false, err
 	}
-	if _, err := tx.ExecContext(ctx, d.q(`UPDATE automation_runs SET credits_used = credits_used + ? WHERE id = ?`), h.Amount, h.RunID); err != nil {
-		return false, fmt.Errorf("db: hold: %w", err)
-	}
 	var capOK bool
-	if err := tx.GetContext(ctx, &capOK, d.q(`SELECT credit_cap = 0 OR credits_used <= credit_cap FROM automation_runs WHERE id = ?`), h.RunID); err != nil {
-		return false, err
+	if err := tx.GetContext(ctx, &capOK, d.q(`UPDATE automation_runs SET credits_used = credits_used + ? WHERE id = ?
+		RETURNING credit_cap = 0 OR credits_used <= credit_cap`), h.Amount, h.RunID); err != nil {
+		return false, fmt.Errorf("db: hold: %w", err)
 	}
 	if !capOK {
 		return false, ErrRunCreditCap

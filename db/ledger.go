@@ -52,39 +52,56 @@ func (d *DB) GrantCredits(ctx context.Context, accountID, amount int64, key, not
 }
 
 // grantTx credits the account and writes the ledger row, keyed for
-// idempotency: the row goes in first (ON CONFLICT DO NOTHING, since a unique
-// error would abort a PostgreSQL transaction), the balance moves only if it did.
+// idempotency: a repeated key credits nothing.
 func (d *DB) grantTx(ctx context.Context, tx *sqlx.Tx, accountID, amount int64, key, note string, now time.Time) (bool, error) {
 	return d.ledgerTx(ctx, tx, CreditTransaction{AccountID: accountID, Kind: KindGrant, Amount: amount, IdempotencyKey: key, Note: note, CreatedAt: now})
 }
 
-// ledgerTx applies one ledger entry: it inserts the row (skipping a repeated
-// idempotency key) and moves the balance by Amount, refusing to go below zero.
-// It returns applied=false for a repeated key.
+// ledgerTx applies one ledger entry: it moves the balance by Amount,
+// refusing to go below zero, and writes the row with the balance it left.
+// It returns applied=false, and moves nothing, for a repeated idempotency
+// key.
+//
+// The balance moves first, so the row goes in whole (two statements, not
+// an insert and an update of what it inserted). A repeated key is rare (a
+// retried or taken-over item's hold): its insert does nothing (ON CONFLICT
+// DO NOTHING, since a unique error would abort a PostgreSQL transaction)
+// and the balance is moved back. Every entry takes the account row before
+// the key, so two entries with one key wait for each other on the account
+// and cannot deadlock.
 func (d *DB) ledgerTx(ctx context.Context, tx *sqlx.Tx, e CreditTransaction) (bool, error) {
-	var id int64
-	err := tx.GetContext(ctx, &id, d.q(`INSERT INTO credit_transactions
-		(account_id, kind, amount, balance_after, operation, site_id, run_id, stage, item_id, idempotency_key, note, created_at)
-		VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`),
-		e.AccountID, e.Kind, e.Amount, e.Operation, e.SiteID, e.RunID, e.Stage, e.ItemID, e.IdempotencyKey, e.Note, T(e.CreatedAt))
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("db: ledger insert: %w", err)
-	}
 	var balance int64
-	err = tx.GetContext(ctx, &balance, d.q(`UPDATE accounts SET credits = credits + ? WHERE id = ? AND credits + ? >= 0 RETURNING credits`),
+	err := tx.GetContext(ctx, &balance, d.q(`UPDATE accounts SET credits = credits + ? WHERE id = ? AND credits + ? >= 0 RETURNING credits`),
 		e.Amount, e.AccountID, e.Amount)
 	if errors.Is(err, sql.ErrNoRows) {
+		// Not enough credits — unless the entry exists: then nothing is
+		// charged again, whatever the balance is now.
+		var exists bool
+		if err := tx.GetContext(ctx, &exists, d.q(`SELECT EXISTS (SELECT 1 FROM credit_transactions WHERE idempotency_key = ?)`), e.IdempotencyKey); err != nil {
+			return false, fmt.Errorf("db: ledger key: %w", err)
+		}
+		if exists {
+			return false, nil
+		}
 		return false, ErrInsufficientCredits
 	}
 	if err != nil {
 		return false, fmt.Errorf("db: ledger balance: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, d.q(`UPDATE credit_transactions SET balance_after = ? WHERE id = ?`), balance, id); err != nil {
-		return false, fmt.Errorf("db: ledger balance_after: %w", err)
+	var id int64
+	err = tx.GetContext(ctx, &id, d.q(`INSERT INTO credit_transactions
+		(account_id, kind, amount, balance_after, operation, site_id, run_id, stage, item_id, idempotency_key, note, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`),
+		e.AccountID, e.Kind, e.Amount, balance, e.Operation, e.SiteID, e.RunID, e.Stage, e.ItemID, e.IdempotencyKey, e.Note, T(e.CreatedAt))
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := tx.ExecContext(ctx, d.q(`UPDATE accounts SET credits = credits - ? WHERE id = ?`), e.Amount, e.AccountID); err != nil {
+			return false, fmt.Errorf("db: ledger balance back: %w", err)
+		}
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("db: ledger insert: %w", err)
 	}
 	return true, nil
 }
