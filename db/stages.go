@@ -208,12 +208,25 @@ func (d *DB) CountPending(ctx context.Context, stageNo int, siteID, runID int64)
 	return n, err
 }
 
-// PendingIDs returns up to limit ids of a stage's pending items, oldest
-// first (created_at, id).
-func (d *DB) PendingIDs(ctx context.Context, stageNo int, siteID, runID int64, limit int) ([]int64, error) {
+// PendingKey is a pending item's place in its stage's order (oldest first:
+// created_at, then id).
+type PendingKey struct {
+	ID        int64     `db:"id"`
+	CreatedAt time.Time `db:"created_at"`
+}
+
+// PendingPage returns up to limit of a stage's pending items, oldest first,
+// after the place after (nil: from the oldest): a stage's picker pages
+// past the items it has already taken with an index range, whatever their
+// number, rather than reading them again.
+func (d *DB) PendingPage(ctx context.Context, stageNo int, siteID, runID int64, after *PendingKey, limit int) ([]PendingKey, error) {
 	st := stage(stageNo)
 	where, args := d.pendingWhere(st, siteID, runID)
-	var ids []int64
-	err := d.SelectContext(ctx, &ids, d.q(`SELECT id FROM `+st.Table+` WHERE `+where+` ORDER BY created_at, id LIMIT ?`), append(args, limit)...)
-	return ids, err
+	if after != nil {
+		where += " AND (created_at, id) > (?, ?)"
+		args = append(args, T(after.CreatedAt), after.ID)
+	}
+	var keys []PendingKey
+	err := d.SelectContext(ctx, &keys, d.q(`SELECT id, created_at FROM `+st.Table+` WHERE `+where+` ORDER BY created_at, id LIMIT ?`), append(args, limit)...)
+	return keys, err
 }

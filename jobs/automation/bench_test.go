@@ -66,6 +66,56 @@ func BenchmarkDemoRun(b *testing.B) {
 	}
 }
 
+// BenchmarkClusteringBigSite clusters the 20,000 new keywords of a site
+// of 50,000 (dbtest.SeedLarge: the rest clustered, left out or failed),
+// stage 1 alone, with the local provider answering at once: what a stage
+// costs per item when its pending list is long and its run takes
+// thousands of items. Each iteration is a fresh site.
+func BenchmarkClusteringBigSite(b *testing.B) {
+	for _, dialect := range dbtest.Dialects(b) {
+		b.Run(string(dialect), func(b *testing.B) {
+			d := dbtest.New(b, dialect)
+			ctx := context.Background()
+			svc := New(d, ai.NewLocal(0), clockwork.NewFakeClockAt(t0), quiet, Config{})
+			items := 0
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				u, err := d.CreateAccountWithUser(ctx, "Bench", fmt.Sprintf("big%d@example.com", i), "x", false, t0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				site, err := d.CreateSite(ctx, db.Site{AccountID: u.AccountID, Name: "Big", URL: "https://big.example.com", Timezone: "UTC"}, t0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				dbtest.SeedLargeSite(b, d, site.ID, dbtest.LargeSite{Keywords: 50000}, t0)
+				c, err := d.GetAutomationConfig(ctx, site.ID)
+				if err != nil {
+					b.Fatal(err)
+				}
+				c.Stage2Enabled, c.Stage3Enabled, c.Stage4Enabled, c.Stage5Enabled, c.Stage6Enabled, c.Stage7Enabled = false, false, false, false, false, false
+				c.MaxKeywordsPerRun = 0
+				if err := d.SaveAutomationConfig(ctx, c, t0); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				r, err := svc.Start(ctx, site, "bench")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := svc.Execute(ctx, r.ID); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				rs, _ := d.StageResults(ctx, r.ID)
+				items += rs[0].Processed
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(items)/b.Elapsed().Seconds(), "items/s")
+		})
+	}
+}
+
 // readyImages is the local provider with every image the same small PNG,
 // as a provider's answer arrives ready-made.
 type readyImages struct{ *ai.Local }

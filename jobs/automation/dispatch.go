@@ -39,7 +39,8 @@ type stageRun struct {
 	inflight map[int64]bool
 	// finished holds the items this executor already took in this stage: a
 	// pending list read just before one of them committed must not hand it
-	// out again.
+	// out again, nor one its commit left pending (skipped: changed by a
+	// person meanwhile) be taken twice in a run.
 	finished map[int64]bool
 	done     chan struct{}
 	slots    chan struct{}
@@ -200,25 +201,34 @@ func (r *stageRun) pick(slots int) ([]workItem, step) {
 	if left := r.left(); left >= 0 {
 		want = min(want, left)
 	}
+	// The items in flight come first in the pending list: a page as long
+	// as they and the items wanted usually has all it needs. Items taken
+	// earlier that are still pending (left for a later run) are paged past.
 	r.mu.Lock()
-	// Items in flight, and items taken earlier that are still pending
-	// (their commit failed), come first in the list: skip past them.
-	skip := len(r.inflight) + len(r.finished)
+	page := want + len(r.inflight)
 	r.mu.Unlock()
-	ids, err := x.s.db.PendingIDs(x.ctx, r.st.Number, x.run.SiteID, x.run.ID, want+skip)
-	if err != nil {
-		x.cancel(fmt.Errorf("automation: pending items: %w", err))
-		return nil, stepEnd
-	}
-	r.mu.Lock()
 	var pick []int64
-	for _, id := range ids {
-		if !r.inflight[id] && !r.finished[id] && len(pick) < want {
-			pick = append(pick, id)
+	var after *db.PendingKey
+	busy := 0
+	for {
+		keys, err := x.s.db.PendingPage(x.ctx, r.st.Number, x.run.SiteID, x.run.ID, after, page)
+		if err != nil {
+			x.cancel(fmt.Errorf("automation: pending items: %w", err))
+			return nil, stepEnd
 		}
+		r.mu.Lock()
+		for _, k := range keys {
+			if !r.inflight[k.ID] && !r.finished[k.ID] && len(pick) < want {
+				pick = append(pick, k.ID)
+			}
+		}
+		busy = len(r.inflight)
+		r.mu.Unlock()
+		if len(pick) == want || len(keys) < page {
+			break
+		}
+		after = &keys[len(keys)-1]
 	}
-	busy := len(r.inflight)
-	r.mu.Unlock()
 	if len(pick) > 0 {
 		var its []workItem
 		for b := range slices.Chunk(pick, r.st.Batch) {
