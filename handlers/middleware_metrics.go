@@ -48,7 +48,13 @@ func (h *app) metrics() echo.MiddlewareFunc {
 // the others get 401. The server serves it at /metrics when given a
 // MetricsToken, and on a listener of its own with METRICS_ADDR.
 func MetricsHandler(reg *prometheus.Registry, token string) http.Handler {
-	next := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	return BearerOnly(token, "metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+}
+
+// BearerOnly lets through only the requests bearing token
+// ("Authorization: Bearer TOKEN"); the others get 401 naming realm. An
+// empty token lets every request through.
+func BearerOnly(token, realm string, next http.Handler) http.Handler {
 	if token == "" {
 		return next
 	}
@@ -59,8 +65,8 @@ func MetricsHandler(reg *prometheus.Registry, token string) http.Handler {
 		// Hashes of equal length, compared in constant time: neither the
 		// token nor its length shows in the timing.
 		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
-			w.Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
-			http.Error(w, "metrics need the bearer token (METRICS_TOKEN)", http.StatusUnauthorized)
+			w.Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="`+realm+`"`)
+			http.Error(w, realm+" need the bearer token (METRICS_TOKEN)", http.StatusUnauthorized)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -33,6 +33,9 @@ type serverOptions struct {
 	Postgres bool
 	// Env adds variables (AI_PROVIDER, OPENAI_BASE_URL, …).
 	Env map[string]string
+	// Pprof serves the server's profiles on a metrics listener of its own
+	// (cpuProfile).
+	Pprof bool
 }
 
 // server is a running autopress process with an API token.
@@ -43,10 +46,12 @@ type server struct {
 	token   string
 	dataDir string
 	dbURL   string
-	env     []string
-	drop    func()
-	exited  chan error
-	stopped bool
+	// metricsURL is the metrics listener's (with serverOptions.Pprof).
+	metricsURL string
+	env        []string
+	drop       func()
+	exited     chan error
+	stopped    bool
 	// rss is the process's peak resident set, read as it stops.
 	rss  int64
 	http *http.Client
@@ -71,6 +76,14 @@ func (b *bench) startServer(ctx context.Context, o serverOptions) (*server, erro
 	env := map[string]string{
 		"DATA_DIR": dir, "LISTEN_ADDR": "127.0.0.1:" + strconv.Itoa(port), "ADMIN_EMAIL": adminEmail,
 		"ADMIN_PASSWORD": adminPassword, "LOG_LEVEL": "warn", "APP_SECRET": strings.Repeat("ab", 32),
+	}
+	if o.Pprof {
+		mport, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		s.metricsURL = "http://127.0.0.1:" + strconv.Itoa(mport)
+		env["METRICS_ADDR"], env["PPROF"] = "127.0.0.1:"+strconv.Itoa(mport), "true"
 	}
 	if o.Postgres {
 		if b.postgres == "" {
@@ -367,4 +380,47 @@ func keywords(prefix string, topics int) []string {
 		}
 	}
 	return out
+}
+
+// cpuProfile profiles the server's CPU for d while load runs (started
+// together), and returns pprof's top of it. The server must have been
+// started with serverOptions.Pprof.
+func (s *server) cpuProfile(ctx context.Context, dir string, d time.Duration, load func() error) (string, error) {
+	if s.metricsURL == "" {
+		return "", errors.New("cpu profile: the server serves no profiles (serverOptions.Pprof)")
+	}
+	type answer struct {
+		data []byte
+		err  error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", s.metricsURL, int(d.Seconds())), nil)
+		if err != nil {
+			got <- answer{err: err}
+			return
+		}
+		res, err := s.http.Do(req)
+		if err != nil {
+			got <- answer{err: err}
+			return
+		}
+		defer res.Body.Close()
+		data, err := io.ReadAll(res.Body)
+		if err == nil && res.StatusCode != http.StatusOK {
+			err = fmt.Errorf("%s: %s", res.Status, data)
+		}
+		got <- answer{data, err}
+	}()
+	lerr := load()
+	a := <-got
+	if err := errors.Join(lerr, a.err); err != nil {
+		return "", fmt.Errorf("cpu profile: %w", err)
+	}
+	prof := filepath.Join(dir, "server-cpu.pprof")
+	if err := os.WriteFile(prof, a.data, 0o644); err != nil {
+		return "", err
+	}
+	// Past the middleware every request goes through: to the handlers.
+	return pprofTop(ctx, s.bin, prof, 50)
 }

@@ -115,11 +115,18 @@ func (b *bench) goProfile(ctx context.Context, pkg, pattern, benchtime string) (
 	if out, err := test.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("profile %s: %w\n%s", pattern, err, out)
 	}
-	out, err := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-cum", "-nodecount=60", bin, prof).Output()
+	return pprofTop(ctx, bin, prof, 26)
+}
+
+// pprofTop is pprof -top -cum of a CPU profile of bin, its first lines
+// lines: the functions that take the most time, with what they call, the
+// runtime's and the test framework's own frames left out.
+func pprofTop(ctx context.Context, bin, prof string, lines int) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-cum", fmt.Sprintf("-nodecount=%d", lines+40), bin, prof).Output()
 	if err != nil {
 		return "", fmt.Errorf("pprof: %w", err)
 	}
-	var lines []string
+	var top []string
 	for _, l := range strings.Split(string(out), "\n") {
 		f := strings.Fields(l)
 		switch {
@@ -127,11 +134,11 @@ func (b *bench) goProfile(ctx context.Context, pkg, pattern, benchtime string) (
 			strings.HasPrefix(l, "Time:"), strings.HasPrefix(l, "Showing"):
 		case len(f) >= 6 && (strings.HasPrefix(f[5], "runtime.") || strings.HasPrefix(f[5], "testing.")):
 		default:
-			lines = append(lines, l)
+			top = append(top, l)
 		}
-		if len(lines) == 26 {
+		if len(top) == lines {
 			break
 		}
 	}
-	return strings.Join(lines, "\n"), nil
+	return strings.Join(top, "\n"), nil
 }

@@ -53,7 +53,9 @@ var pagesScenario = scenario{
 		"keywords page, the run page's progress partial (HX-Request, If-None-Match of the client's last "+
 		"copy, as the browser's cache revalidates htmx's poll), the publishing page, the articles page and /healthz. First "+
 		"idle (the run paused), then with the run resumed and working. Figures: p95 per page; p50, p99 and "+
-		"requests per second beside it; the 8-client p99 while the run works over the idle one.",
+		"requests per second beside it; the 8-client p99 while the run works over the idle one. When that ratio "+
+		"misses its goal, the page furthest from it is asked for once more while the server's CPU is profiled "+
+		"(PPROF, on a metrics listener of its own), and the profile is shown.",
 		thousands(pagesKeywords), thousands(pagesArticles), pagesLatency, pagesEach),
 	Run: runPages,
 }
@@ -61,7 +63,7 @@ var pagesScenario = scenario{
 func runPages(ctx context.Context, b *bench) ([]row, error) {
 	var rows []row
 	env := map[string]string{"AI_PROVIDER": "local", "LOCAL_AI_LATENCY": pagesLatency}
-	err := b.withServer(ctx, serverOptions{Env: env}, func(s *server) error {
+	err := b.withServer(ctx, serverOptions{Env: env, Pprof: true}, func(s *server) error {
 		cfg := stagesOnly(1)
 		cfg["max_keywords_per_run"] = pagesKeywords
 		if err := s.configure(ctx, cfg); err != nil {
@@ -145,6 +147,7 @@ func runPages(ctx context.Context, b *bench) ([]row, error) {
 		if after.Status != "running" || done <= before {
 			return fmt.Errorf("the run did not keep working through the measurement: %s, %d items before, %d after", after.Status, before, done)
 		}
+		worst, worstRow, worstX := -1, 0, 2.0
 		for i, p := range pages {
 			k := fmt.Sprint(p.Name, 8)
 			x := busy[k].p(0.99) / idle[k].p(0.99)
@@ -153,7 +156,24 @@ func runPages(ctx context.Context, b *bench) ([]row, error) {
 				row = row.note(fmt.Sprintf("the run (#%d, stage 1, %s AI latency, concurrency 4) processed %d items while the pages were measured.",
 					r.ID, pagesLatency, done-before))
 			}
+			if x > worstX {
+				worst, worstRow, worstX = i, len(rows), x
+			}
 			rows = append(rows, row)
+		}
+		if worst >= 0 {
+			// Where the server's time goes while the run works and the
+			// page furthest from its goal is asked for: one more
+			// measurement of it, under the profiler.
+			p := pages[worst]
+			top, err := s.cpuProfile(ctx, s.dataDir, pagesEach, func() error {
+				_, err := br.measure(ctx, p, 8, pagesEach)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			rows[worstRow].Profile = fmt.Sprintf("the server, %s while the run works and 8 clients ask for the %s, pprof -top -cum:\n%s", pagesEach, p.Name, top)
 		}
 		rss := float64(s.peakRSS()) / (1 << 20)
 		rows = append(rows, against("server peak RSS", rss, "MiB", 150, "MiB goal").goal("< 150 MiB", rss < 150).

@@ -35,6 +35,9 @@ type Config struct {
 	// instead of the main one. With neither, /metrics is not served.
 	MetricsToken string
 	MetricsAddr  string
+	// Pprof serves Go's profiles (/debug/pprof/) on the METRICS_ADDR
+	// listener, behind METRICS_TOKEN when it is set.
+	Pprof bool
 
 	// AI provider (README: Configuration).
 	AIProvider       string // local or openai
@@ -97,6 +100,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	c.PublishAllowPrivate = e.bool("PUBLISH_ALLOW_PRIVATE", false)
 	c.MetricsToken = e.str("METRICS_TOKEN", "")
 	c.MetricsAddr = e.str("METRICS_ADDR", "")
+	c.Pprof = e.bool("PPROF", false)
 	c.AIProvider = e.oneOf("AI_PROVIDER", "local", "local", "openai")
 	c.LocalAILatency = e.duration("LOCAL_AI_LATENCY", 0)
 	c.OpenAIBaseURL = strings.TrimRight(e.str("OPENAI_BASE_URL", "https://api.openai.com/v1"), "/")
@@ -154,6 +158,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		} else if c.MetricsAddr == c.ListenAddr {
 			e.fail("METRICS_ADDR", "must differ from LISTEN_ADDR")
 		}
+	}
+	if c.Pprof && c.MetricsAddr == "" {
+		e.fail("PPROF", "needs METRICS_ADDR: the profiles are served on that listener only")
 	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		e.fail("METRICS_TOKEN", "must be at least 16 characters; generate one with: openssl rand -hex 32")

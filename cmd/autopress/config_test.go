@@ -61,8 +61,8 @@ func TestConfigValues(t *testing.T) {
 	if !c.SecureCookies {
 		t.Error("an https BASE_URL must turn secure cookies on by default")
 	}
-	c, err = loadConfig(env(map[string]string{"PUBLISH_ALLOW_PRIVATE": "true", "METRICS_TOKEN": "0123456789abcdef", "METRICS_ADDR": "127.0.0.1:9090"}))
-	if err != nil || !c.PublishAllowPrivate || c.MetricsToken != "0123456789abcdef" || c.MetricsAddr != "127.0.0.1:9090" {
+	c, err = loadConfig(env(map[string]string{"PUBLISH_ALLOW_PRIVATE": "true", "METRICS_TOKEN": "0123456789abcdef", "METRICS_ADDR": "127.0.0.1:9090", "PPROF": "true"}))
+	if err != nil || !c.PublishAllowPrivate || c.MetricsToken != "0123456789abcdef" || c.MetricsAddr != "127.0.0.1:9090" || !c.Pprof {
 		t.Fatalf("publishing and metrics settings: %+v, %v", c, err)
 	}
 	c, err = loadConfig(env(map[string]string{"RUN_LEASE_TTL": "2m"}))
@@ -94,6 +94,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"METRICS_ADDR": "9090"}, "METRICS_ADDR want HOST:PORT"},
 		{map[string]string{"METRICS_ADDR": "127.0.0.1:8080"}, "METRICS_ADDR must differ from LISTEN_ADDR"},
 		{map[string]string{"METRICS_TOKEN": "short"}, "METRICS_TOKEN must be at least 16 characters"},
+		{map[string]string{"PPROF": "true"}, "PPROF needs METRICS_ADDR"},
 		{map[string]string{"RUN_LEASE_TTL": "1s"}, "RUN_LEASE_TTL must be between 3s and 10m"},
 		{map[string]string{"RUN_LEASE_TTL": "soon"}, "RUN_LEASE_TTL want a duration"},
 	} {

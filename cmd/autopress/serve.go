@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"time"
@@ -227,10 +228,10 @@ func (a *app) serve(ctx context.Context, ln net.Listener, console io.Writer, rea
 	go func() { served <- srv.Serve(ln) }()
 	at := listening{HTTP: ln.Addr()}
 	if metricsLn != nil {
-		a.metricsServer = newMetricsServer(a.metrics, a.cfg.MetricsToken, a.log)
+		a.metricsServer = newMetricsServer(a.metrics, a.cfg.MetricsToken, a.cfg.Pprof, a.log)
 		go func() { served <- a.metricsServer.Serve(metricsLn) }()
 		at.Metrics = metricsLn.Addr()
-		a.log.Info("metrics listening", "addr", metricsLn.Addr().String(), "token", a.cfg.MetricsToken != "")
+		a.log.Info("metrics listening", "addr", metricsLn.Addr().String(), "token", a.cfg.MetricsToken != "", "pprof", a.cfg.Pprof)
 	} else if a.cfg.MetricsToken == "" {
 		a.log.Info("metrics are not served: set METRICS_TOKEN (served at /metrics to that bearer token) or METRICS_ADDR (a listener of their own)")
 	}
@@ -316,10 +317,18 @@ func (c Config) mainMetricsToken() string {
 	return c.MetricsToken
 }
 
-// newMetricsServer serves /metrics (and nothing else) on METRICS_ADDR.
-func newMetricsServer(reg *prometheus.Registry, token string, log *slog.Logger) *http.Server {
+// newMetricsServer serves /metrics on METRICS_ADDR, and with PPROF Go's
+// profiles at /debug/pprof/ (both behind the token when there is one).
+func newMetricsServer(reg *prometheus.Registry, token string, withPprof bool, log *slog.Logger) *http.Server {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", handlers.MetricsHandler(reg, token))
+	if withPprof {
+		mux.Handle("/debug/pprof/", handlers.BearerOnly(token, "metrics", http.HandlerFunc(pprof.Index)))
+		mux.Handle("/debug/pprof/cmdline", handlers.BearerOnly(token, "metrics", http.HandlerFunc(pprof.Cmdline)))
+		mux.Handle("/debug/pprof/profile", handlers.BearerOnly(token, "metrics", http.HandlerFunc(pprof.Profile)))
+		mux.Handle("/debug/pprof/symbol", handlers.BearerOnly(token, "metrics", http.HandlerFunc(pprof.Symbol)))
+		mux.Handle("/debug/pprof/trace", handlers.BearerOnly(token, "metrics", http.HandlerFunc(pprof.Trace)))
+	}
 	return &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

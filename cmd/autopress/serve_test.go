@@ -53,7 +53,7 @@ func TestServeSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg, err := loadConfig(env(map[string]string{"DATA_DIR": dir, "LISTEN_ADDR": ln.Addr().String(),
-		"METRICS_ADDR": "127.0.0.1:0", "METRICS_TOKEN": smokeMetricsToken}))
+		"METRICS_ADDR": "127.0.0.1:0", "METRICS_TOKEN": smokeMetricsToken, "PPROF": "true"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,5 +267,23 @@ func runDemo(t *testing.T, cfg Config, client *http.Client, base string, at list
 	res.Body.Close()
 	if !strings.Contains(string(metrics), `autopress_runs_finished_total{reason="completed",status="completed"} 1`) {
 		t.Errorf("the metrics listener does not count the completed run: %d", res.StatusCode)
+	}
+	// PPROF: Go's profiles on the metrics listener only, behind its token.
+	if code, _ := get(t, client, base+"/debug/pprof/cmdline"); code != http.StatusNotFound {
+		t.Errorf("/debug/pprof/ on the main listener: %d, want 404", code)
+	}
+	pprofURL := "http://" + at.Metrics.String() + "/debug/pprof/cmdline"
+	if code, _ := get(t, client, pprofURL); code != http.StatusUnauthorized {
+		t.Errorf("profiles without the token: %d, want 401", code)
+	}
+	req, _ = http.NewRequest(http.MethodGet, pprofURL, nil)
+	req.Header.Set("Authorization", "Bearer "+smokeMetricsToken)
+	if res, err = client.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	cmdline, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || len(cmdline) == 0 {
+		t.Errorf("profiles with the token: %d %q", res.StatusCode, cmdline)
 	}
 }
