@@ -127,18 +127,19 @@ func runPages(ctx context.Context, b *bench) ([]row, error) {
 				rows = append(rows, rw)
 			}
 		}
-		if missed >= 0 {
-			// A page that misses its goal while the server is idle: where
-			// the time goes, from one more measurement of it under the
-			// profiler.
+		// Where the server's time goes while 8 clients ask for p: one more
+		// measurement of it, under the profiler.
+		profile := func(p page, phase string) (string, error) {
 			top, err := s.cpuProfile(ctx, s.dataDir, pagesEach, func() error {
-				_, err := br.measure(ctx, missedPage, 8, pagesEach)
+				_, err := br.measure(ctx, p, 8, pagesEach)
 				return err
 			})
-			if err != nil {
+			return fmt.Sprintf("the server, %s %s while 8 clients ask for the %s, pprof -top -cum:\n%s", pagesEach, phase, p.Name, top), err
+		}
+		if missed >= 0 { // a page that misses its goal while the server is idle
+			if rows[missed].Profile, err = profile(missedPage, "idle"); err != nil {
 				return err
 			}
-			rows[missed].Profile = fmt.Sprintf("the server, %s idle while 8 clients ask for the %s, pprof -top -cum:\n%s", pagesEach, missedPage.Name, top)
 		}
 		if err := s.api(ctx, "POST", fmt.Sprintf("/api/v1/runs/%d/resume", r.ID), nil, nil); err != nil {
 			return err
@@ -180,19 +181,10 @@ func runPages(ctx context.Context, b *bench) ([]row, error) {
 			}
 			rows = append(rows, row)
 		}
-		if worst >= 0 {
-			// Where the server's time goes while the run works and the
-			// page furthest from its goal is asked for: one more
-			// measurement of it, under the profiler.
-			p := pages[worst]
-			top, err := s.cpuProfile(ctx, s.dataDir, pagesEach, func() error {
-				_, err := br.measure(ctx, p, 8, pagesEach)
-				return err
-			})
-			if err != nil {
+		if worst >= 0 { // the page whose tail moved furthest past its goal
+			if rows[worstRow].Profile, err = profile(pages[worst], "while the run works"); err != nil {
 				return err
 			}
-			rows[worstRow].Profile = fmt.Sprintf("the server, %s while the run works and 8 clients ask for the %s, pprof -top -cum:\n%s", pagesEach, p.Name, top)
 		}
 		rss := float64(s.peakRSS()) / (1 << 20)
 		rows = append(rows, against("server peak RSS", rss, "MiB", 150, "MiB goal").goal("< 150 MiB", rss < 150).

@@ -2,6 +2,7 @@ package automation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -155,6 +156,17 @@ func (e *env) execute(svc *Service, runID int64) {
 	if err := svc.Execute(e.ctx, runID); err != nil {
 		e.t.Fatalf("execute run %d: %v", runID, err)
 	}
+}
+
+// release stops an executor a test claimed and drove by hand, and frees
+// its run for the service, as execute's end would.
+func (e *env) release(x *executor) {
+	x.cancel(errors.New("test over"))
+	x.stopAF()
+	e.svc.mu.Lock()
+	delete(e.svc.running, x.run.ID)
+	e.svc.mu.Unlock()
+	e.svc.wg.Done()
 }
 
 func (e *env) run(id int64) db.Run {

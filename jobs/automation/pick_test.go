@@ -1,7 +1,6 @@
 package automation
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -38,14 +37,7 @@ func TestPickPagesPastItemsTakenEarlier(t *testing.T) {
 		if err != nil || x == nil {
 			t.Fatalf("claim: %v", err)
 		}
-		defer func() {
-			x.cancel(errors.New("test over"))
-			x.stopAF()
-			e.svc.mu.Lock()
-			delete(e.svc.running, r.ID)
-			e.svc.mu.Unlock()
-			e.svc.wg.Done()
-		}()
+		defer e.release(x)
 		sr, err := x.beginStage(Stages[0])
 		if err != nil {
 			t.Fatal(err)

@@ -434,12 +434,7 @@ func TestPauseWhileFinishingReleasesTheLease(t *testing.T) {
 		if err := x.stages(); !errors.Is(err, errPaused) {
 			t.Fatalf("stages: %v, want errPaused", err)
 		}
-		x.cancel(errors.New("test over"))
-		x.stopAF()
-		e.svc.mu.Lock()
-		delete(e.svc.running, r.ID)
-		e.svc.mu.Unlock()
-		e.svc.wg.Done()
+		e.release(x)
 		if got := e.run(r.ID); got.Status != db.RunPaused || got.LeaseOwner != "" {
 			t.Fatalf("after a pause while finishing: %s, lease %q; want paused and released", got.Status, got.LeaseOwner)
 		}
